@@ -1,0 +1,283 @@
+/* ctl: the control protocol between `vxnet` and `vxnetd`, over a UNIX
+ * SOCK_SEQPACKET socket (one message per datagram).
+ *
+ * A message is a 16-byte header followed by attributes (TLVs, netlink
+ * style). Every length is checked before use; unknown attribute types are
+ * refused, so a newer client talking to an older daemon fails loudly rather
+ * than being half understood. The parser is fuzzed (tests/fuzz/fuzz_ctl.c).
+ *
+ * Exchange: the client sends one request; the daemon answers with zero or
+ * more object messages (CTL_MSG_LINK/FDB/NEIGH) and then CTL_MSG_DONE whose
+ * status is 0 or -errno and which may carry CTL_A_ERRMSG, a one-line reason.
+ * CTL_MSG_MONITOR is answered by DONE and then a stream of CTL_MSG_EVENT. */
+#ifndef VXNET_CTL_H
+#define VXNET_CTL_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vxnet/addr.h"
+
+#define CTL_VERSION 1
+#define CTL_HDR_LEN 16
+#define CTL_MSG_MAX 8192 /* largest message either side sends or accepts */
+#define CTL_DEFAULT_SOCKET "/run/vxnet/vxnetd.sock"
+#define CTL_NETNS_LEN 64
+#define CTL_ERRMSG_LEN 256
+
+/* Wire header, all fields in host byte order (the socket never leaves the host). */
+struct ctl_hdr {
+	uint32_t len;     /* whole message, header included */
+	uint16_t version; /* CTL_VERSION */
+	uint16_t type;    /* enum ctl_msg_type */
+	uint32_t seq;     /* echoed in every reply */
+	int32_t status;   /* replies: 0 or -errno; requests: 0 */
+};
+
+enum ctl_msg_type {
+	CTL_MSG_LINK_ADD = 1,
+	CTL_MSG_LINK_DEL,
+	CTL_MSG_LINK_SHOW, /* CTL_A_IFNAME optional: one link or all */
+	CTL_MSG_FDB_ADD,
+	CTL_MSG_FDB_APPEND,
+	CTL_MSG_FDB_REPLACE,
+	CTL_MSG_FDB_DEL,
+	CTL_MSG_FDB_SHOW, /* CTL_A_IFNAME optional */
+	CTL_MSG_NEIGH_ADD,
+	CTL_MSG_NEIGH_REPLACE,
+	CTL_MSG_NEIGH_DEL,
+	CTL_MSG_NEIGH_SHOW, /* CTL_A_IFNAME optional */
+	CTL_MSG_MONITOR,
+	/* daemon -> client */
+	CTL_MSG_DONE = 64,
+	CTL_MSG_LINK,
+	CTL_MSG_FDB,
+	CTL_MSG_NEIGH,
+	CTL_MSG_EVENT,
+	CTL_MSG_TYPE_MAX = CTL_MSG_EVENT,
+};
+
+/* Attribute types. The payload size is fixed per type (checked by the
+ * parser): u8/u16/u32/u64 as named, ADDR = 4 or 16 bytes (the family follows
+ * from the length), MAC = 6 bytes, STR = NUL-terminated within the attribute. */
+enum ctl_attr_type {
+	CTL_A_UNSPEC,
+	CTL_A_IFNAME,       /* STR, < IFNAMSIZ */
+	CTL_A_VNI,          /* u32, <= 0xffffff */
+	CTL_A_DSTPORT,      /* u16 */
+	CTL_A_LOCAL,        /* ADDR */
+	CTL_A_REMOTE,       /* ADDR */
+	CTL_A_GROUP,        /* ADDR */
+	CTL_A_DEV,          /* STR, < IFNAMSIZ */
+	CTL_A_LEARNING,     /* u8 0/1 */
+	CTL_A_PROXY,        /* u8 0/1 */
+	CTL_A_AGEING,       /* u32 seconds */
+	CTL_A_MAXADDR,      /* u32 */
+	CTL_A_TTL,          /* u8; 0 = auto */
+	CTL_A_TOS,          /* u8 */
+	CTL_A_TOS_INHERIT,  /* u8 0/1 */
+	CTL_A_SRCPORT_MIN,  /* u16 */
+	CTL_A_SRCPORT_MAX,  /* u16 */
+	CTL_A_MTU,          /* u32 */
+	CTL_A_ADDRESS,      /* MAC: the link's own address */
+	CTL_A_NETNS,        /* STR, < CTL_NETNS_LEN */
+	CTL_A_IFINDEX,      /* u32 */
+	CTL_A_LLADDR,       /* MAC: fdb/neigh entry's MAC */
+	CTL_A_DST,          /* ADDR: fdb remote / neigh IP */
+	CTL_A_PORT,         /* u16: fdb remote port */
+	CTL_A_RVNI,         /* u32: fdb remote VNI */
+	CTL_A_STATE,        /* u8: enum fdb_state */
+	CTL_A_AGE_MS,       /* u64: ms since the entry was last updated */
+	CTL_A_EVENT,        /* u8: enum ctl_event */
+	CTL_A_ERRMSG,       /* STR, < CTL_ERRMSG_LEN */
+	CTL_A_STATS,        /* nested-free: CTL_STAT_MAX u64 values back to back */
+	CTL_A_SOCKSTATS,    /* CTL_SOCKSTAT_MAX u64 values: the link's UDP socket */
+	CTL_A_OPER_MTU,     /* u32: the TAP's current MTU */
+	CTL_A_MAX = CTL_A_OPER_MTU,
+};
+
+/* Per-link counters, in CTL_A_STATS order. Names (ctl_stat_name) are the
+ * ones `vxnet -s link show` prints and JSON uses. */
+enum ctl_stat {
+	CTL_STAT_RX_PACKETS,
+	CTL_STAT_RX_BYTES,
+	CTL_STAT_TX_PACKETS,
+	CTL_STAT_TX_BYTES,
+	CTL_STAT_RX_DROP_LOOP,     /* inner source MAC is our own */
+	CTL_STAT_RX_DROP_CONFLICT, /* source MAC pinned by a permanent entry elsewhere */
+	CTL_STAT_RX_DROP_TAP,      /* TAP write failed (device down, queue full) */
+	CTL_STAT_RX_LEARN_REFUSED, /* table full, not learned */
+	CTL_STAT_TX_DROP_NO_FDB,   /* unicast with no entry and no flood list (l2miss) */
+	CTL_STAT_TX_DROP_TOO_BIG,  /* exceeded the path MTU */
+	CTL_STAT_TX_ICMP_TOO_BIG,  /* ICMP/ICMPv6 too-big written back */
+	CTL_STAT_TX_DROP_RUNT,     /* frame shorter than an Ethernet header */
+	CTL_STAT_TX_ERRORS,        /* sendmsg failed */
+	CTL_STAT_PROXY_REPLIES,    /* ARP replies / NAs answered locally */
+	CTL_STAT_PROXY_MISSES,     /* l3miss: request consumed, no entry */
+	CTL_STAT_MAX,
+};
+
+/* Counters of one UDP socket (shared by the links on its port), in
+ * CTL_A_SOCKSTATS order: drops that happen before a link is known. */
+enum ctl_sockstat {
+	CTL_SOCKSTAT_RX_DATAGRAMS,
+	CTL_SOCKSTAT_RX_SHORT,       /* shorter than VXLAN + Ethernet headers */
+	CTL_SOCKSTAT_RX_BAD_FLAGS,   /* I flag clear */
+	CTL_SOCKSTAT_RX_UNKNOWN_VNI, /* no link with that VNI on this port */
+	CTL_SOCKSTAT_RX_ERRORS,      /* recvmsg errors, truncated datagrams */
+	CTL_SOCKSTAT_MAX,
+};
+
+enum ctl_event {
+	CTL_EVENT_LEARNED = 1, /* fdb entry learned */
+	CTL_EVENT_MOVED,       /* learned entry moved to another remote */
+	CTL_EVENT_AGED,        /* learned entry aged out */
+	CTL_EVENT_DELETED,     /* entry or remote deleted by a user */
+	CTL_EVENT_ADDED,       /* entry added/replaced/appended by a user */
+	CTL_EVENT_L2MISS,      /* unicast to an unknown MAC, nothing to flood to */
+	CTL_EVENT_L3MISS,      /* ARP/NS with proxy on and no neigh entry */
+	CTL_EVENT_NEIGH_ADDED,
+	CTL_EVENT_NEIGH_DELETED,
+	CTL_EVENT_LINK_ADDED,
+	CTL_EVENT_LINK_DELETED,
+	CTL_EVENT_MAX = CTL_EVENT_LINK_DELETED,
+};
+
+const char *ctl_stat_name(enum ctl_stat s);         /* "rx_packets", ... */
+const char *ctl_sockstat_name(enum ctl_sockstat s); /* "rx_short", ... */
+const char *ctl_event_name(enum ctl_event e);       /* "learned", ... ; NULL if unknown */
+
+/* ---- Building a message ---- */
+struct ctl_msg {
+	uint8_t *buf;
+	size_t cap;
+	size_t len; /* bytes used so far, header included */
+};
+/* Start a message of type in buf (cap >= CTL_HDR_LEN). 0 or -ENOSPC. */
+int ctl_msg_init(struct ctl_msg *m, void *buf, size_t cap, uint16_t type, uint32_t seq);
+void ctl_msg_set_status(struct ctl_msg *m, int32_t status);
+/* Append an attribute, padded to 4 bytes. 0 or -EMSGSIZE (message unchanged). */
+int ctl_put(struct ctl_msg *m, uint16_t type, const void *data, uint16_t len);
+int ctl_put_u8(struct ctl_msg *m, uint16_t type, uint8_t v);
+int ctl_put_u16(struct ctl_msg *m, uint16_t type, uint16_t v);
+int ctl_put_u32(struct ctl_msg *m, uint16_t type, uint32_t v);
+int ctl_put_u64(struct ctl_msg *m, uint16_t type, uint64_t v);
+int ctl_put_str(struct ctl_msg *m, uint16_t type, const char *s);
+int ctl_put_addr(struct ctl_msg *m, uint16_t type, const struct vx_addr *a); /* -EINVAL for AF_UNSPEC */
+int ctl_put_mac(struct ctl_msg *m, uint16_t type, const uint8_t mac[MAC_LEN]);
+/* Write the final length into the header; returns the length to send. */
+size_t ctl_msg_finish(struct ctl_msg *m);
+
+/* ---- Parsing a message ---- */
+struct ctl_attr {
+	uint16_t len; /* payload length */
+	const uint8_t *data;
+};
+struct ctl_parsed {
+	struct ctl_hdr hdr;
+	struct ctl_attr attr[CTL_A_MAX + 1]; /* data == NULL: absent */
+};
+/* Parse and validate buf[0..len): header length equals len, version,
+ * known message type, every attribute within bounds, of a known type, of the
+ * right size for its type, present at most once, strings NUL-terminated and
+ * short enough. Pointers in *p point into buf.
+ * 0, -EBADMSG (framing), -EPROTO (version), -EINVAL (attribute). */
+int ctl_parse(const void *buf, size_t len, struct ctl_parsed *p);
+bool ctl_has(const struct ctl_parsed *p, uint16_t type);
+/* Getters return 0, or -ENOENT if the attribute is absent. */
+int ctl_get_u8(const struct ctl_parsed *p, uint16_t type, uint8_t *v);
+int ctl_get_u16(const struct ctl_parsed *p, uint16_t type, uint16_t *v);
+int ctl_get_u32(const struct ctl_parsed *p, uint16_t type, uint32_t *v);
+int ctl_get_u64(const struct ctl_parsed *p, uint16_t type, uint64_t *v);
+int ctl_get_str(const struct ctl_parsed *p, uint16_t type, const char **s);
+int ctl_get_addr(const struct ctl_parsed *p, uint16_t type, struct vx_addr *a);
+int ctl_get_mac(const struct ctl_parsed *p, uint16_t type, uint8_t mac[MAC_LEN]);
+/* CTL_A_STATS / CTL_A_SOCKSTATS as arrays of n u64 (n = CTL_STAT_MAX / CTL_SOCKSTAT_MAX). */
+int ctl_get_u64_array(const struct ctl_parsed *p, uint16_t type, uint64_t *v, size_t n);
+
+/* ---- The objects carried by the protocol ---- */
+
+/* `link add` parameters. 'set' records which were given, so the daemon can
+ * apply its own defaults (e.g. MTU from the underlay device). */
+enum link_param {
+	LINK_P_DSTPORT = 1u << 0,
+	LINK_P_LOCAL = 1u << 1,
+	LINK_P_REMOTE = 1u << 2,
+	LINK_P_GROUP = 1u << 3,
+	LINK_P_DEV = 1u << 4,
+	LINK_P_LEARNING = 1u << 5,
+	LINK_P_PROXY = 1u << 6,
+	LINK_P_AGEING = 1u << 7,
+	LINK_P_MAXADDR = 1u << 8,
+	LINK_P_TTL = 1u << 9,
+	LINK_P_TOS = 1u << 10,
+	LINK_P_SRCPORT = 1u << 11,
+	LINK_P_MTU = 1u << 12,
+	LINK_P_ADDRESS = 1u << 13,
+	LINK_P_NETNS = 1u << 14,
+};
+
+struct link_config {
+	char name[IFNAMSIZ];
+	uint32_t vni;
+	uint16_t dstport;        /* default 4789 */
+	struct vx_addr local;    /* source address; AF_UNSPEC = routing decides */
+	struct vx_addr remote;   /* unicast remote: permanent all-zeros entry */
+	struct vx_addr group;    /* multicast group: joined, and the all-zeros entry */
+	char dev[IFNAMSIZ];      /* underlay device for multicast and MTU */
+	bool learning;           /* default true */
+	bool proxy;              /* default false */
+	uint32_t ageing;         /* seconds, default 300 */
+	uint32_t maxaddress;     /* 0 = unlimited */
+	uint8_t ttl;             /* 0 = auto: 1 for multicast, system default for unicast */
+	uint8_t tos;
+	bool tos_inherit;
+	uint16_t srcport_min;    /* default 49152 */
+	uint16_t srcport_max;    /* default 65535 */
+	uint32_t mtu;            /* 0 = from the underlay */
+	uint8_t address[MAC_LEN];
+	char netns[CTL_NETNS_LEN];
+	unsigned set;            /* enum link_param bits */
+};
+
+/* Fill the defaults (dstport 4789, learning on, ageing 300, srcport
+ * 49152-65535, everything else unset). */
+void link_config_init(struct link_config *c);
+/* Check a config for consistency. 0, or -EINVAL with *why set to a static
+ * one-line reason ("VNI must be below 16777216", "remote and group are
+ * mutually exclusive", "group must be a multicast address", ...). */
+int link_config_check(const struct link_config *c, const char **why);
+int ctl_put_link_config(struct ctl_msg *m, const struct link_config *c);
+/* Reads what is present; missing attributes keep the values in *c (call
+ * link_config_init first). -EINVAL if CTL_A_IFNAME or CTL_A_VNI is missing. */
+int ctl_get_link_config(const struct ctl_parsed *p, struct link_config *c);
+
+/* fdb add|append|replace|del|show request, and one fdb object in replies/events. */
+enum fdb_param {
+	FDB_P_DST = 1u << 0,
+	FDB_P_PORT = 1u << 1,
+	FDB_P_VNI = 1u << 2,
+};
+struct fdb_req {
+	char dev[IFNAMSIZ];
+	uint8_t mac[MAC_LEN];
+	struct vx_addr dst;
+	uint16_t port;
+	uint32_t vni;
+	unsigned set; /* enum fdb_param bits */
+};
+int ctl_put_fdb_req(struct ctl_msg *m, const struct fdb_req *r);
+int ctl_get_fdb_req(const struct ctl_parsed *p, struct fdb_req *r);
+
+struct neigh_req {
+	char dev[IFNAMSIZ];
+	struct vx_addr ip;
+	uint8_t mac[MAC_LEN];
+	bool has_mac;
+};
+int ctl_put_neigh_req(struct ctl_msg *m, const struct neigh_req *r);
+int ctl_get_neigh_req(const struct ctl_parsed *p, struct neigh_req *r);
+
+#endif

@@ -1,0 +1,92 @@
+/* fdb: the forwarding database of one VXLAN link: inner MAC -> remote VTEPs.
+ * Mirrors the Linux vxlan driver's semantics (add/append/replace/del,
+ * learning, moving, ageing, maxaddress). Time is passed in by the caller
+ * (milliseconds on any monotonic clock), so ageing is testable without
+ * sleeping. The table does not know who fills it (CLI, learning, control
+ * plane) nor which datapath reads it. Not thread-safe. */
+#ifndef VXNET_FDB_H
+#define VXNET_FDB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vxnet/addr.h"
+
+/* One remote VTEP. All fields are concrete: the caller fills the link's
+ * defaults (dstport, VNI) before calling into the table. */
+struct fdb_remote {
+	struct vx_addr ip;
+	uint16_t port;    /* UDP destination port, host order */
+	uint32_t vni;     /* VNI to put in the header */
+	uint32_t ifindex; /* outgoing underlay device, 0 = routing decides */
+};
+
+enum fdb_state {
+	FDB_STATE_PERMANENT = 1, /* added by add/append/replace or at link creation: never ages, never moved by learning */
+	FDB_STATE_REACHABLE = 2, /* learned from received traffic: ages out */
+};
+
+/* Read-only view of an entry; valid until the next call that modifies the table. */
+struct fdb_entry {
+	uint8_t mac[MAC_LEN];
+	enum fdb_state state;
+	uint64_t updated; /* last time (ms) it was created, moved or refreshed by a received packet */
+	unsigned n_remotes;
+	const struct fdb_remote *remotes; /* n_remotes >= 1 */
+};
+
+struct fdb_config {
+	unsigned max_entries; /* 0 = no limit (maxaddress) */
+	uint64_t ageing_ms;   /* learned entries expire this long after 'updated'; 0 = never */
+};
+
+struct fdb;
+
+/* Create an empty table. NULL and errno = ENOMEM on failure. */
+struct fdb *fdb_new(const struct fdb_config *cfg);
+void fdb_free(struct fdb *f);
+unsigned fdb_count(const struct fdb *f);
+
+/* Exact lookup; NULL if absent. */
+const struct fdb_entry *fdb_lookup(const struct fdb *f, const uint8_t mac[MAC_LEN]);
+
+/* `fdb add`: create a permanent entry with one remote.
+ * -EEXIST if the MAC exists (learned or not), -ENOSPC if the table is full,
+ * -ENOMEM. */
+int fdb_add(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r, uint64_t now);
+/* `fdb replace`: create, or overwrite the first remote of an existing entry,
+ * and make it permanent. -EOPNOTSUPP for all-zeros or multicast MACs (as the
+ * kernel refuses), -ENOSPC, -ENOMEM. */
+int fdb_replace(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r, uint64_t now);
+/* `fdb append`: add a remote to an all-zeros or multicast entry, creating it
+ * (permanent) if missing; creates a unicast entry if missing.
+ * -EEXIST if that exact remote is already there, -EOPNOTSUPP when appending
+ * to an existing unicast entry, -ENOSPC, -ENOMEM. */
+int fdb_append(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r, uint64_t now);
+/* `fdb del`: r == NULL deletes the whole entry; otherwise only the remote
+ * equal to *r (ip, port, vni and ifindex), and the entry when it was the last.
+ * -ENOENT if no such entry or remote. */
+int fdb_del(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r);
+
+enum fdb_learn_result {
+	FDB_LEARN_NEW,       /* new learned entry */
+	FDB_LEARN_MOVED,     /* learned entry now points at r->ip */
+	FDB_LEARN_REFRESHED, /* same remote, 'updated' refreshed */
+	FDB_LEARN_PINNED,    /* permanent entry already says r->ip: nothing to do, accept */
+	FDB_LEARN_CONFLICT,  /* permanent entry points elsewhere: caller drops the packet */
+	FDB_LEARN_FULL,      /* unknown MAC and table full: not learned, packet accepted */
+	FDB_LEARN_INVALID,   /* all-zeros or multicast source MAC: not learned */
+	FDB_LEARN_NOMEM,     /* allocation failed: not learned */
+};
+/* Learn inner source MAC -> r (the outer source IP with the link's port and VNI). */
+enum fdb_learn_result fdb_learn(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r, uint64_t now);
+
+typedef void (*fdb_entry_cb)(const struct fdb_entry *e, void *arg);
+/* Remove learned entries with now - updated >= ageing_ms; cb (may be NULL)
+ * sees each one just before it is freed. Returns how many were removed. */
+unsigned fdb_age(struct fdb *f, uint64_t now, fdb_entry_cb cb, void *arg);
+/* Visit every entry, in creation order (stable output for `fdb show`).
+ * cb must not modify the table. */
+void fdb_foreach(const struct fdb *f, fdb_entry_cb cb, void *arg);
+
+#endif

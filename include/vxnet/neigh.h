@@ -1,0 +1,31 @@
+/* neigh: the IP -> MAC table of one link, used to answer ARP requests and
+ * IPv6 neighbour solicitations locally (the kernel's `proxy` mode).
+ * Entries are only added by the user (`vxnet neigh add`). Not thread-safe. */
+#ifndef VXNET_NEIGH_H
+#define VXNET_NEIGH_H
+
+#include <stdint.h>
+
+#include "vxnet/addr.h"
+
+struct neigh;
+
+/* max_entries 0 = no limit. NULL and errno = ENOMEM on failure. */
+struct neigh *neigh_new(unsigned max_entries);
+void neigh_free(struct neigh *n);
+unsigned neigh_count(const struct neigh *n);
+
+/* -EEXIST if ip is present, -EINVAL for an AF_UNSPEC ip, -ENOSPC, -ENOMEM. */
+int neigh_add(struct neigh *n, const struct vx_addr *ip, const uint8_t mac[MAC_LEN]);
+/* Create or overwrite. -EINVAL, -ENOSPC, -ENOMEM. */
+int neigh_replace(struct neigh *n, const struct vx_addr *ip, const uint8_t mac[MAC_LEN]);
+/* -ENOENT if absent. */
+int neigh_del(struct neigh *n, const struct vx_addr *ip);
+/* 0 and mac filled, or -ENOENT. */
+int neigh_lookup(const struct neigh *n, const struct vx_addr *ip, uint8_t mac[MAC_LEN]);
+
+typedef void (*neigh_entry_cb)(const struct vx_addr *ip, const uint8_t mac[MAC_LEN], void *arg);
+/* Visit every entry in insertion order; cb must not modify the table. */
+void neigh_foreach(const struct neigh *n, neigh_entry_cb cb, void *arg);
+
+#endif

@@ -1,0 +1,94 @@
+/* proto: parse and build the wire formats vxnet touches: the VXLAN header
+ * (RFC 7348), Ethernet, ARP, IPv4, IPv6, ICMP/ICMPv6 (neighbour solicitation
+ * and advertisement, fragmentation needed, packet too big).
+ * Pure functions over caller buffers; every read is bounds-checked against
+ * the length given; nothing allocates. Fuzzed by tests/fuzz/fuzz_proto.c. */
+#ifndef VXNET_PROTO_H
+#define VXNET_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vxnet/addr.h"
+
+#define VXLAN_HLEN 8
+#define VXLAN_FLAG_I 0x08
+#define VXLAN_VNI_MAX 0xffffffu /* 24 bits: valid VNIs are 0..VXLAN_VNI_MAX */
+#define VXLAN_DEFAULT_PORT 4789
+#define ETH_HLEN_ 14
+/* Outer overhead added to an inner Ethernet frame: IP + UDP + VXLAN + inner Ethernet. */
+#define VXLAN_OVERHEAD_V4 50
+#define VXLAN_OVERHEAD_V6 70
+
+/* Write an 8-byte VXLAN header for vni into buf (flags 0x08, reserved zero).
+ * 0, -ENOSPC if len < 8, -EINVAL if vni > VXLAN_VNI_MAX. */
+int proto_vxlan_build(uint8_t *buf, size_t len, uint32_t vni);
+
+/* Parse a VXLAN header at the start of a UDP payload.
+ * Reserved bits are ignored (RFC 7348 section 5); the I flag is required.
+ * 0 and *vni set, -EMSGSIZE if len < 8 + 14 (no room for an inner Ethernet
+ * header), -EBADMSG if the I flag is clear. */
+int proto_vxlan_parse(const uint8_t *buf, size_t len, uint32_t *vni);
+
+/* Hash of the inner flow for the UDP source port (RFC 7348 section 5):
+ * Ethernet addresses and type, IPv4/IPv6 addresses and protocol, and
+ * TCP/UDP/SCTP ports when present (not for fragments). Stable per flow,
+ * well mixed, never reads beyond len. */
+uint32_t proto_flow_hash(const uint8_t *frame, size_t len);
+/* Map a flow hash into [min, max] (min <= max). */
+uint16_t proto_srcport(uint32_t hash, uint16_t min, uint16_t max);
+
+/* An ARP request for IPv4 over Ethernet (op 1, htype 1, ptype 0x0800). */
+struct proto_arp_req {
+	uint8_t sha[MAC_LEN]; /* sender hardware address */
+	struct in_addr spa;   /* sender protocol address */
+	struct in_addr tpa;   /* target protocol address */
+};
+/* 0 if frame is an Ethernet ARP request (VLAN-untagged), -ENOENT if it is
+ * something else, -EBADMSG if it claims to be ARP but is malformed. */
+int proto_arp_parse_request(const uint8_t *frame, size_t len, struct proto_arp_req *req);
+/* Build the Ethernet ARP reply "tpa is-at mac" to req into buf.
+ * Returns the frame length (42, no padding) or -ENOSPC. */
+int proto_arp_build_reply(uint8_t *buf, size_t cap, const struct proto_arp_req *req, const uint8_t mac[MAC_LEN]);
+
+/* An IPv6 neighbour solicitation (ICMPv6 type 135, hop limit 255). */
+struct proto_nd_ns {
+	uint8_t eth_src[MAC_LEN];
+	struct in6_addr saddr;  /* IPv6 source (may be :: for DAD) */
+	struct in6_addr target; /* target address */
+	uint8_t sll[MAC_LEN];   /* source link-layer option, if has_sll */
+	int has_sll;
+};
+/* 0 if frame is a valid NS (checks hop limit 255, code 0, ICMPv6 checksum,
+ * option lengths), -ENOENT if not an NS, -EBADMSG if a malformed one. */
+int proto_nd_parse_ns(const uint8_t *frame, size_t len, struct proto_nd_ns *ns);
+/* Build an Ethernet neighbour advertisement answering ns with "target is at
+ * mac" (solicited and override flags set, target link-layer option, source
+ * = target, destination = ns source or all-nodes for DAD), checksum filled.
+ * Returns the frame length or -ENOSPC. */
+int proto_nd_build_na(uint8_t *buf, size_t cap, const struct proto_nd_ns *ns, const uint8_t mac[MAC_LEN]);
+
+/* What proto_too_big_check decided for an inner frame that exceeds mtu. */
+enum proto_too_big {
+	PROTO_FITS = 0,     /* frame's payload fits mtu: send it */
+	PROTO_TOO_BIG_ICMP, /* too big, DF IPv4 or IPv6: answer with ICMP, drop */
+	PROTO_TOO_BIG_DROP, /* too big, not IP or IPv4 without DF: drop */
+};
+/* Classify an inner Ethernet frame of len bytes against the link mtu
+ * (the largest inner payload after the Ethernet header). */
+enum proto_too_big proto_too_big_check(const uint8_t *frame, size_t len, unsigned mtu);
+/* Build, into buf, the Ethernet frame written back into the TAP for a frame
+ * that was too big: IPv4 -> ICMP type 3 code 4 with next-hop MTU = mtu;
+ * IPv6 -> ICMPv6 packet too big with MTU = mtu. Addresses are swapped
+ * (Ethernet and IP source of the reply are the original destination), as the
+ * kernel's iptunnel_pmtud does; the quoted original is truncated to 576 bytes
+ * (IPv4) or 1280 (IPv6) total; checksums are filled.
+ * Returns the frame length, -ENOENT if the frame does not warrant one, or
+ * -ENOSPC. */
+int proto_too_big_build(uint8_t *buf, size_t cap, const uint8_t *frame, size_t len, unsigned mtu);
+
+/* Internet checksum helpers (RFC 1071) used by the builders and the tests. */
+uint32_t proto_csum_add(uint32_t sum, const void *data, size_t len);
+uint16_t proto_csum_fold(uint32_t sum);
+
+#endif
