@@ -27,9 +27,12 @@ int addr_parse(const char *s, struct vx_addr *out);
 int addr_format(const struct vx_addr *a, char *buf, size_t len);
 /* Same family and same bytes (two AF_UNSPEC addresses are equal). */
 bool addr_equal(const struct vx_addr *a, const struct vx_addr *b);
+/* True for AF_UNSPEC and for the wildcard of either family (0.0.0.0, ::). */
 bool addr_is_unspec(const struct vx_addr *a);
 bool addr_is_multicast(const struct vx_addr *a);
-/* Convert to/from a sockaddr (sockaddr_in or sockaddr_in6 chosen by family). */
+/* Convert to/from a sockaddr (sockaddr_in or sockaddr_in6 chosen by family).
+ * 0, -EINVAL for NULL arguments, -EAFNOSUPPORT for another family. port may
+ * be NULL in addr_from_sockaddr; IPv4-mapped IPv6 addresses stay AF_INET6. */
 int addr_to_sockaddr(const struct vx_addr *a, uint16_t port, struct sockaddr_storage *ss, socklen_t *sslen);
 int addr_from_sockaddr(const struct sockaddr *sa, struct vx_addr *out, uint16_t *port);
 

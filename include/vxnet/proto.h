@@ -45,7 +45,10 @@ struct proto_arp_req {
 	struct in_addr tpa;   /* target protocol address */
 };
 /* 0 if frame is an Ethernet ARP request (VLAN-untagged), -ENOENT if it is
- * something else, -EBADMSG if it claims to be ARP but is malformed. */
+ * something else, -EBADMSG if it claims to be ARP but is malformed.
+ * "Something else" includes ARP replies and other ops, gratuitous requests
+ * (spa == tpa) and targets in 0/8, 127/8 or 224/3, which are not answered;
+ * a zero or group sha (nowhere to reply to) is -EBADMSG. req may be NULL. */
 int proto_arp_parse_request(const uint8_t *frame, size_t len, struct proto_arp_req *req);
 /* Build the Ethernet ARP reply "tpa is-at mac" to req into buf.
  * Returns the frame length (42, no padding) or -ENOSPC. */
@@ -60,7 +63,10 @@ struct proto_nd_ns {
 	int has_sll;
 };
 /* 0 if frame is a valid NS (checks hop limit 255, code 0, ICMPv6 checksum,
- * option lengths), -ENOENT if not an NS, -EBADMSG if a malformed one. */
+ * option lengths), -ENOENT if not an NS, -EBADMSG if a malformed one.
+ * Only untagged frames with ICMPv6 right after the IPv6 header count as NS.
+ * Also -EBADMSG: a multicast target, a source link-layer option with source
+ * :: (RFC 4861 7.1.1), IPv6 payload length beyond len. ns may be NULL. */
 int proto_nd_parse_ns(const uint8_t *frame, size_t len, struct proto_nd_ns *ns);
 /* Build an Ethernet neighbour advertisement answering ns with "target is at
  * mac" (solicited and override flags set, target link-layer option, source
@@ -75,7 +81,9 @@ enum proto_too_big {
 	PROTO_TOO_BIG_DROP, /* too big, not IP or IPv4 without DF: drop */
 };
 /* Classify an inner Ethernet frame of len bytes against the link mtu
- * (the largest inner payload after the Ethernet header). */
+ * (the largest inner payload after the Ethernet header). One VLAN tag
+ * (802.1Q or 802.1ad) is looked through. A frame shorter than an Ethernet
+ * header is PROTO_TOO_BIG_DROP. */
 enum proto_too_big proto_too_big_check(const uint8_t *frame, size_t len, unsigned mtu);
 /* Build, into buf, the Ethernet frame written back into the TAP for a frame
  * that was too big: IPv4 -> ICMP type 3 code 4 with next-hop MTU = mtu;
@@ -84,10 +92,19 @@ enum proto_too_big proto_too_big_check(const uint8_t *frame, size_t len, unsigne
  * kernel's iptunnel_pmtud does; the quoted original is truncated to 576 bytes
  * (IPv4) or 1280 (IPv6) total; checksums are filled.
  * Returns the frame length, -ENOENT if the frame does not warrant one, or
- * -ENOSPC. */
+ * -ENOSPC. Not warranted (RFC 1122 3.2.2, RFC 4443 2.4): proto_too_big_check
+ * is not PROTO_TOO_BIG_ICMP, the original is an ICMP/ICMPv6 error or a
+ * non-first fragment, its source is unspecified, loopback, multicast or
+ * broadcast, its IP or Ethernet destination is multicast/broadcast, or its
+ * IPv4 header is malformed. A VLAN tag is kept and the reported MTU lowered
+ * by its 4 bytes. buf and frame must not overlap. */
 int proto_too_big_build(uint8_t *buf, size_t cap, const uint8_t *frame, size_t len, unsigned mtu);
 
-/* Internet checksum helpers (RFC 1071) used by the builders and the tests. */
+/* Internet checksum helpers (RFC 1071) used by the builders and the tests.
+ * proto_csum_add adds data as big-endian 16-bit words to sum (an odd last
+ * byte is padded with zero, so every piece but the last must have even
+ * length); proto_csum_fold folds and complements it into the checksum to
+ * store big-endian. Data that includes a correct checksum folds to 0. */
 uint32_t proto_csum_add(uint32_t sum, const void *data, size_t len);
 uint16_t proto_csum_fold(uint32_t sum);
 
