@@ -1,1 +1,877 @@
-int main(void) { return 1; } /* placeholder: fails until written */
+/* Unit tests for lib/fdb.c: add/append/replace/del semantics as in the Linux
+ * vxlan driver, learning (new, refresh, move, pinned, conflict, invalid),
+ * ageing with an injected clock, maxaddress, creation order and scale. */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "vxnet/fdb.h"
+
+#define AGEING 300000u /* the default 300 s, in ms */
+#define T0 1000000u
+
+static const uint8_t MAC_A[MAC_LEN] = {0x02, 0x42, 0xc0, 0xa8, 0x00, 0x0a};
+static const uint8_t MAC_B[MAC_LEN] = {0x02, 0x42, 0xc0, 0xa8, 0x00, 0x0b};
+static const uint8_t MAC_C[MAC_LEN] = {0x02, 0x42, 0xc0, 0xa8, 0x00, 0x0c};
+static const uint8_t MAC_ZERO[MAC_LEN] = {0};
+static const uint8_t MAC_BCAST[MAC_LEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t MAC_MCAST[MAC_LEN] = {0x01, 0x00, 0x5e, 0x01, 0x01, 0x01};
+static const uint8_t MAC_MCAST6[MAC_LEN] = {0x33, 0x33, 0x00, 0x00, 0x00, 0x01};
+
+static struct fdb_remote remote(const char *ip)
+{
+	struct fdb_remote r;
+
+	memset(&r, 0, sizeof(r));
+	r.port = 4789;
+	r.vni = 42;
+	if (strchr(ip, ':')) {
+		r.ip.family = AF_INET6;
+		assert_int_equal(inet_pton(AF_INET6, ip, &r.ip.v6), 1);
+	} else {
+		r.ip.family = AF_INET;
+		assert_int_equal(inet_pton(AF_INET, ip, &r.ip.v4), 1);
+	}
+	return r;
+}
+
+static bool same_remote(const struct fdb_remote *a, const struct fdb_remote *b)
+{
+	if (a->ip.family != b->ip.family || a->port != b->port || a->vni != b->vni || a->ifindex != b->ifindex)
+		return false;
+	if (a->ip.family == AF_INET)
+		return a->ip.v4.s_addr == b->ip.v4.s_addr;
+	return memcmp(&a->ip.v6, &b->ip.v6, sizeof(a->ip.v6)) == 0;
+}
+
+static struct fdb *table(unsigned max_entries, uint64_t ageing_ms)
+{
+	struct fdb_config c = {.max_entries = max_entries, .ageing_ms = ageing_ms};
+	struct fdb *f = fdb_new(&c);
+
+	assert_non_null(f);
+	return f;
+}
+
+/* Asserts the entry for mac exists with exactly the remotes given, in order. */
+static const struct fdb_entry *expect_entry(const struct fdb *f, const uint8_t *mac, enum fdb_state st,
+					    unsigned n, const struct fdb_remote *rs)
+{
+	const struct fdb_entry *e = fdb_lookup(f, mac);
+
+	assert_non_null(e);
+	assert_memory_equal(e->mac, mac, MAC_LEN);
+	assert_int_equal(e->state, st);
+	assert_int_equal(e->n_remotes, n);
+	for (unsigned i = 0; i < n; i++)
+		assert_true(same_remote(&e->remotes[i], &rs[i]));
+	return e;
+}
+
+static void test_new_table_is_empty(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+
+	(void)state;
+	assert_int_equal(fdb_count(f), 0);
+	assert_null(fdb_lookup(f, MAC_A));
+	assert_null(fdb_lookup(f, MAC_ZERO));
+	assert_int_equal(fdb_del(f, MAC_A, NULL), -ENOENT);
+	fdb_free(f);
+	fdb_free(NULL);
+}
+
+static void test_add_creates_permanent_entry_with_one_remote(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r = remote("198.18.0.3");
+	const struct fdb_entry *e;
+
+	(void)state;
+	assert_int_equal(fdb_add(f, MAC_A, &r, T0), 0);
+	assert_int_equal(fdb_count(f), 1);
+	e = expect_entry(f, MAC_A, FDB_STATE_PERMANENT, 1, &r);
+	assert_int_equal(e->updated, T0);
+	assert_null(fdb_lookup(f, MAC_B));
+	fdb_free(f);
+}
+
+static void test_add_accepts_zero_and_multicast_macs(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r = remote("239.1.1.1");
+
+	(void)state;
+	assert_int_equal(fdb_add(f, MAC_ZERO, &r, T0), 0);
+	assert_int_equal(fdb_add(f, MAC_MCAST, &r, T0), 0);
+	expect_entry(f, MAC_ZERO, FDB_STATE_PERMANENT, 1, &r);
+	expect_entry(f, MAC_MCAST, FDB_STATE_PERMANENT, 1, &r);
+	fdb_free(f);
+}
+
+static void test_add_on_existing_permanent_entry_is_eexist_and_changes_nothing(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r1 = remote("198.18.0.3"), r2 = remote("198.18.0.4");
+
+	(void)state;
+	assert_int_equal(fdb_add(f, MAC_A, &r1, T0), 0);
+	assert_int_equal(fdb_add(f, MAC_A, &r2, T0 + 5), -EEXIST);
+	assert_int_equal(fdb_add(f, MAC_A, &r1, T0 + 5), -EEXIST);
+	assert_int_equal(expect_entry(f, MAC_A, FDB_STATE_PERMANENT, 1, &r1)->updated, T0);
+	assert_int_equal(fdb_count(f), 1);
+	fdb_free(f);
+}
+
+static void test_add_on_learned_entry_is_eexist_and_keeps_it_learned(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r1 = remote("198.18.0.3"), r2 = remote("198.18.0.4");
+
+	(void)state;
+	assert_int_equal(fdb_learn(f, MAC_A, &r1, T0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_add(f, MAC_A, &r2, T0), -EEXIST);
+	expect_entry(f, MAC_A, FDB_STATE_REACHABLE, 1, &r1);
+	fdb_free(f);
+}
+
+static void test_add_replace_append_refuse_missing_or_unspec_remote(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote unspec = remote("198.18.0.3");
+
+	(void)state;
+	unspec.ip.family = AF_UNSPEC;
+	assert_int_equal(fdb_add(f, MAC_A, NULL, T0), -EINVAL);
+	assert_int_equal(fdb_add(f, MAC_A, &unspec, T0), -EINVAL);
+	assert_int_equal(fdb_replace(f, MAC_A, NULL, T0), -EINVAL);
+	assert_int_equal(fdb_replace(f, MAC_A, &unspec, T0), -EINVAL);
+	assert_int_equal(fdb_append(f, MAC_ZERO, NULL, T0), -EINVAL);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &unspec, T0), -EINVAL);
+	assert_int_equal(fdb_learn(f, MAC_A, NULL, T0), FDB_LEARN_INVALID);
+	assert_int_equal(fdb_learn(f, MAC_A, &unspec, T0), FDB_LEARN_INVALID);
+	assert_int_equal(fdb_count(f), 0);
+	fdb_free(f);
+}
+
+static void test_replace_creates_missing_entry_permanent(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r = remote("2001:db8::3");
+
+	(void)state;
+	assert_int_equal(fdb_replace(f, MAC_A, &r, T0), 0);
+	assert_int_equal(expect_entry(f, MAC_A, FDB_STATE_PERMANENT, 1, &r)->updated, T0);
+	assert_int_equal(fdb_count(f), 1);
+	fdb_free(f);
+}
+
+static void test_replace_rewrites_first_remote_of_permanent_entry(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r1 = remote("198.18.0.3"), r2 = remote("198.18.0.4");
+
+	(void)state;
+	r2.port = 8472;
+	r2.vni = 7;
+	r2.ifindex = 3;
+	assert_int_equal(fdb_add(f, MAC_A, &r1, T0), 0);
+	assert_int_equal(fdb_replace(f, MAC_A, &r2, T0 + 10), 0);
+	assert_int_equal(expect_entry(f, MAC_A, FDB_STATE_PERMANENT, 1, &r2)->updated, T0 + 10);
+	assert_int_equal(fdb_count(f), 1);
+	fdb_free(f);
+}
+
+static void test_replace_makes_learned_entry_permanent_and_it_no_longer_ages(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r1 = remote("198.18.0.3"), r2 = remote("198.18.0.4");
+
+	(void)state;
+	assert_int_equal(fdb_learn(f, MAC_A, &r1, T0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_replace(f, MAC_A, &r2, T0), 0);
+	expect_entry(f, MAC_A, FDB_STATE_PERMANENT, 1, &r2);
+	assert_int_equal(fdb_age(f, T0 + 10ull * AGEING, NULL, NULL), 0);
+	expect_entry(f, MAC_A, FDB_STATE_PERMANENT, 1, &r2);
+	/* and learning no longer moves it */
+	assert_int_equal(fdb_learn(f, MAC_A, &r1, T0 + 1), FDB_LEARN_CONFLICT);
+	expect_entry(f, MAC_A, FDB_STATE_PERMANENT, 1, &r2);
+	fdb_free(f);
+}
+
+static void test_replace_refuses_zero_and_multicast_macs_present_or_not(void **state)
+{
+	static const uint8_t *const macs[] = {MAC_ZERO, MAC_MCAST, MAC_MCAST6, MAC_BCAST};
+	struct fdb_remote r1 = remote("198.18.0.3"), r2 = remote("198.18.0.4");
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(macs) / sizeof(macs[0]); i++) {
+		struct fdb *f = table(0, AGEING);
+
+		/* absent */
+		assert_int_equal(fdb_replace(f, macs[i], &r1, T0), -EOPNOTSUPP);
+		assert_null(fdb_lookup(f, macs[i]));
+		/* present */
+		assert_int_equal(fdb_append(f, macs[i], &r1, T0), 0);
+		assert_int_equal(fdb_replace(f, macs[i], &r2, T0), -EOPNOTSUPP);
+		expect_entry(f, macs[i], FDB_STATE_PERMANENT, 1, &r1);
+		fdb_free(f);
+	}
+}
+
+static void test_append_creates_missing_flood_entry_permanent(void **state)
+{
+	static const uint8_t *const macs[] = {MAC_ZERO, MAC_MCAST, MAC_BCAST};
+	struct fdb_remote r = remote("198.51.100.1");
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(macs) / sizeof(macs[0]); i++) {
+		struct fdb *f = table(0, AGEING);
+
+		assert_int_equal(fdb_append(f, macs[i], &r, T0), 0);
+		assert_int_equal(expect_entry(f, macs[i], FDB_STATE_PERMANENT, 1, &r)->updated, T0);
+		assert_int_equal(fdb_count(f), 1);
+		fdb_free(f);
+	}
+}
+
+static void test_append_builds_three_remote_flood_list_then_del_middle_keeps_order(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote rs[3] = {remote("198.51.100.1"), remote("198.51.100.2"), remote("2001:db8::3")};
+	struct fdb_remote left[2] = {rs[0], rs[2]};
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(fdb_append(f, MAC_ZERO, &rs[i], T0), 0);
+	expect_entry(f, MAC_ZERO, FDB_STATE_PERMANENT, 3, rs);
+	assert_int_equal(fdb_count(f), 1);
+
+	assert_int_equal(fdb_del(f, MAC_ZERO, &rs[1]), 0);
+	expect_entry(f, MAC_ZERO, FDB_STATE_PERMANENT, 2, left);
+	assert_int_equal(fdb_del(f, MAC_ZERO, &rs[1]), -ENOENT);
+	assert_int_equal(fdb_del(f, MAC_ZERO, &rs[0]), 0);
+	expect_entry(f, MAC_ZERO, FDB_STATE_PERMANENT, 1, &rs[2]);
+	/* the last remote takes the entry with it */
+	assert_int_equal(fdb_del(f, MAC_ZERO, &rs[2]), 0);
+	assert_null(fdb_lookup(f, MAC_ZERO));
+	assert_int_equal(fdb_count(f), 0);
+	fdb_free(f);
+}
+
+static void test_append_grows_remote_array_past_inline_storage(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote rs[20];
+	char ip[32];
+
+	(void)state;
+	for (int i = 0; i < 20; i++) {
+		snprintf(ip, sizeof(ip), "203.0.113.%d", i + 1);
+		rs[i] = remote(ip);
+		assert_int_equal(fdb_append(f, MAC_ZERO, &rs[i], T0), 0);
+		expect_entry(f, MAC_ZERO, FDB_STATE_PERMANENT, (unsigned)i + 1, rs);
+	}
+	for (int i = 19; i >= 0; i -= 2) {
+		assert_int_equal(fdb_del(f, MAC_ZERO, &rs[i]), 0);
+		memmove(&rs[i], &rs[i + 1], (size_t)(19 - i) * sizeof(rs[0]));
+	}
+	expect_entry(f, MAC_ZERO, FDB_STATE_PERMANENT, 10, rs);
+	fdb_free(f);
+}
+
+static void test_append_duplicate_remote_is_eexist(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r = remote("198.51.100.1"), r2 = remote("198.51.100.2");
+	struct fdb_remote both[2] = {r, r2};
+
+	(void)state;
+	assert_int_equal(fdb_append(f, MAC_ZERO, &r, T0), 0);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &r2, T0), 0);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &r, T0), -EEXIST);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &r2, T0), -EEXIST);
+	expect_entry(f, MAC_ZERO, FDB_STATE_PERMANENT, 2, both);
+	fdb_free(f);
+}
+
+/* A remote is identified by all four of ip, port, vni and ifindex: one that
+ * differs in any of them is another remote for append, and not a match for del. */
+static void test_remote_identity_is_ip_port_vni_ifindex(void **state)
+{
+	struct fdb_remote base = remote("198.51.100.1");
+	struct fdb_remote v[5];
+
+	(void)state;
+	for (int i = 0; i < 5; i++)
+		v[i] = base;
+	v[1].ip.v4.s_addr ^= htonl(1);
+	v[2].port = 8472;
+	v[3].vni = 43;
+	v[4].ifindex = 2;
+	for (int i = 1; i < 5; i++) {
+		struct fdb *f = table(0, AGEING);
+		struct fdb_remote both[2] = {base, v[i]};
+
+		assert_int_equal(fdb_append(f, MAC_ZERO, &base, T0), 0);
+		assert_int_equal(fdb_del(f, MAC_ZERO, &v[i]), -ENOENT);
+		assert_int_equal(fdb_append(f, MAC_ZERO, &v[i], T0), 0);
+		expect_entry(f, MAC_ZERO, FDB_STATE_PERMANENT, 2, both);
+		assert_int_equal(fdb_del(f, MAC_ZERO, &v[i]), 0);
+		expect_entry(f, MAC_ZERO, FDB_STATE_PERMANENT, 1, &base);
+		fdb_free(f);
+	}
+}
+
+/* The 12 bytes of the address union an IPv4 address leaves unused are not
+ * part of the identity; the family is. */
+static void test_remote_match_ignores_unused_ipv4_union_bytes_but_not_family(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r = remote("198.51.100.1"), noisy, v6;
+
+	(void)state;
+	noisy = r;
+	memset((uint8_t *)&noisy.ip.v6 + 4, 0xa5, 12);
+	v6 = r;
+	v6.ip.family = AF_INET6; /* same leading bytes, other family */
+	assert_int_equal(fdb_append(f, MAC_ZERO, &r, T0), 0);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &noisy, T0), -EEXIST);
+	assert_int_equal(fdb_del(f, MAC_ZERO, &v6), -ENOENT);
+	assert_int_equal(fdb_learn(f, MAC_A, &r, T0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_learn(f, MAC_A, &noisy, T0 + 1), FDB_LEARN_REFRESHED);
+	assert_int_equal(fdb_del(f, MAC_ZERO, &noisy), 0);
+	assert_null(fdb_lookup(f, MAC_ZERO));
+	fdb_free(f);
+}
+
+static void test_append_creates_missing_unicast_entry(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r = remote("198.18.0.3");
+
+	(void)state;
+	assert_int_equal(fdb_append(f, MAC_A, &r, T0), 0);
+	expect_entry(f, MAC_A, FDB_STATE_PERMANENT, 1, &r);
+	fdb_free(f);
+}
+
+static void test_append_to_existing_unicast_entry_is_eopnotsupp(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r1 = remote("198.18.0.3"), r2 = remote("198.18.0.4");
+
+	(void)state;
+	assert_int_equal(fdb_add(f, MAC_A, &r1, T0), 0);
+	assert_int_equal(fdb_append(f, MAC_A, &r2, T0), -EOPNOTSUPP);
+	assert_int_equal(fdb_append(f, MAC_A, &r1, T0), -EOPNOTSUPP);
+	expect_entry(f, MAC_A, FDB_STATE_PERMANENT, 1, &r1);
+	/* a learned one neither; it stays learned */
+	assert_int_equal(fdb_learn(f, MAC_B, &r1, T0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_append(f, MAC_B, &r2, T0), -EOPNOTSUPP);
+	expect_entry(f, MAC_B, FDB_STATE_REACHABLE, 1, &r1);
+	fdb_free(f);
+}
+
+static void test_del_without_remote_removes_whole_entry(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r1 = remote("198.51.100.1"), r2 = remote("198.51.100.2");
+
+	(void)state;
+	assert_int_equal(fdb_append(f, MAC_ZERO, &r1, T0), 0);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &r2, T0), 0);
+	assert_int_equal(fdb_add(f, MAC_A, &r1, T0), 0);
+	assert_int_equal(fdb_learn(f, MAC_B, &r2, T0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_del(f, MAC_ZERO, NULL), 0);
+	assert_int_equal(fdb_del(f, MAC_B, NULL), 0);
+	assert_null(fdb_lookup(f, MAC_ZERO));
+	assert_null(fdb_lookup(f, MAC_B));
+	assert_non_null(fdb_lookup(f, MAC_A));
+	assert_int_equal(fdb_count(f), 1);
+	assert_int_equal(fdb_del(f, MAC_ZERO, NULL), -ENOENT);
+	assert_int_equal(fdb_del(f, MAC_C, NULL), -ENOENT);
+	assert_int_equal(fdb_del(f, MAC_C, &r1), -ENOENT);
+	fdb_free(f);
+}
+
+static void test_del_with_unknown_remote_is_enoent_and_keeps_entry(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r1 = remote("198.18.0.3"), r2 = remote("198.18.0.4");
+
+	(void)state;
+	assert_int_equal(fdb_add(f, MAC_A, &r1, T0), 0);
+	assert_int_equal(fdb_del(f, MAC_A, &r2), -ENOENT);
+	expect_entry(f, MAC_A, FDB_STATE_PERMANENT, 1, &r1);
+	assert_int_equal(fdb_del(f, MAC_A, &r1), 0);
+	assert_null(fdb_lookup(f, MAC_A));
+	fdb_free(f);
+}
+
+static void test_learn_unknown_mac_creates_reachable_entry(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r = remote("198.18.0.3");
+	const struct fdb_entry *e;
+
+	(void)state;
+	assert_int_equal(fdb_learn(f, MAC_A, &r, T0), FDB_LEARN_NEW);
+	e = expect_entry(f, MAC_A, FDB_STATE_REACHABLE, 1, &r);
+	assert_int_equal(e->updated, T0);
+	assert_int_equal(fdb_count(f), 1);
+	fdb_free(f);
+}
+
+static void test_learn_same_ip_refreshes_updated(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r = remote("198.18.0.3");
+
+	(void)state;
+	assert_int_equal(fdb_learn(f, MAC_A, &r, T0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_learn(f, MAC_A, &r, T0 + 500), FDB_LEARN_REFRESHED);
+	assert_int_equal(expect_entry(f, MAC_A, FDB_STATE_REACHABLE, 1, &r)->updated, T0 + 500);
+	assert_int_equal(fdb_count(f), 1);
+	fdb_free(f);
+}
+
+static void test_learn_other_ip_moves_learned_entry(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r1 = remote("198.18.0.3"), r2 = remote("198.18.0.4"), r6 = remote("2001:db8::4");
+	const struct fdb_entry *e;
+
+	(void)state;
+	assert_int_equal(fdb_learn(f, MAC_A, &r1, T0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_learn(f, MAC_A, &r2, T0 + 7), FDB_LEARN_MOVED);
+	e = expect_entry(f, MAC_A, FDB_STATE_REACHABLE, 1, &r2);
+	assert_int_equal(e->updated, T0 + 7);
+	assert_int_equal(fdb_learn(f, MAC_A, &r6, T0 + 8), FDB_LEARN_MOVED);
+	expect_entry(f, MAC_A, FDB_STATE_REACHABLE, 1, &r6);
+	assert_int_equal(fdb_learn(f, MAC_A, &r6, T0 + 9), FDB_LEARN_REFRESHED);
+	assert_int_equal(fdb_count(f), 1);
+	fdb_free(f);
+}
+
+static void test_learn_matching_permanent_entry_is_pinned_and_unchanged(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r = remote("198.18.0.3"), seen = r;
+
+	(void)state;
+	/* the user's entry has its own port and VNI; the packet brings the link's */
+	r.port = 8472;
+	r.vni = 7;
+	assert_int_equal(fdb_add(f, MAC_A, &r, T0), 0);
+	assert_int_equal(fdb_learn(f, MAC_A, &seen, T0 + 99), FDB_LEARN_PINNED);
+	assert_int_equal(expect_entry(f, MAC_A, FDB_STATE_PERMANENT, 1, &r)->updated, T0);
+	fdb_free(f);
+}
+
+static void test_learn_contradicting_permanent_entry_is_conflict_and_unchanged(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r1 = remote("198.18.0.3"), r2 = remote("198.18.0.4");
+
+	(void)state;
+	assert_int_equal(fdb_add(f, MAC_A, &r1, T0), 0);
+	assert_int_equal(fdb_learn(f, MAC_A, &r2, T0 + 99), FDB_LEARN_CONFLICT);
+	assert_int_equal(expect_entry(f, MAC_A, FDB_STATE_PERMANENT, 1, &r1)->updated, T0);
+	fdb_free(f);
+}
+
+static void test_learn_refuses_zero_and_multicast_source_macs(void **state)
+{
+	static const uint8_t *const macs[] = {MAC_ZERO, MAC_MCAST, MAC_MCAST6, MAC_BCAST};
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r = remote("198.18.0.3");
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(macs) / sizeof(macs[0]); i++) {
+		assert_int_equal(fdb_learn(f, macs[i], &r, T0), FDB_LEARN_INVALID);
+		assert_null(fdb_lookup(f, macs[i]));
+	}
+	/* even when a permanent flood entry exists for that MAC */
+	assert_int_equal(fdb_append(f, MAC_ZERO, &r, T0), 0);
+	assert_int_equal(fdb_learn(f, MAC_ZERO, &r, T0), FDB_LEARN_INVALID);
+	assert_int_equal(fdb_count(f), 1);
+	fdb_free(f);
+}
+
+struct seen {
+	unsigned n;
+	uint8_t macs[8][MAC_LEN];
+	enum fdb_state states[8];
+	uint32_t first_ip[8];
+};
+
+static void collect(const struct fdb_entry *e, void *arg)
+{
+	struct seen *s = arg;
+
+	assert_true(s->n < 8);
+	assert_true(e->n_remotes >= 1);
+	memcpy(s->macs[s->n], e->mac, MAC_LEN);
+	s->states[s->n] = e->state;
+	s->first_ip[s->n] = e->remotes[0].ip.v4.s_addr;
+	s->n++;
+}
+
+static void test_age_removes_learned_entry_at_exactly_ageing_ms(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r = remote("198.18.0.3");
+	struct seen s = {0};
+
+	(void)state;
+	assert_int_equal(fdb_learn(f, MAC_A, &r, T0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_age(f, T0 + AGEING - 1, collect, &s), 0);
+	assert_int_equal(s.n, 0);
+	assert_non_null(fdb_lookup(f, MAC_A));
+	assert_int_equal(fdb_age(f, T0 + AGEING, collect, &s), 1);
+	assert_null(fdb_lookup(f, MAC_A));
+	assert_int_equal(fdb_count(f), 0);
+	assert_int_equal(s.n, 1);
+	assert_memory_equal(s.macs[0], MAC_A, MAC_LEN);
+	fdb_free(f);
+}
+
+static void test_age_counts_from_last_refresh_and_last_move(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r1 = remote("198.18.0.3"), r2 = remote("198.18.0.4");
+
+	(void)state;
+	assert_int_equal(fdb_learn(f, MAC_A, &r1, T0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_learn(f, MAC_B, &r1, T0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_learn(f, MAC_A, &r1, T0 + 1000), FDB_LEARN_REFRESHED);
+	assert_int_equal(fdb_learn(f, MAC_B, &r2, T0 + 2000), FDB_LEARN_MOVED);
+	assert_int_equal(fdb_age(f, T0 + AGEING, NULL, NULL), 0);
+	assert_int_equal(fdb_age(f, T0 + 1000 + AGEING - 1, NULL, NULL), 0);
+	assert_int_equal(fdb_age(f, T0 + 1000 + AGEING, NULL, NULL), 1);
+	assert_null(fdb_lookup(f, MAC_A));
+	assert_int_equal(fdb_age(f, T0 + 2000 + AGEING - 1, NULL, NULL), 0);
+	assert_int_equal(fdb_age(f, T0 + 2000 + AGEING, NULL, NULL), 1);
+	assert_int_equal(fdb_count(f), 0);
+	fdb_free(f);
+}
+
+static void test_age_never_removes_permanent_entries(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r = remote("198.18.0.3");
+
+	(void)state;
+	assert_int_equal(fdb_add(f, MAC_A, &r, T0), 0);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &r, T0), 0);
+	assert_int_equal(fdb_replace(f, MAC_B, &r, T0), 0);
+	assert_int_equal(fdb_age(f, T0 + AGEING, NULL, NULL), 0);
+	assert_int_equal(fdb_age(f, UINT64_MAX, NULL, NULL), 0);
+	assert_int_equal(fdb_count(f), 3);
+	fdb_free(f);
+}
+
+static void test_age_zero_ageing_never_expires_learned_entries(void **state)
+{
+	struct fdb *f = table(0, 0);
+	struct fdb_remote r = remote("198.18.0.3");
+
+	(void)state;
+	assert_int_equal(fdb_learn(f, MAC_A, &r, 0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_age(f, 0, NULL, NULL), 0);
+	assert_int_equal(fdb_age(f, UINT64_MAX, NULL, NULL), 0);
+	assert_non_null(fdb_lookup(f, MAC_A));
+	fdb_free(f);
+}
+
+static void test_age_ignores_clock_earlier_than_update(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r = remote("198.18.0.3");
+
+	(void)state;
+	assert_int_equal(fdb_learn(f, MAC_A, &r, T0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_age(f, 0, NULL, NULL), 0);
+	assert_non_null(fdb_lookup(f, MAC_A));
+	fdb_free(f);
+}
+
+static void test_age_callback_sees_each_removed_entry_only(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r1 = remote("198.18.0.3"), r2 = remote("198.18.0.4");
+	struct seen s = {0};
+
+	(void)state;
+	assert_int_equal(fdb_learn(f, MAC_A, &r1, T0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_add(f, MAC_B, &r1, T0), 0);
+	assert_int_equal(fdb_learn(f, MAC_C, &r2, T0 + 1), FDB_LEARN_NEW);
+	assert_int_equal(fdb_age(f, T0 + 1 + AGEING, collect, &s), 2);
+	assert_int_equal(s.n, 2);
+	assert_memory_equal(s.macs[0], MAC_A, MAC_LEN);
+	assert_memory_equal(s.macs[1], MAC_C, MAC_LEN);
+	assert_int_equal(s.states[0], FDB_STATE_REACHABLE);
+	assert_int_equal(s.states[1], FDB_STATE_REACHABLE);
+	assert_int_equal(s.first_ip[0], r1.ip.v4.s_addr);
+	assert_int_equal(s.first_ip[1], r2.ip.v4.s_addr);
+	assert_int_equal(fdb_count(f), 1);
+	assert_non_null(fdb_lookup(f, MAC_B));
+	fdb_free(f);
+}
+
+static void test_maxaddress_full_refuses_creation_then_del_frees_a_slot(void **state)
+{
+	struct fdb *f = table(3, AGEING);
+	struct fdb_remote r1 = remote("198.18.0.3"), r2 = remote("198.18.0.4");
+	struct fdb_remote both[2] = {r1, r2};
+
+	(void)state;
+	assert_int_equal(fdb_add(f, MAC_A, &r1, T0), 0);
+	assert_int_equal(fdb_learn(f, MAC_B, &r1, T0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &r1, T0), 0);
+	assert_int_equal(fdb_count(f), 3);
+
+	/* everything that would create an entry is refused */
+	assert_int_equal(fdb_add(f, MAC_C, &r1, T0), -ENOSPC);
+	assert_int_equal(fdb_replace(f, MAC_C, &r1, T0), -ENOSPC);
+	assert_int_equal(fdb_append(f, MAC_C, &r1, T0), -ENOSPC);
+	assert_int_equal(fdb_append(f, MAC_MCAST, &r1, T0), -ENOSPC);
+	assert_int_equal(fdb_learn(f, MAC_C, &r1, T0), FDB_LEARN_FULL);
+	assert_null(fdb_lookup(f, MAC_C));
+	assert_int_equal(fdb_count(f), 3);
+
+	/* what touches existing entries still works, existence wins over fullness */
+	assert_int_equal(fdb_add(f, MAC_A, &r1, T0), -EEXIST);
+	assert_int_equal(fdb_replace(f, MAC_A, &r2, T0), 0);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &r2, T0), 0);
+	expect_entry(f, MAC_ZERO, FDB_STATE_PERMANENT, 2, both);
+	assert_int_equal(fdb_learn(f, MAC_B, &r1, T0 + 1), FDB_LEARN_REFRESHED);
+	assert_int_equal(fdb_learn(f, MAC_B, &r2, T0 + 2), FDB_LEARN_MOVED);
+
+	/* removing a remote does not free a slot, removing an entry does */
+	assert_int_equal(fdb_del(f, MAC_ZERO, &r2), 0);
+	assert_int_equal(fdb_add(f, MAC_C, &r1, T0), -ENOSPC);
+	assert_int_equal(fdb_del(f, MAC_B, NULL), 0);
+	assert_int_equal(fdb_add(f, MAC_C, &r1, T0), 0);
+	assert_int_equal(fdb_learn(f, MAC_B, &r1, T0), FDB_LEARN_FULL);
+	/* ageing frees slots too */
+	assert_int_equal(fdb_del(f, MAC_C, NULL), 0);
+	assert_int_equal(fdb_learn(f, MAC_B, &r1, T0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_age(f, T0 + AGEING, NULL, NULL), 1);
+	assert_int_equal(fdb_learn(f, MAC_C, &r1, T0 + AGEING), FDB_LEARN_NEW);
+	fdb_free(f);
+}
+
+static void test_maxaddress_zero_is_unlimited(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r = remote("198.18.0.3");
+	uint8_t mac[MAC_LEN] = {0x02, 0, 0, 0, 0, 0};
+
+	(void)state;
+	for (unsigned i = 0; i < 5000; i++) {
+		mac[4] = (uint8_t)(i >> 8);
+		mac[5] = (uint8_t)i;
+		assert_int_equal(fdb_learn(f, mac, &r, T0), FDB_LEARN_NEW);
+	}
+	assert_int_equal(fdb_count(f), 5000);
+	fdb_free(f);
+}
+
+static void test_foreach_visits_in_creation_order_stable_across_updates(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r1 = remote("198.18.0.3"), r2 = remote("198.18.0.4");
+	struct seen s = {0};
+
+	(void)state;
+	assert_int_equal(fdb_learn(f, MAC_C, &r1, T0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_add(f, MAC_A, &r1, T0), 0);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &r1, T0), 0);
+	assert_int_equal(fdb_add(f, MAC_B, &r1, T0), 0);
+	/* updates keep positions */
+	assert_int_equal(fdb_learn(f, MAC_C, &r2, T0), FDB_LEARN_MOVED);
+	assert_int_equal(fdb_replace(f, MAC_A, &r2, T0), 0);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &r2, T0), 0);
+	/* deleting and re-creating moves an entry to the end */
+	assert_int_equal(fdb_del(f, MAC_A, NULL), 0);
+	assert_int_equal(fdb_add(f, MAC_A, &r1, T0), 0);
+
+	fdb_foreach(f, collect, &s);
+	assert_int_equal(s.n, 4);
+	assert_memory_equal(s.macs[0], MAC_C, MAC_LEN);
+	assert_memory_equal(s.macs[1], MAC_ZERO, MAC_LEN);
+	assert_memory_equal(s.macs[2], MAC_B, MAC_LEN);
+	assert_memory_equal(s.macs[3], MAC_A, MAC_LEN);
+	assert_int_equal(s.states[0], FDB_STATE_REACHABLE);
+	assert_int_equal(s.first_ip[0], r2.ip.v4.s_addr);
+
+	/* first and last removed: the list is relinked at both ends */
+	assert_int_equal(fdb_del(f, MAC_C, NULL), 0);
+	assert_int_equal(fdb_del(f, MAC_A, NULL), 0);
+	assert_int_equal(fdb_add(f, MAC_C, &r1, T0), 0);
+	memset(&s, 0, sizeof(s));
+	fdb_foreach(f, collect, &s);
+	assert_int_equal(s.n, 3);
+	assert_memory_equal(s.macs[0], MAC_ZERO, MAC_LEN);
+	assert_memory_equal(s.macs[1], MAC_B, MAC_LEN);
+	assert_memory_equal(s.macs[2], MAC_C, MAC_LEN);
+	fdb_free(f);
+}
+
+#define BIG 100000u
+
+static void big_mac(unsigned i, uint8_t mac[MAC_LEN])
+{
+	/* Spread over bytes the way real OUIs and serials differ. */
+	mac[0] = 0x02;
+	mac[1] = (uint8_t)(i * 7);
+	mac[2] = (uint8_t)(i >> 16);
+	mac[3] = (uint8_t)(i >> 8);
+	mac[4] = (uint8_t)i;
+	mac[5] = (uint8_t)(i % 3);
+}
+
+static struct fdb_remote big_remote(unsigned i)
+{
+	struct fdb_remote r = remote("198.18.0.0");
+
+	r.ip.v4.s_addr = htonl(0xc6120000u + (i & 0x1ffff));
+	r.vni = i & 0xffffff;
+	return r;
+}
+
+struct order_check {
+	unsigned next;
+	bool ok;
+};
+
+static void check_order(const struct fdb_entry *e, void *arg)
+{
+	struct order_check *o = arg;
+	uint8_t mac[MAC_LEN];
+
+	/* only odd i survive in the test below */
+	big_mac(o->next, mac);
+	if (memcmp(mac, e->mac, MAC_LEN) != 0)
+		o->ok = false;
+	o->next += 2;
+}
+
+static void test_100k_entries_insert_lookup_delete(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct order_check o = {.next = 1, .ok = true};
+	uint8_t mac[MAC_LEN];
+
+	(void)state;
+	for (unsigned i = 0; i < BIG; i++) {
+		struct fdb_remote r = big_remote(i);
+
+		big_mac(i, mac);
+		if (i & 1)
+			assert_int_equal(fdb_add(f, mac, &r, T0), 0);
+		else
+			assert_int_equal(fdb_learn(f, mac, &r, T0), FDB_LEARN_NEW);
+	}
+	assert_int_equal(fdb_count(f), BIG);
+	for (unsigned i = 0; i < BIG; i++) {
+		struct fdb_remote r = big_remote(i);
+
+		big_mac(i, mac);
+		expect_entry(f, mac, (i & 1) ? FDB_STATE_PERMANENT : FDB_STATE_REACHABLE, 1, &r);
+	}
+	/* an absent MAC is absent */
+	big_mac(BIG, mac);
+	assert_null(fdb_lookup(f, mac));
+
+	/* the learned half ages out, the rest stays */
+	assert_int_equal(fdb_age(f, T0 + AGEING, NULL, NULL), BIG / 2);
+	assert_int_equal(fdb_count(f), BIG / 2);
+	fdb_foreach(f, check_order, &o);
+	assert_true(o.ok);
+	assert_int_equal(o.next, BIG + 1);
+
+	for (unsigned i = 0; i < BIG; i++) {
+		big_mac(i, mac);
+		if (i & 1)
+			assert_non_null(fdb_lookup(f, mac));
+		else
+			assert_null(fdb_lookup(f, mac));
+		assert_int_equal(fdb_del(f, mac, NULL), (i & 1) ? 0 : -ENOENT);
+	}
+	assert_int_equal(fdb_count(f), 0);
+	fdb_foreach(f, check_order, &o);
+	assert_int_equal(o.next, BIG + 1);
+	/* and the emptied table is still usable */
+	assert_int_equal(fdb_add(f, MAC_A, &(struct fdb_remote){.ip.family = AF_INET}, T0), 0);
+	assert_int_equal(fdb_count(f), 1);
+	fdb_free(f);
+}
+
+static void test_new_without_config_is_unlimited_and_never_ages(void **state)
+{
+	struct fdb *f = fdb_new(NULL);
+	struct fdb_remote r = remote("198.18.0.3");
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(fdb_learn(f, MAC_A, &r, 0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_age(f, UINT64_MAX, NULL, NULL), 0);
+	fdb_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_new_table_is_empty),
+		cmocka_unit_test(test_new_without_config_is_unlimited_and_never_ages),
+		cmocka_unit_test(test_add_creates_permanent_entry_with_one_remote),
+		cmocka_unit_test(test_add_accepts_zero_and_multicast_macs),
+		cmocka_unit_test(test_add_on_existing_permanent_entry_is_eexist_and_changes_nothing),
+		cmocka_unit_test(test_add_on_learned_entry_is_eexist_and_keeps_it_learned),
+		cmocka_unit_test(test_add_replace_append_refuse_missing_or_unspec_remote),
+		cmocka_unit_test(test_replace_creates_missing_entry_permanent),
+		cmocka_unit_test(test_replace_rewrites_first_remote_of_permanent_entry),
+		cmocka_unit_test(test_replace_makes_learned_entry_permanent_and_it_no_longer_ages),
+		cmocka_unit_test(test_replace_refuses_zero_and_multicast_macs_present_or_not),
+		cmocka_unit_test(test_append_creates_missing_flood_entry_permanent),
+		cmocka_unit_test(test_append_builds_three_remote_flood_list_then_del_middle_keeps_order),
+		cmocka_unit_test(test_append_grows_remote_array_past_inline_storage),
+		cmocka_unit_test(test_append_duplicate_remote_is_eexist),
+		cmocka_unit_test(test_remote_identity_is_ip_port_vni_ifindex),
+		cmocka_unit_test(test_remote_match_ignores_unused_ipv4_union_bytes_but_not_family),
+		cmocka_unit_test(test_append_creates_missing_unicast_entry),
+		cmocka_unit_test(test_append_to_existing_unicast_entry_is_eopnotsupp),
+		cmocka_unit_test(test_del_without_remote_removes_whole_entry),
+		cmocka_unit_test(test_del_with_unknown_remote_is_enoent_and_keeps_entry),
+		cmocka_unit_test(test_learn_unknown_mac_creates_reachable_entry),
+		cmocka_unit_test(test_learn_same_ip_refreshes_updated),
+		cmocka_unit_test(test_learn_other_ip_moves_learned_entry),
+		cmocka_unit_test(test_learn_matching_permanent_entry_is_pinned_and_unchanged),
+		cmocka_unit_test(test_learn_contradicting_permanent_entry_is_conflict_and_unchanged),
+		cmocka_unit_test(test_learn_refuses_zero_and_multicast_source_macs),
+		cmocka_unit_test(test_age_removes_learned_entry_at_exactly_ageing_ms),
+		cmocka_unit_test(test_age_counts_from_last_refresh_and_last_move),
+		cmocka_unit_test(test_age_never_removes_permanent_entries),
+		cmocka_unit_test(test_age_zero_ageing_never_expires_learned_entries),
+		cmocka_unit_test(test_age_ignores_clock_earlier_than_update),
+		cmocka_unit_test(test_age_callback_sees_each_removed_entry_only),
+		cmocka_unit_test(test_maxaddress_full_refuses_creation_then_del_frees_a_slot),
+		cmocka_unit_test(test_maxaddress_zero_is_unlimited),
+		cmocka_unit_test(test_foreach_visits_in_creation_order_stable_across_updates),
+		cmocka_unit_test(test_100k_entries_insert_lookup_delete),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
