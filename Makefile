@@ -1,0 +1,31 @@
+# Makefile: a thin wrapper around meson and the scripts in scripts/ and bench/.
+#   make          install missing build packages, configure build/, compile
+#   make check    every test (unit, ASan+UBSan, fuzz, network namespaces); ends on "N passed, N failed"
+#   make demo     two hosts in namespaces, the recipe with vxnet, a ping across the overlay
+#   make bench    iperf3 throughput and ping latency, vxnetd vs the kernel vxlan driver (BENCH_ARGS="-t 30")
+#   make fuzz     run every libFuzzer target longer (FUZZ_TIME seconds each, default 300)
+#   make clean    remove the build directories
+FUZZ_TIME ?= 300
+BENCH_ARGS ?=
+
+.PHONY: all build check demo bench fuzz clean
+
+all: build
+
+build:
+	@bash scripts/build.sh
+
+check:
+	@bash scripts/check.sh
+
+demo:
+	@bash scripts/demo.sh
+
+bench:
+	@bash bench/throughput.sh $(BENCH_ARGS)
+
+fuzz:
+	@bash scripts/fuzz.sh $(FUZZ_TIME)
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# check.sh: `make check`: every test vxnet has, in one run, ending on "N passed, N failed".
+#
+# Counted as one test each: a unit-test executable (in build/ and again in the
+# ASan+UBSan build-asan/), a fuzz target run, a network-namespace scenario, and
+# the sanitized daemon under crafted input (t8 with build-asan binaries).
+# Anything that cannot run (missing package, build failure, missing script) is
+# a FAIL, never a skip. Step logs go to a temporary directory, kept and named at
+# the end when something failed.
+#
+# Environment: FUZZ_TIME (seconds per fuzz target, default 20),
+# NETNS_TIMEOUT (seconds for the whole netns suite, default 420),
+# VXNET_CHECK_SHARED_NETNS=1 to let the suite's namespaces be seen from
+# outside (by default they live under a private /run/netns that disappears
+# with the run, so a crash cannot leave any behind).
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT" || exit 1
+
+FUZZ_TIME=${FUZZ_TIME:-20}
+NETNS_TIMEOUT=${NETNS_TIMEOUT:-420}
+passed=0
+failed=0
+LOG=$(mktemp -d /tmp/vxnet-check.XXXXXX)
+# Every process started from here inherits this tag, so lingering daemons of
+# this run (and only of this run) can be found and stopped at the end.
+export VXNET_CHECK_TAG=$$
+netns_before=$(ip netns list 2>/dev/null | awk '{print $1}' | sort)
+
+pass() {
+	echo "PASS $1"
+	passed=$((passed + 1))
+}
+
+# fail NAME [LOGFILE]: count a failure and show the end of its log.
+fail() {
+	echo "FAIL $1"
+	failed=$((failed + 1))
+	if [ -n "${2:-}" ] && [ -s "$2" ]; then
+		tail -n 30 "$2" | sed 's/^/    | /'
+	fi
+}
+
+# Stop processes this run started that outlived their test (found by tag).
+stop_tagged() {
+	local pids=() p comm
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		[ "$p" = $$ ] && continue
+		comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
+		case "$comm" in
+		vxnetd | vxnet | tcpdump | tshark | dumpcap | iperf3 | ping) ;;
+		*) continue ;;
+		esac
+		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "VXNET_CHECK_TAG=$$" && pids+=("$p")
+	done
+	[ ${#pids[@]} -eq 0 ] && return 0
+	echo "cleanup: stopping lingering ${#pids[@]} process(es): ${pids[*]}"
+	kill -TERM "${pids[@]}" 2>/dev/null
+	for _ in $(seq 20); do
+		kill -0 "${pids[@]}" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "${pids[@]}" 2>/dev/null
+	return 0
+}
+
+# Namespaces the suite left behind when it ran with the shared /run/netns:
+# new since the start of this run and named after a process ($$ suffix) that
+# no longer exists. Namespaces of live processes belong to someone else.
+remove_leftover_netns() {
+	local ns pid
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | sort | comm -13 <(echo "$netns_before") -); do
+		pid=$(echo "$ns" | grep -oE '[0-9]+$') || continue
+		kill -0 "$pid" 2>/dev/null && continue
+		echo "cleanup: removing leftover namespace $ns"
+		ip netns del "$ns" 2>/dev/null
+	done
+}
+
+cleanup() {
+	stop_tagged
+	remove_leftover_netns
+	if [ "$failed" -eq 0 ]; then
+		rm -rf "$LOG"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Names of the unit tests meson knows in build directory $1.
+unit_tests() {
+	meson test -C "$1" --no-rebuild --list --suite unit 2>/dev/null | grep -v '^ninja:' | sed 's/^[^:]*://'
+}
+
+# run_units DIR PREFIX: each unit-test executable of DIR is one test.
+run_units() {
+	local dir=$1 prefix=$2 names t log
+	names=$(unit_tests "$dir")
+	if [ -z "$names" ]; then
+		fail "${prefix}unit: no unit tests found in $dir/"
+		return
+	fi
+	for t in $names; do
+		log=$LOG/${prefix//\//-}unit-$t.log
+		if meson test -C "$dir" --no-rebuild --suite unit --print-errorlogs "$t" >"$log" 2>&1; then
+			pass "${prefix}unit/$t"
+		else
+			fail "${prefix}unit/$t" "$log"
+		fi
+	done
+}
+
+# build_step NAME: configure and build one canonical build directory.
+build_step() {
+	local log=$LOG/build-$1.log
+	if builddir_build "$1" >"$log" 2>&1; then
+		echo "BUILD ok $1/"
+		return 0
+	fi
+	fail "build $1/ (does not configure or compile)" "$log"
+	return 1
+}
+
+start=$SECONDS
+
+# 1. Packages.
+if ! bash "$ROOT/scripts/deps.sh" check >"$LOG/deps.log" 2>&1; then
+	fail "deps: packages missing and not installable" "$LOG/deps.log"
+fi
+
+# 2. Unit tests, plain and sanitized.
+build_step build && run_units build ""
+build_step build-asan && run_units build-asan "asan/"
+
+# 3. Fuzz targets: each runs FUZZ_TIME seconds from a scratch copy of its seeds.
+targets=$(cd tests/fuzz 2>/dev/null && ls fuzz_*.c 2>/dev/null | sed 's/\.c$//')
+if [ -z "$targets" ]; then
+	fail "fuzz: no targets in tests/fuzz/"
+elif build_step build-fuzz; then
+	mkdir -p build-fuzz/artifacts
+	for t in $targets; do
+		name=${t#fuzz_}
+		log=$LOG/fuzz-$name.log
+		if [ ! -x "build-fuzz/$t" ]; then
+			fail "fuzz/$name (build-fuzz/$t was not built)"
+			continue
+		fi
+		corpus=$LOG/corpus-$name
+		mkdir -p "$corpus"
+		[ -d "tests/fuzz/seeds/$t" ] && cp -r "tests/fuzz/seeds/$t/." "$corpus/"
+		[ -d "tests/fuzz/seeds/$name" ] && cp -r "tests/fuzz/seeds/$name/." "$corpus/"
+		if timeout --kill-after=10 $((FUZZ_TIME + 60)) "build-fuzz/$t" -max_total_time="$FUZZ_TIME" \
+			-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix="$ROOT/build-fuzz/artifacts/$t-" "$corpus" >"$log" 2>&1; then
+			runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$')
+			pass "fuzz/$name (${FUZZ_TIME} s, ${runs:-?} runs)"
+		else
+			fail "fuzz/$name (crash or error; artifacts in build-fuzz/artifacts/)" "$log"
+		fi
+		rm -rf "$corpus"
+	done
+fi
+
+# run_isolated CMD...: run CMD with a private /run/netns (see the header).
+run_isolated() {
+	if [ "${VXNET_CHECK_SHARED_NETNS:-0}" = 1 ]; then
+		"$@"
+		return
+	fi
+	mkdir -p /run/netns
+	unshare --mount --propagation private -- \
+		bash -c 'mount -t tmpfs -o mode=0755 vxnet-check /run/netns && exec "$@"' _ "$@"
+}
+
+# 4. The network-namespace suite with build/ binaries.
+if [ ! -f tests/netns/run.sh ]; then
+	fail "netns: tests/netns/run.sh is missing"
+elif [ ! -x build/vxnetd ] || [ ! -x build/vxnet ]; then
+	fail "netns: build/vxnetd or build/vxnet not built"
+else
+	log=$LOG/netns.log
+	VXNET_BUILD=build run_isolated timeout --kill-after=10 "$NETNS_TIMEOUT" bash tests/netns/run.sh \
+		2>"$log.err" | tee "$log"
+	rc=${PIPESTATUS[0]}
+	summary=$(grep -E '^netns: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	if [ -z "$summary" ]; then
+		cat "$log.err" >>"$log"
+		fail "netns: run.sh gave no summary line (exit $rc$([ "$rc" = 124 ] && echo ", timed out after ${NETNS_TIMEOUT} s"))" "$log"
+	else
+		np=$(echo "$summary" | awk '{print $2}')
+		nf=$(echo "$summary" | awk '{print $4}')
+		passed=$((passed + np))
+		failed=$((failed + nf))
+		if [ "$rc" -ne 0 ] && [ "$nf" -eq 0 ]; then
+			fail "netns: run.sh exited $rc although it reported no failure" "$log.err"
+		elif [ "$nf" -gt 0 ]; then
+			sed 's/^/    | /' "$log.err" | tail -n 30
+		fi
+	fi
+	stop_tagged
+fi
+
+# 5. The sanitized daemon under crafted input: any ASan/UBSan/LSan report fails it.
+t8=tests/netns/t8_bad_input.sh
+if [ ! -f "$t8" ]; then
+	fail "asan/netns/t8_bad_input: $t8 is missing"
+elif [ ! -x build-asan/vxnetd ] || [ ! -x build-asan/vxnet ]; then
+	fail "asan/netns/t8_bad_input: build-asan/vxnetd or build-asan/vxnet not built"
+else
+	log=$LOG/asan-t8.log
+	san=$LOG/sanitizer
+	mkdir -p "$san"
+	ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$san/asan" UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$san/ubsan" \
+		VXNET_BUILD=build-asan run_isolated timeout --kill-after=10 180 bash "$t8" >"$log" 2>&1
+	rc=$?
+	stop_tagged
+	reports=$(find "$san" -type f -size +0 | sort)
+	if [ -n "$reports" ]; then
+		for r in $reports; do
+			echo "== $r" >>"$log"
+			cat "$r" >>"$log"
+		done
+		fail "asan/netns/t8_bad_input (sanitizer report, exit $rc)" "$log"
+	elif [ "$rc" -ne 0 ]; then
+		fail "asan/netns/t8_bad_input (exit $rc)" "$log"
+	else
+		pass "asan/netns/t8_bad_input"
+	fi
+fi
+
+cleanup
+trap - EXIT
+echo "time: $((SECONDS - start)) s"
+[ "$failed" -gt 0 ] && echo "logs: $LOG"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
