@@ -1,0 +1,315 @@
+# Helpers shared by the network-namespace scenario tests (tests/netns/t*.sh):
+# namespace and daemon life cycle, the CLI against one namespace's daemon,
+# packet captures, and checks that print `ok - ...` / `not ok - ...`.
+# Sourced by each script after `set -eu`; the script then sets `trap cleanup EXIT`.
+# shellcheck shell=bash
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VXNET_BUILD=${VXNET_BUILD:-$repo/build}
+case $VXNET_BUILD in /*) ;; *) VXNET_BUILD=$repo/$VXNET_BUILD ;; esac
+VXNETD=$VXNET_BUILD/vxnetd
+VXNET=$VXNET_BUILD/vxnet
+# Debian's python3-scapy lives under the system interpreter, not a pyenv one.
+PY=${PYTHON:-python3}
+[ -x /usr/bin/python3 ] && [ -z "${PYTHON:-}" ] && PY=/usr/bin/python3
+
+TMP=$(mktemp -d /tmp/vxnet-netns.XXXXXX)
+failures=0
+checks=0
+finished=0
+NAMESPACES=()
+DAEMON_PIDS=()
+declare -A DAEMON_OF=()     # ns -> vxnetd pid
+declare -A BG_PIDS=()       # name -> pid of a capture or a monitor
+declare -A BG_NS=()
+
+ok() { checks=$((checks + 1)); echo "ok - $*"; }
+notok() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok - $*"; }
+
+# A missing tool is a failure, never a skip: CI must install it.
+need() {
+	local t
+	for t; do
+		if ! command -v "$t" >/dev/null 2>&1; then
+			notok "required tool '$t' is installed"
+			exit 1
+		fi
+	done
+}
+
+need_scapy() {
+	if ! "$PY" -c 'import scapy.all' >/dev/null 2>&1; then
+		notok "python3-scapy is importable by $PY"
+		exit 1
+	fi
+}
+
+need_vxnet() {
+	if [ ! -x "$VXNETD" ] || [ ! -x "$VXNET" ]; then
+		notok "vxnetd and vxnet are built in $VXNET_BUILD"
+		exit 1
+	fi
+}
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s, give up after SECONDS.
+wait_for() {
+	local limit=$(($1 * 10)) i
+	shift
+	for ((i = 0; i < limit; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# add_ns NAME [ipv6]: a namespace with lo up; IPv6 off unless asked, so that
+# router solicitations and MLD reports do not add packets to the counts.
+add_ns() {
+	ip netns add "$1"
+	NAMESPACES+=("$1")
+	ip -n "$1" link set lo up
+	if [ "${2:-}" != ipv6 ]; then
+		ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+	fi
+}
+
+# veth NS1 IF1 NS2 IF2 [MTU]: a veth pair between two namespaces, both ends up.
+veth() {
+	ip link add "$2" ${5:+mtu "$5"} netns "$1" type veth peer name "$4" ${5:+mtu "$5"} netns "$3"
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+}
+
+sock_of() { echo "$TMP/$1.sock"; }
+
+# start_vxnetd NS: run a daemon in NS and wait (bounded) for its socket.
+start_vxnetd() {
+	local ns=$1 sock
+	sock=$(sock_of "$ns")
+	ip netns exec "$ns" "$VXNETD" -S "$sock" >"$TMP/vxnetd-$ns.log" 2>&1 &
+	DAEMON_PIDS+=("$!")
+	DAEMON_OF[$ns]=$!
+	if ! wait_for 5 test -S "$sock"; then
+		notok "vxnetd in $ns creates its control socket within 5 s"
+		sed 's/^/# /' "$TMP/vxnetd-$ns.log" | tail -n 20
+		exit 1
+	fi
+}
+
+# vx NS ARGS...: the CLI against NS's daemon.
+vx() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$VXNET" -S "$(sock_of "$ns")" "$@"
+}
+
+# counter NS LINK NAME: a counter from `vxnet -j -s link show LINK`, looked up
+# under "stats" then "socket_stats"; prints "missing" when absent.
+counter() {
+	vx "$1" -j -s link show "$2" 2>"$TMP/counter.err" | "$PY" -c '
+import json, sys
+name = sys.argv[1]
+try:
+    d = json.load(sys.stdin)
+    d = d[0] if isinstance(d, list) else d
+except Exception:
+    print("missing"); sys.exit(0)
+for k in ("stats", "socket_stats"):
+    v = d.get(k, {})
+    if isinstance(v, dict) and name in v:
+        print(int(v[name])); sys.exit(0)
+print("missing")' "$3"
+}
+
+mac_of() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
+
+# ping_recv NS DST COUNT [ping args]: how many echo replies came back.
+ping_recv() {
+	local ns=$1 dst=$2 n=$3 out
+	shift 3
+	out=$(ip netns exec "$ns" ping -n -q -c "$n" -i 0.2 -W 1 "$@" "$dst" 2>&1 || true)
+	echo "$out" | sed -n 's/.* \([0-9][0-9]*\) received.*/\1/p' | grep . || echo 0
+}
+
+# bg_start NAME NS CMD...: a background process inside NS (captures, monitors).
+bg_start() {
+	local name=$1 ns=$2
+	shift 2
+	ip netns exec "$ns" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	BG_PIDS[$name]=$!
+	BG_NS[$name]=$ns
+}
+
+bg_stop() {
+	local pid=${BG_PIDS[$1]:-} i
+	[ -n "$pid" ] || return 0
+	kill -INT "$pid" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	unset "BG_PIDS[$1]"
+}
+
+# start_capture NAME NS IFACE [FILTER...]: tcpdump into $TMP/NAME.pcap, returns
+# once tcpdump is listening.
+start_capture() {
+	local name=$1 ns=$2 ifc=$3
+	shift 3
+	bg_start "$name" "$ns" tcpdump -Z root -n -U -s 0 -i "$ifc" -w "$TMP/$name.pcap" "$@"
+	if ! wait_for 5 grep -q "listening on" "$TMP/$name.err"; then
+		notok "tcpdump $name listens on $ns/$ifc"
+		sed 's/^/# /' "$TMP/$name.err"
+		exit 1
+	fi
+}
+
+stop_capture() {
+	sleep 0.3
+	bg_stop "$1"
+}
+
+# tcount NAME FILTER: packets in NAME's capture matching a tshark display filter.
+tcount() {
+	local out
+	if ! out=$(tshark -n -r "$TMP/$1.pcap" -Y "$2" -T fields -e frame.number 2>"$TMP/tshark.err"); then
+		echo "tshark-error"
+		return 0
+	fi
+	if [ -z "$out" ]; then echo 0; else echo "$out" | wc -l; fi
+}
+
+# tfields NAME FILTER FIELD...: one line per matching packet.
+tfields() {
+	local name=$1 filter=$2 f args=()
+	shift 2
+	for f; do args+=(-e "$f"); done
+	tshark -n -r "$TMP/$name.pcap" -Y "$filter" -T fields "${args[@]}" 2>/dev/null || true
+}
+
+is_num() { [[ $1 =~ ^[0-9]+$ ]]; }
+
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1 (got '$2', want '$3')"; fi
+}
+
+expect_ge() {
+	if is_num "$2" && [ "$2" -ge "$3" ]; then ok "$1"; else notok "$1 (got '$2', want >= $3)"; fi
+}
+
+# expect_line DESC TEXT LINE: TEXT has exactly LINE as one of its lines.
+expect_line() {
+	if printf '%s\n' "$2" | grep -qxF -- "$3"; then
+		ok "$1"
+	else
+		notok "$1 (no line '$3' in:)"
+		printf '%s\n' "$2" | sed 's/^/#   /'
+	fi
+}
+
+expect_no_line() {
+	if printf '%s\n' "$2" | grep -qxF -- "$3"; then
+		notok "$1 (unexpected line '$3')"
+	else
+		ok "$1"
+	fi
+}
+
+# expect_match DESC TEXT ERE: some line of TEXT matches ERE entirely.
+expect_match() {
+	if printf '%s\n' "$2" | grep -qxE -- "$3"; then
+		ok "$1"
+	else
+		notok "$1 (no line matching /$3/ in:)"
+		printf '%s\n' "$2" | sed 's/^/#   /'
+	fi
+}
+
+expect_ok() {
+	local desc=$1
+	shift
+	if "$@" >"$TMP/cmd.out" 2>&1; then
+		ok "$desc"
+	else
+		notok "$desc (exit $?: $(head -c 300 "$TMP/cmd.out"))"
+	fi
+}
+
+# expect_ping DESC NS DST COUNT WANT: WANT replies out of COUNT requests.
+expect_ping() {
+	expect_eq "$1" "$(ping_recv "$2" "$3" "$4")" "$5"
+}
+
+# stop_vxnetd NS: SIGTERM must make the daemon exit 0 and remove its socket.
+stop_vxnetd() {
+	local ns=$1 pid=${DAEMON_OF[$1]} i rc=0
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		notok "vxnetd in $ns exits within 5 s of SIGTERM"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || rc=$?
+	expect_eq "vxnetd in $ns exits 0 on SIGTERM" "$rc" 0
+	if [ -e "$(sock_of "$ns")" ]; then
+		notok "vxnetd in $ns removed its socket"
+	else
+		ok "vxnetd in $ns removed its socket"
+	fi
+	unset "DAEMON_OF[$ns]"
+}
+
+# finish: stop the daemons (checking they exit cleanly), print the tally and
+# exit 1 on any failure.
+finish() {
+	local ns
+	for ns in "${!DAEMON_OF[@]}"; do
+		stop_vxnetd "$ns"
+	done
+	finished=1
+	if [ "$failures" -gt 0 ]; then
+		echo "# $failures of $checks checks failed"
+		exit 1
+	fi
+	echo "# all $checks checks passed"
+	exit 0
+}
+
+cleanup() {
+	local rc=$? name pid ns i
+	set +e
+	if [ "$finished" = 0 ]; then
+		echo "not ok - $(basename "$0") stopped early (exit $rc)"
+		[ "$rc" = 0 ] && rc=1
+	fi
+	for name in "${!BG_PIDS[@]}"; do bg_stop "$name"; done
+	for ns in "${!DAEMON_OF[@]}"; do kill -TERM "${DAEMON_OF[$ns]}" 2>/dev/null; done
+	for pid in "${DAEMON_PIDS[@]}"; do
+		for ((i = 0; i < 30; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	if [ "$failures" -gt 0 ] || [ "$finished" = 0 ]; then
+		for ns in "${NAMESPACES[@]}"; do
+			[ -s "$TMP/vxnetd-$ns.log" ] || continue
+			echo "# vxnetd log of $ns (last lines):"
+			tail -n 15 "$TMP/vxnetd-$ns.log" | sed 's/^/#   /'
+		done
+	fi
+	for ns in "${NAMESPACES[@]}"; do
+		# Anything still running in our namespaces was started by this script.
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ -n "${KEEP_TMP:-}" ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
+	exit "$rc"
+}

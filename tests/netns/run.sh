@@ -1,0 +1,55 @@
+#!/bin/bash
+# Runs the network-namespace scenario tests one after the other, each under a
+# time limit: every tests/netns/t*.sh, or only those named on the command line
+# (`run.sh t1_two_host_bridge t5_kernel_interop.sh`). Needs root.
+# Prints PASS/FAIL per script (with the tail of a failing one's output) and
+# ends with `netns: N passed, N failed`; exits 1 if any failed.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+limit=${NETNS_TIMEOUT:-120}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "run.sh: the netns tests need root" >&2
+	exit 1
+fi
+
+scripts=()
+if [ $# -gt 0 ]; then
+	for a; do
+		a=$(basename "$a" .sh)
+		if [ ! -f "$here/$a.sh" ]; then
+			echo "run.sh: no test $here/$a.sh" >&2
+			exit 1
+		fi
+		scripts+=("$here/$a.sh")
+	done
+else
+	for f in "$here"/t*.sh; do scripts+=("$f"); done
+fi
+
+passed=0
+failed=0
+out=$(mktemp /tmp/vxnet-netns-run.XXXXXX)
+trap 'rm -f "$out"' EXIT
+start=$SECONDS
+for s in "${scripts[@]}"; do
+	name=$(basename "$s" .sh)
+	t0=$SECONDS
+	rc=0
+	timeout -k 5 "$limit" bash "$s" >"$out" 2>&1 || rc=$?
+	if [ "$rc" = 0 ]; then
+		echo "PASS $name ($((SECONDS - t0)) s)"
+		passed=$((passed + 1))
+	else
+		[ "$rc" = 124 ] && echo "# $name: timed out after $limit s" >>"$out"
+		echo "FAIL $name (exit $rc, $((SECONDS - t0)) s)"
+		grep -E '^not ok' "$out" | head -n 20 | sed 's/^/    /'
+		echo "    --- last lines:"
+		tail -n 30 "$out" | sed 's/^/    /'
+		failed=$((failed + 1))
+	fi
+done
+echo "# netns: $((SECONDS - start)) s in all"
+echo "netns: $passed passed, $failed failed"
+[ "$failed" = 0 ]
