@@ -17,10 +17,10 @@
 #define FDB_MAX_BITS 28
 
 struct fdb_node {
-	struct fdb_entry e;           /* e.remotes == rem, always */
-	struct fdb_node *hnext;       /* hash chain */
+	struct fdb_entry e;	      /* e.remotes == rem, always */
+	struct fdb_node *hnext;	      /* hash chain */
 	struct fdb_node *prev, *next; /* creation order */
-	struct fdb_remote *rem;       /* &one, or a heap array of cap */
+	struct fdb_remote *rem;	      /* &one, or a heap array of cap */
 	unsigned cap;
 	struct fdb_remote one; /* nearly every entry has one remote: no second allocation */
 };

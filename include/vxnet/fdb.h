@@ -42,7 +42,8 @@ struct fdb_config {
 
 struct fdb;
 
-/* Create an empty table. NULL and errno = ENOMEM on failure. */
+/* Create an empty table (cfg NULL: no limit, no ageing). NULL and errno =
+ * ENOMEM on failure. */
 struct fdb *fdb_new(const struct fdb_config *cfg);
 void fdb_free(struct fdb *f);
 unsigned fdb_count(const struct fdb *f);
@@ -52,7 +53,8 @@ const struct fdb_entry *fdb_lookup(const struct fdb *f, const uint8_t mac[MAC_LE
 
 /* `fdb add`: create a permanent entry with one remote.
  * -EEXIST if the MAC exists (learned or not), -ENOSPC if the table is full,
- * -ENOMEM. */
+ * -ENOMEM. add, replace and append return -EINVAL when r is NULL or r->ip is
+ * neither AF_INET nor AF_INET6. */
 int fdb_add(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r, uint64_t now);
 /* `fdb replace`: create, or overwrite the first remote of an existing entry,
  * and make it permanent. -EOPNOTSUPP for all-zeros or multicast MACs (as the
@@ -78,7 +80,9 @@ enum fdb_learn_result {
 	FDB_LEARN_INVALID,   /* all-zeros or multicast source MAC: not learned */
 	FDB_LEARN_NOMEM,     /* allocation failed: not learned */
 };
-/* Learn inner source MAC -> r (the outer source IP with the link's port and VNI). */
+/* Learn inner source MAC -> r (the outer source IP with the link's port and VNI).
+ * A move replaces the entry's remote by *r. r NULL or without an IPv4/IPv6
+ * address: FDB_LEARN_INVALID. Allocates only for FDB_LEARN_NEW. */
 enum fdb_learn_result fdb_learn(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r, uint64_t now);
 
 typedef void (*fdb_entry_cb)(const struct fdb_entry *e, void *arg);

@@ -15,7 +15,9 @@ struct neigh *neigh_new(unsigned max_entries);
 void neigh_free(struct neigh *n);
 unsigned neigh_count(const struct neigh *n);
 
-/* -EEXIST if ip is present, -EINVAL for an AF_UNSPEC ip, -ENOSPC, -ENOMEM. */
+/* -EEXIST if ip is present, -EINVAL for an AF_UNSPEC ip (or any family other
+ * than AF_INET/AF_INET6), -ENOSPC, -ENOMEM. Only the address bytes of ip's
+ * family form the key: 192.0.2.1 and c000:201:: are different entries. */
 int neigh_add(struct neigh *n, const struct vx_addr *ip, const uint8_t mac[MAC_LEN]);
 /* Create or overwrite. -EINVAL, -ENOSPC, -ENOMEM. */
 int neigh_replace(struct neigh *n, const struct vx_addr *ip, const uint8_t mac[MAC_LEN]);

@@ -234,9 +234,9 @@ static void test_foreach_visits_in_insertion_order(void **state)
 	assert_int_equal(neigh_replace(n, &c, MAC_A), 0);
 	assert_int_equal(neigh_add(n, &d, MAC_A), 0);
 	assert_int_equal(neigh_replace(n, &b, MAC_B), 0); /* overwrite keeps the place */
-	assert_int_equal(neigh_del(n, &a), 0);             /* head */
-	assert_int_equal(neigh_del(n, &d), 0);             /* tail */
-	assert_int_equal(neigh_add(n, &a, MAC_A), 0);      /* back at the end */
+	assert_int_equal(neigh_del(n, &a), 0);		  /* head */
+	assert_int_equal(neigh_del(n, &d), 0);		  /* tail */
+	assert_int_equal(neigh_add(n, &a, MAC_A), 0);	  /* back at the end */
 
 	neigh_foreach(n, collect, &s);
 	assert_int_equal(s.n, 3);
@@ -333,16 +333,16 @@ static void test_100k_entries_insert_lookup_delete(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_new_table_is_empty),
-		cmocka_unit_test(test_add_then_lookup_ipv4_and_ipv6),
-		cmocka_unit_test(test_add_existing_ip_is_eexist_and_keeps_mac),
-		cmocka_unit_test(test_unspec_or_unknown_family_is_refused),
-		cmocka_unit_test(test_replace_creates_then_overwrites),
-		cmocka_unit_test(test_del_removes_only_that_ip),
-		cmocka_unit_test(test_same_bytes_in_other_family_is_another_key),
-		cmocka_unit_test(test_max_entries_full_refuses_creation_then_del_frees_a_slot),
-		cmocka_unit_test(test_foreach_visits_in_insertion_order),
-		cmocka_unit_test(test_100k_entries_insert_lookup_delete),
+	    cmocka_unit_test(test_new_table_is_empty),
+	    cmocka_unit_test(test_add_then_lookup_ipv4_and_ipv6),
+	    cmocka_unit_test(test_add_existing_ip_is_eexist_and_keeps_mac),
+	    cmocka_unit_test(test_unspec_or_unknown_family_is_refused),
+	    cmocka_unit_test(test_replace_creates_then_overwrites),
+	    cmocka_unit_test(test_del_removes_only_that_ip),
+	    cmocka_unit_test(test_same_bytes_in_other_family_is_another_key),
+	    cmocka_unit_test(test_max_entries_full_refuses_creation_then_del_frees_a_slot),
+	    cmocka_unit_test(test_foreach_visits_in_insertion_order),
+	    cmocka_unit_test(test_100k_entries_insert_lookup_delete),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
