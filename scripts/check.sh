@@ -9,7 +9,8 @@
 # the end when something failed.
 #
 # Environment: FUZZ_TIME (seconds per fuzz target, default 20),
-# NETNS_TIMEOUT (seconds for the whole netns suite, default 420),
+# NETNS_SUITE_TIMEOUT (seconds for the whole netns suite, default 480; run.sh
+# itself limits each scenario to NETNS_TIMEOUT, default 120),
 # VXNET_CHECK_SHARED_NETNS=1 to let the suite's namespaces be seen from
 # outside (by default they live under a private /run/netns that disappears
 # with the run, so a crash cannot leave any behind).
@@ -18,7 +19,7 @@ set -uo pipefail
 cd "$ROOT" || exit 1
 
 FUZZ_TIME=${FUZZ_TIME:-20}
-NETNS_TIMEOUT=${NETNS_TIMEOUT:-420}
+NETNS_SUITE_TIMEOUT=${NETNS_SUITE_TIMEOUT:-480}
 passed=0
 failed=0
 LOG=$(mktemp -d /tmp/vxnet-check.XXXXXX)
@@ -180,13 +181,13 @@ elif [ ! -x build/vxnetd ] || [ ! -x build/vxnet ]; then
 	fail "netns: build/vxnetd or build/vxnet not built"
 else
 	log=$LOG/netns.log
-	VXNET_BUILD=build run_isolated timeout --kill-after=10 "$NETNS_TIMEOUT" bash tests/netns/run.sh \
+	VXNET_BUILD=build run_isolated timeout --kill-after=10 "$NETNS_SUITE_TIMEOUT" bash tests/netns/run.sh \
 		2>"$log.err" | tee "$log"
 	rc=${PIPESTATUS[0]}
 	summary=$(grep -E '^netns: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
 	if [ -z "$summary" ]; then
 		cat "$log.err" >>"$log"
-		fail "netns: run.sh gave no summary line (exit $rc$([ "$rc" = 124 ] && echo ", timed out after ${NETNS_TIMEOUT} s"))" "$log"
+		fail "netns: run.sh gave no summary line (exit $rc$([ "$rc" = 124 ] && echo ", timed out after ${NETNS_SUITE_TIMEOUT} s"))" "$log"
 	else
 		np=$(echo "$summary" | awk '{print $2}')
 		nf=$(echo "$summary" | awk '{print $4}')

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# demo.sh: `make demo`: the two-host recipe (../shared/RECIPES.md section 1) with vxnet
+# in place of the kernel vxlan device, on one machine, hosts being namespaces:
+#
+#   ctr-a: eth0 203.0.113.2/24                          ctr-b: eth0 203.0.113.3/24
+#          02:42:c0:a8:00:02 (mtu 1450)                        02:42:c0:a8:00:03 (mtu 1450)
+#            | veth                                              | veth
+#   host-a:  veth1 -- br0 -- vxlan1 (TAP of vxnetd)      host-b: veth1 -- br0 -- vxlan1
+#            underlay 198.18.0.1/24 ====== veth ====== underlay 198.18.0.2/24
+#                              VXLAN VNI 42, UDP 4789
+#
+# Each command is printed before it runs. Everything is removed on exit.
+# Exit status: 0 if the ping crossed the overlay.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+bash scripts/deps.sh demo
+echo "+ meson setup build && ninja -C build"
+blog=$(mktemp)
+if ! builddir_build build >"$blog" 2>&1; then
+	cat "$blog"
+	rm -f "$blog"
+	echo "demo: build failed" >&2
+	exit 1
+fi
+rm -f "$blog"
+
+HA=host-a-$$ HB=host-b-$$ CA=ctr-a-$$ CB=ctr-b-$$
+DIR=$(mktemp -d /tmp/vxnet-demo.XXXXXX)
+declare -A SOCK=([host-a]=$DIR/host-a.sock [host-b]=$DIR/host-b.sock)
+declare -A NS=([host-a]=$HA [host-b]=$HB [ctr-a]=$CA [ctr-b]=$CB)
+DPIDS=()
+
+teardown() {
+	local p
+	echo
+	echo "# teardown"
+	for p in "${DPIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${DPIDS[@]}"; do
+		for _ in $(seq 30); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	for p in "$CA" "$CB" "$HA" "$HB"; do
+		ip netns del "$p" 2>/dev/null || true
+	done
+	rm -rf "$DIR"
+}
+trap teardown EXIT
+
+say() { printf '\n# %s\n' "$*"; }
+
+# x CMD...: print and run a command in the root namespace.
+x() {
+	echo "+ $*"
+	"$@"
+}
+
+# on WHERE CMD...: print "+ [WHERE] CMD" and run it in that namespace; `vxnet`
+# talks to that host's daemon.
+on() {
+	local where=$1
+	shift
+	echo "+ [$where] $*"
+	if [ "$1" = vxnet ]; then
+		shift
+		"$ROOT/build/vxnet" -S "${SOCK[$where]}" "$@"
+	else
+		ip netns exec "${NS[$where]}" "$@"
+	fi
+}
+
+say "the underlay: two hosts on one link"
+x ip netns add "$HA"
+x ip netns add "$HB"
+x ip link add eth1 netns "$HA" type veth peer name eth1 netns "$HB"
+on host-a ip addr add 198.18.0.1/24 dev eth1
+on host-b ip addr add 198.18.0.2/24 dev eth1
+on host-a ip link set eth1 up
+on host-b ip link set eth1 up
+on host-a ip link set lo up
+on host-b ip link set lo up
+
+# start_daemon HOST: run vxnetd in HOST's namespace and wait for its socket.
+start_daemon() {
+	local h=$1 sock=${SOCK[$1]}
+	echo "+ [$h] vxnetd -S $sock &"
+	ip netns exec "${NS[$h]}" "$ROOT/build/vxnetd" -S "$sock" 2>"$DIR/$h-vxnetd.log" &
+	DPIDS+=($!)
+	for _ in $(seq 50); do
+		[ -S "$sock" ] && return 0
+		kill -0 "$!" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "demo: vxnetd on $h did not come up; its log:" >&2
+	cat "$DIR/$h-vxnetd.log" >&2
+	exit 1
+}
+
+# host H CTR MAC IP: one host of the recipe, with its container namespace.
+host() {
+	local h=$1 c=$2 mac=$3 ip=$4
+	say "$h: a container namespace on a bridge, and the VXLAN link (VNI 42) on the bridge"
+	x ip netns add "${NS[$c]}"
+	x ip link add dev veth1 mtu 1450 netns "${NS[$h]}" type veth peer name eth0 mtu 1450 netns "${NS[$c]}"
+	on "$c" ip link set dev eth0 address "$mac"
+	on "$c" ip addr add dev eth0 "$ip/24"
+	on "$h" ip link add dev br0 type bridge
+	start_daemon "$h"
+	on "$h" vxnet link add vxlan1 id 42 proxy learning dstport 4789
+	on "$h" ip link set veth1 master br0
+	on "$h" ip link set vxlan1 master br0
+	on "$h" ip link set br0 up
+	on "$h" ip link set vxlan1 up
+	on "$h" ip link set veth1 up
+	on "$c" ip link set eth0 up
+	on "$c" ip link set lo up
+}
+
+host host-a ctr-a 02:42:c0:a8:00:02 203.0.113.2
+host host-b ctr-b 02:42:c0:a8:00:03 203.0.113.3
+
+say "static entries: proxy ARP answers from the neigh table, the fdb says which host has the MAC"
+on host-a vxnet neigh add 203.0.113.3 lladdr 02:42:c0:a8:00:03 dev vxlan1
+on host-a vxnet fdb add 02:42:c0:a8:00:03 dev vxlan1 dst 198.18.0.2 vni 42 port 4789
+on host-b vxnet neigh add 203.0.113.2 lladdr 02:42:c0:a8:00:02 dev vxlan1
+on host-b vxnet fdb add 02:42:c0:a8:00:02 dev vxlan1 dst 198.18.0.1 vni 42 port 4789
+
+say "a ping from container A to container B, across the overlay"
+ok=0
+on ctr-a ping -c 3 -W 2 203.0.113.3 || ok=1
+
+say "the tables and counters"
+on host-a vxnet fdb show || true
+on host-b vxnet fdb show || true
+on host-a vxnet neigh show || true
+on host-a vxnet -s link show || true
+on host-b vxnet -s link show || true
+
+echo
+if [ $ok -eq 0 ]; then
+	echo "demo: the ping crossed the overlay"
+else
+	echo "demo: the ping did NOT cross the overlay; vxnetd logs:"
+	for h in host-a host-b; do
+		echo "--- $h"
+		cat "$DIR/$h-vxnetd.log"
+	done
+fi
+exit $ok
