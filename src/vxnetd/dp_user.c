@@ -1,1 +1,401 @@
-/* placeholder */
+/* dp_user: the userspace forwarding engine.
+ *
+ * Transmit (TAP -> underlay): read a batch of frames from the TAP into a
+ * preallocated arena; for each, in the kernel's order: proxy ARP/ND ->
+ * too-big check -> exact MAC -> all-zeros flood list (one copy per remote)
+ * -> drop + l2miss. Copies are queued as mmsghdrs pointing at the frame in
+ * place (no copy of the payload) behind a per-copy 16-byte UDP+VXLAN header,
+ * and sent with one sendmmsg per batch.
+ *
+ * Receive (underlay -> TAP): recvmmsg a batch into the arena; check the VXLAN
+ * header, find the link by VNI, drop loops, learn, write into the TAP.
+ *
+ * Nothing here allocates after dp_new(). */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "vxnet/proto.h"
+#include "vxnetd.h"
+
+#define DP_BATCH 64             /* frames per TAP turn, datagrams per recvmmsg */
+#define DP_SLOT (65536 + 64)    /* one frame or datagram, largest possible */
+#define DP_TXQ 256              /* queued copies before a forced flush */
+#define DP_RX_TURNS 4           /* recvmmsg calls per readiness event: fairness */
+#define DP_CMSG_SPACE 96
+
+struct dp_tx {
+	uint8_t hdr[16]; /* UDP header + VXLAN header */
+	struct sockaddr_storage dst;
+	union {
+		char buf[DP_CMSG_SPACE];
+		struct cmsghdr align;
+	} cmsg;
+	struct iovec iov[2];
+	struct link *link;
+};
+
+struct dp {
+	uint8_t *arena; /* DP_BATCH * DP_SLOT */
+	struct mmsghdr rx_msgs[DP_BATCH];
+	struct iovec rx_iov[DP_BATCH];
+	struct sockaddr_storage rx_addr[DP_BATCH];
+	struct mmsghdr tx_msgs[DP_TXQ];
+	struct dp_tx tx[DP_TXQ];
+	unsigned ntx;
+	uint8_t reply[2048]; /* locally generated ARP replies, NAs, ICMP errors */
+};
+
+struct dp *dp_new(void)
+{
+	struct dp *dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return NULL;
+	dp->arena = malloc((size_t)DP_BATCH * DP_SLOT);
+	if (!dp->arena) {
+		free(dp);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return dp;
+}
+
+void dp_free(struct dp *dp)
+{
+	if (!dp)
+		return;
+	free(dp->arena);
+	free(dp);
+}
+
+static uint8_t *slot(struct dp *dp, unsigned i)
+{
+	return dp->arena + (size_t)i * DP_SLOT;
+}
+
+static void tap_write(struct link *l, const uint8_t *frame, size_t len)
+{
+	if (write(l->tap_fd, frame, len) != (ssize_t)len)
+		l->stats[CTL_STAT_RX_DROP_TAP]++;
+}
+
+/* ---- transmit ---- */
+
+static void dp_tx_flush(struct daemon *d, struct dp *dp, int fd)
+{
+	unsigned off = 0;
+	while (off < dp->ntx) {
+		int n = sendmmsg(fd, dp->tx_msgs + off, dp->ntx - off, 0);
+		if (n < 0) {
+			/* The first message failed: count it, go on with the rest. */
+			struct link *l = dp->tx[off].link;
+			if (errno == EMSGSIZE)
+				l->stats[CTL_STAT_TX_DROP_TOO_BIG]++;
+			else
+				l->stats[CTL_STAT_TX_ERRORS]++;
+			log_debug("%s: send: %s", l->cfg.name, strerror(errno));
+			off++;
+			continue;
+		}
+		for (unsigned i = off; i < off + (unsigned)n; i++) {
+			struct link *l = dp->tx[i].link;
+			l->stats[CTL_STAT_TX_PACKETS]++;
+			l->stats[CTL_STAT_TX_BYTES] += dp->tx[i].iov[1].iov_len;
+		}
+		off += (unsigned)n;
+	}
+	dp->ntx = 0;
+	(void)d;
+}
+
+/* Outer TOS for `tos inherit`: the inner DSCP, and ECN as RFC 6040's normal
+ * mode encapsulates it (CE becomes ECT(0)). */
+static int inner_tos(const uint8_t *f, size_t len)
+{
+	uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
+	int tos;
+	if (type == 0x0800 && len >= 14 + 20)
+		tos = f[15];
+	else if (type == 0x86dd && len >= 14 + 40)
+		tos = ((f[14] & 0x0f) << 4) | (f[15] >> 4);
+	else
+		return 0;
+	if ((tos & 3) == 3)
+		tos = (tos & ~3) | 2;
+	return tos;
+}
+
+static void put_cmsg(struct msghdr *mh, int level, int type, const void *data, size_t len)
+{
+	struct cmsghdr *c = (struct cmsghdr *)((char *)mh->msg_control + mh->msg_controllen);
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), data, len);
+	mh->msg_controllen += CMSG_SPACE(len);
+}
+
+/* Queue one copy of frame for remote r. */
+static void dp_tx_queue(struct daemon *d, struct dp *dp, struct link *l, uint8_t *frame, size_t len,
+			const struct fdb_remote *r, uint16_t sport)
+{
+	if (r->ip.family != l->family) {
+		l->stats[CTL_STAT_TX_ERRORS]++; /* refused at configuration; learning cannot mix families */
+		return;
+	}
+	int fd = l->family == AF_INET6 ? d->tx_fd6 : d->tx_fd4;
+	if (dp->ntx == DP_TXQ)
+		dp_tx_flush(d, dp, fd);
+	struct dp_tx *t = &dp->tx[dp->ntx];
+	struct mmsghdr *m = &dp->tx_msgs[dp->ntx];
+	uint16_t ulen = (uint16_t)(8 + VXLAN_HLEN + len);
+	t->hdr[0] = (uint8_t)(sport >> 8);
+	t->hdr[1] = (uint8_t)sport;
+	t->hdr[2] = (uint8_t)(r->port >> 8);
+	t->hdr[3] = (uint8_t)r->port;
+	t->hdr[4] = (uint8_t)(ulen >> 8);
+	t->hdr[5] = (uint8_t)ulen;
+	t->hdr[6] = t->hdr[7] = 0; /* IPv4: zero checksum; IPv6: filled by the kernel */
+	proto_vxlan_build(t->hdr + 8, VXLAN_HLEN, r->vni);
+	t->iov[0].iov_base = t->hdr;
+	t->iov[0].iov_len = sizeof(t->hdr);
+	t->iov[1].iov_base = frame;
+	t->iov[1].iov_len = len;
+	t->link = l;
+	socklen_t sl;
+	addr_to_sockaddr(&r->ip, 0, &t->dst, &sl); /* raw sockets take port 0 */
+	memset(&m->msg_hdr, 0, sizeof(m->msg_hdr));
+	m->msg_hdr.msg_name = &t->dst;
+	m->msg_hdr.msg_namelen = sl;
+	m->msg_hdr.msg_iov = t->iov;
+	m->msg_hdr.msg_iovlen = 2;
+	m->msg_hdr.msg_control = t->cmsg.buf;
+	m->msg_hdr.msg_controllen = 0;
+
+	bool mcast = addr_is_multicast(&r->ip);
+	uint32_t oif = r->ifindex ? r->ifindex : (mcast ? l->dev_ifindex : 0);
+	int ttl = l->cfg.ttl; /* 0 = auto: the socket default, 1 for multicast */
+	int tos = l->cfg.tos_inherit ? inner_tos(frame, len) : l->cfg.tos;
+	if (l->family == AF_INET) {
+		if (oif || l->local.family) {
+			struct in_pktinfo pi = {.ipi_ifindex = (int)oif};
+			if (l->local.family)
+				pi.ipi_spec_dst = l->local.v4;
+			put_cmsg(&m->msg_hdr, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
+		}
+		if (ttl)
+			put_cmsg(&m->msg_hdr, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+		if (tos)
+			put_cmsg(&m->msg_hdr, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+	} else {
+		if (oif || l->local.family) {
+			struct in6_pktinfo pi = {.ipi6_ifindex = oif};
+			if (l->local.family)
+				pi.ipi6_addr = l->local.v6;
+			put_cmsg(&m->msg_hdr, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
+		}
+		if (ttl)
+			put_cmsg(&m->msg_hdr, IPPROTO_IPV6, IPV6_HOPLIMIT, &ttl, sizeof(ttl));
+		if (tos)
+			put_cmsg(&m->msg_hdr, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
+	}
+	if (!m->msg_hdr.msg_controllen)
+		m->msg_hdr.msg_control = NULL;
+	dp->ntx++;
+}
+
+/* Proxy ARP / ND (kernel arp_reduce / neigh_reduce). Returns true when the
+ * frame was consumed. Gratuitous ARP, ARP probes and DAD solicitations are
+ * left alone so that they cross the overlay untouched. */
+static bool dp_proxy(struct daemon *d, struct dp *dp, struct link *l, const uint8_t *f, size_t len)
+{
+	uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
+	struct vx_addr ip = {0};
+	uint8_t mac[MAC_LEN];
+	int n;
+	if (type == 0x0806) {
+		struct proto_arp_req req;
+		if (proto_arp_parse_request(f, len, &req) < 0)
+			return false;
+		if (req.spa.s_addr == 0 || req.spa.s_addr == req.tpa.s_addr)
+			return false;
+		ip.family = AF_INET;
+		ip.v4 = req.tpa;
+		if (neigh_lookup(l->neigh, &ip, mac) < 0)
+			goto miss;
+		n = proto_arp_build_reply(dp->reply, sizeof(dp->reply), &req, mac);
+	} else if (type == 0x86dd) {
+		struct proto_nd_ns ns;
+		if (proto_nd_parse_ns(f, len, &ns) < 0)
+			return false;
+		if (IN6_IS_ADDR_UNSPECIFIED(&ns.saddr))
+			return false;
+		ip.family = AF_INET6;
+		ip.v6 = ns.target;
+		if (neigh_lookup(l->neigh, &ip, mac) < 0)
+			goto miss;
+		n = proto_nd_build_na(dp->reply, sizeof(dp->reply), &ns, mac);
+	} else {
+		return false;
+	}
+	if (n > 0) {
+		tap_write(l, dp->reply, (size_t)n);
+		l->stats[CTL_STAT_PROXY_REPLIES]++;
+	}
+	return true;
+miss:
+	l->stats[CTL_STAT_PROXY_MISSES]++;
+	event_l3miss(d, l, &ip);
+	return true;
+}
+
+static const uint8_t zero_mac[MAC_LEN];
+
+static void dp_tx_frame(struct daemon *d, struct dp *dp, struct link *l, uint8_t *f, size_t len)
+{
+	if (len < 14) {
+		l->stats[CTL_STAT_TX_DROP_RUNT]++;
+		return;
+	}
+	if (l->cfg.proxy && dp_proxy(d, dp, l, f, len))
+		return;
+	if (len - 14 > l->path_limit) {
+		/* Never fragment the outer packet (RFC 7348 section 4.3): tell the sender. */
+		if (proto_too_big_check(f, len, l->path_limit) == PROTO_TOO_BIG_ICMP) {
+			int n = proto_too_big_build(dp->reply, sizeof(dp->reply), f, len, l->path_limit);
+			if (n > 0) {
+				tap_write(l, dp->reply, (size_t)n);
+				l->stats[CTL_STAT_TX_ICMP_TOO_BIG]++;
+			}
+		}
+		l->stats[CTL_STAT_TX_DROP_TOO_BIG]++;
+		return;
+	}
+	const struct fdb_entry *e = fdb_lookup(l->fdb, f);
+	if (!e)
+		e = fdb_lookup(l->fdb, zero_mac);
+	if (!e) {
+		l->stats[CTL_STAT_TX_DROP_NO_FDB]++;
+		if (!mac_is_multicast(f))
+			event_l2miss(d, l, f);
+		return;
+	}
+	uint16_t sport = proto_srcport(proto_flow_hash(f, len), l->cfg.srcport_min, l->cfg.srcport_max);
+	for (unsigned i = 0; i < e->n_remotes; i++)
+		dp_tx_queue(d, dp, l, f, len, &e->remotes[i], sport);
+}
+
+void dp_tap_input(struct daemon *d, struct link *l)
+{
+	struct dp *dp = d->dp;
+	int fd = l->family == AF_INET6 ? d->tx_fd6 : d->tx_fd4;
+	for (unsigned i = 0; i < DP_BATCH; i++) {
+		uint8_t *f = slot(dp, i);
+		ssize_t n = read(l->tap_fd, f, DP_SLOT);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_debug("%s: tap read: %s", l->cfg.name, strerror(errno));
+			break;
+		}
+		dp_tx_frame(d, dp, l, f, (size_t)n);
+	}
+	if (dp->ntx)
+		dp_tx_flush(d, dp, fd);
+}
+
+/* ---- receive ---- */
+
+static void dp_rx_one(struct daemon *d, struct vsock *s, uint8_t *buf, size_t n, const struct sockaddr *from)
+{
+	uint32_t vni;
+	int rc = proto_vxlan_parse(buf, n, &vni);
+	if (rc == -EMSGSIZE) {
+		s->stats[CTL_SOCKSTAT_RX_SHORT]++;
+		return;
+	}
+	if (rc < 0) {
+		s->stats[CTL_SOCKSTAT_RX_BAD_FLAGS]++;
+		return;
+	}
+	struct link *l = vsock_lookup(s, vni);
+	if (!l) {
+		s->stats[CTL_SOCKSTAT_RX_UNKNOWN_VNI]++;
+		return;
+	}
+	uint8_t *f = buf + VXLAN_HLEN;
+	size_t len = n - VXLAN_HLEN;
+	const uint8_t *src = f + MAC_LEN;
+	if (mac_equal(src, l->cfg.address)) {
+		l->stats[CTL_STAT_RX_DROP_LOOP]++;
+		return;
+	}
+	if (l->cfg.learning) {
+		struct fdb_remote r = {.port = l->cfg.dstport, .vni = l->cfg.vni};
+		uint16_t port;
+		addr_from_sockaddr(from, &r.ip, &port);
+		switch (fdb_learn(l->fdb, src, &r, now_ms())) {
+		case FDB_LEARN_CONFLICT:
+			l->stats[CTL_STAT_RX_DROP_CONFLICT]++;
+			return;
+		case FDB_LEARN_NEW:
+			event_fdb(d, l, CTL_EVENT_LEARNED, src, &r, FDB_STATE_REACHABLE);
+			break;
+		case FDB_LEARN_MOVED:
+			event_fdb(d, l, CTL_EVENT_MOVED, src, &r, FDB_STATE_REACHABLE);
+			break;
+		case FDB_LEARN_FULL:
+		case FDB_LEARN_NOMEM:
+			l->stats[CTL_STAT_RX_LEARN_REFUSED]++;
+			break;
+		default:
+			break;
+		}
+	}
+	if (write(l->tap_fd, f, len) != (ssize_t)len) {
+		l->stats[CTL_STAT_RX_DROP_TAP]++;
+		return;
+	}
+	l->stats[CTL_STAT_RX_PACKETS]++;
+	l->stats[CTL_STAT_RX_BYTES] += len;
+}
+
+void dp_udp_input(struct daemon *d, struct vsock *s)
+{
+	struct dp *dp = d->dp;
+	for (unsigned turn = 0; turn < DP_RX_TURNS; turn++) {
+		for (unsigned i = 0; i < DP_BATCH; i++) {
+			dp->rx_iov[i].iov_base = slot(dp, i);
+			dp->rx_iov[i].iov_len = DP_SLOT;
+			struct msghdr *mh = &dp->rx_msgs[i].msg_hdr;
+			memset(mh, 0, sizeof(*mh));
+			mh->msg_iov = &dp->rx_iov[i];
+			mh->msg_iovlen = 1;
+			mh->msg_name = &dp->rx_addr[i];
+			mh->msg_namelen = sizeof(dp->rx_addr[i]);
+		}
+		int n = recvmmsg(s->fd, dp->rx_msgs, DP_BATCH, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR) {
+				s->stats[CTL_SOCKSTAT_RX_ERRORS]++;
+				log_debug("udp recv: %s", strerror(errno));
+			}
+			return;
+		}
+		for (int i = 0; i < n; i++) {
+			s->stats[CTL_SOCKSTAT_RX_DATAGRAMS]++;
+			if (dp->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				s->stats[CTL_SOCKSTAT_RX_ERRORS]++;
+				continue;
+			}
+			dp_rx_one(d, s, slot(dp, (unsigned)i), dp->rx_msgs[i].msg_len,
+				  (struct sockaddr *)&dp->rx_addr[i]);
+		}
+		if (n < DP_BATCH)
+			return;
+	}
+}

@@ -1,1 +1,102 @@
-/* placeholder */
+/* tap: TAP device creation and configuration through /dev/net/tun and
+ * interface ioctls. */
+#include "tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Names were checked to fit IFNAMSIZ - 1 by the caller; copy with the NUL. */
+static void ifr_set_name(struct ifreq *ifr, const char *name)
+{
+	size_t n = strnlen(name, IFNAMSIZ - 1);
+	memcpy(ifr->ifr_name, name, n);
+	ifr->ifr_name[n] = 0;
+}
+
+static int ifreq_ioctl(unsigned long req, struct ifreq *ifr)
+{
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	int rc = ioctl(s, req, ifr) < 0 ? -errno : 0;
+	close(s);
+	return rc;
+}
+
+int tap_create(const char *name, int *ifindex)
+{
+	if (strlen(name) >= IFNAMSIZ || !*name)
+		return -EINVAL;
+	/* TUNSETIFF on an existing TAP would attach us to it: refuse instead. */
+	if (if_nametoindex(name))
+		return -EEXIST;
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct ifreq ifr = {0};
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr_set_name(&ifr, name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	int idx = (int)if_nametoindex(name);
+	if (!idx) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	*ifindex = idx;
+	return fd;
+}
+
+int tap_set_mtu(const char *name, unsigned mtu)
+{
+	struct ifreq ifr = {0};
+	ifr_set_name(&ifr, name);
+	ifr.ifr_mtu = (int)mtu;
+	return ifreq_ioctl(SIOCSIFMTU, &ifr);
+}
+
+int netdev_get_mtu(const char *name, unsigned *mtu)
+{
+	struct ifreq ifr = {0};
+	ifr_set_name(&ifr, name);
+	int rc = ifreq_ioctl(SIOCGIFMTU, &ifr);
+	if (rc == 0)
+		*mtu = (unsigned)ifr.ifr_mtu;
+	return rc;
+}
+
+int tap_get_mtu_by_index(int ifindex, unsigned *mtu)
+{
+	char name[IFNAMSIZ];
+	if (!if_indextoname((unsigned)ifindex, name))
+		return -errno;
+	return netdev_get_mtu(name, mtu);
+}
+
+int tap_set_mac(int fd, const uint8_t mac[MAC_LEN])
+{
+	struct ifreq ifr = {0};
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, mac, MAC_LEN);
+	return ioctl(fd, SIOCSIFHWADDR, &ifr) < 0 ? -errno : 0;
+}
+
+int tap_get_mac(int fd, uint8_t mac[MAC_LEN])
+{
+	struct ifreq ifr = {0};
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		return -errno;
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, MAC_LEN);
+	return 0;
+}

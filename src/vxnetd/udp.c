@@ -1,1 +1,107 @@
-/* placeholder */
+/* udp: underlay socket set-up (see udp.h for why sending is raw). */
+#include "udp.h"
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Big buffers absorb bursts between two epoll turns; FORCE works as root
+ * and falls back to the capped variant otherwise. */
+static void set_bufs(int fd, int bytes)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof(bytes)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+}
+
+int udp_rx_open(int family, uint16_t port)
+{
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (fd < 0)
+		return -errno;
+	int one = 1;
+	struct sockaddr_storage ss = {0};
+	socklen_t sl;
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		s6->sin6_addr = in6addr_any;
+		sl = sizeof(*s6);
+		/* one socket per family: IPv4 lives on its own socket */
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		s4->sin_addr.s_addr = htonl(INADDR_ANY);
+		sl = sizeof(*s4);
+	}
+	set_bufs(fd, 8 << 20);
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+int udp_tx_open(int family)
+{
+	int fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (fd < 0)
+		return -errno;
+	int zero = 0, one = 1;
+	/* A raw UDP socket sees a copy of every UDP datagram in the namespace:
+	 * a filter that accepts nothing keeps its receive queue empty. */
+	struct sock_filter drop_all = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog prog = {.len = 1, .filter = &drop_all};
+	int rc = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+	if (rc == 0 && family == AF_INET) {
+		int pmtu = IP_PMTUDISC_DO; /* DF on, never fragment (RFC 7348 section 4.3) */
+		rc = setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+		if (rc == 0)
+			rc = setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero));
+	} else if (rc == 0) {
+		int off = 6; /* UDP checksum field: the kernel fills it, 0 becomes 0xffff */
+		rc = setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off));
+		if (rc == 0)
+			rc = setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &one, sizeof(one));
+		if (rc == 0)
+			rc = setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero));
+	}
+	if (rc < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	set_bufs(fd, 8 << 20);
+	return fd;
+}
+
+static int group_op(int fd, const struct vx_addr *g, uint32_t ifindex, int join)
+{
+	int rc;
+	if (g->family == AF_INET) {
+		struct ip_mreqn mr = {.imr_multiaddr = g->v4, .imr_ifindex = (int)ifindex};
+		rc = setsockopt(fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, &mr, sizeof(mr));
+	} else {
+		struct ipv6_mreq mr = {.ipv6mr_multiaddr = g->v6, .ipv6mr_interface = ifindex};
+		rc = setsockopt(fd, IPPROTO_IPV6, join ? IPV6_ADD_MEMBERSHIP : IPV6_DROP_MEMBERSHIP, &mr, sizeof(mr));
+	}
+	return rc < 0 ? -errno : 0;
+}
+
+int udp_group_join(int fd, const struct vx_addr *group, uint32_t ifindex)
+{
+	return group_op(fd, group, ifindex, 1);
+}
+
+int udp_group_leave(int fd, const struct vx_addr *group, uint32_t ifindex)
+{
+	return group_op(fd, group, ifindex, 0);
+}

@@ -1,0 +1,25 @@
+/* udp: the underlay sockets.
+ * Receive: a UDP socket per (family, port) bound to the wildcard address.
+ * Send: one raw IPPROTO_UDP socket per family, because RFC 7348 wants the
+ * UDP source port to be a hash of the inner flow, and a bound UDP socket can
+ * only send from its own port. The kernel still builds the IP header (so
+ * routing, source selection, DF, TTL and TOS work as for UDP); we write the
+ * 8-byte UDP header. */
+#ifndef VXNETD_UDP_H
+#define VXNETD_UDP_H
+
+#include <stdint.h>
+
+#include "vxnet/addr.h"
+
+/* Non-blocking UDP socket bound to [::]:port or 0.0.0.0:port. fd or -errno. */
+int udp_rx_open(int family, uint16_t port);
+/* Raw sending socket: DF on, no multicast loopback, receives nothing.
+ * IPv6 checksums are filled by the kernel (IPV6_CHECKSUM); IPv4 UDP
+ * checksums are sent as zero (RFC 7348 section 5). fd or -errno. */
+int udp_tx_open(int family);
+/* Join / leave multicast group on ifindex (0: routing decides). */
+int udp_group_join(int fd, const struct vx_addr *group, uint32_t ifindex);
+int udp_group_leave(int fd, const struct vx_addr *group, uint32_t ifindex);
+
+#endif
