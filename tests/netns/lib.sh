@@ -81,6 +81,21 @@ veth() {
 	ip -n "$3" link set "$4" up
 }
 
+# add_switch NS: a namespace holding bridge sw0 (the underlay "switch");
+# multicast snooping off so that groups are flooded like on a plain hub.
+add_switch() {
+	add_ns "$1"
+	ip -n "$1" link add sw0 type bridge mcast_snooping 0
+	ip -n "$1" link set sw0 up
+}
+
+# plug SW HOSTNS PORT ADDR/LEN: HOSTNS's ul0 to port PORT of SW's sw0.
+plug() {
+	veth "$1" "$3" "$2" ul0
+	ip -n "$1" link set "$3" master sw0
+	ip -n "$2" addr add "$4" dev ul0
+}
+
 sock_of() { echo "$TMP/$1.sock"; }
 
 # start_vxnetd NS: run a daemon in NS and wait (bounded) for its socket.
@@ -159,7 +174,7 @@ bg_stop() {
 start_capture() {
 	local name=$1 ns=$2 ifc=$3
 	shift 3
-	bg_start "$name" "$ns" tcpdump -Z root -n -U -s 0 -i "$ifc" -w "$TMP/$name.pcap" "$@"
+	bg_start "$name" "$ns" tcpdump -Z root -n -U --immediate-mode -s 0 -i "$ifc" -w "$TMP/$name.pcap" "$@"
 	if ! wait_for 5 grep -q "listening on" "$TMP/$name.err"; then
 		notok "tcpdump $name listens on $ns/$ifc"
 		sed 's/^/# /' "$TMP/$name.err"
