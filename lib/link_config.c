@@ -1,1 +1,208 @@
-/* placeholder */
+/* link_config: the parameters of `link add`: defaults, the consistency
+ * rules shared by the CLI (to refuse early with a clear word) and the daemon
+ * (which must not trust the client), and their control-protocol encoding. */
+#include <errno.h>
+#include <string.h>
+
+#include "vxnet/ctl.h"
+#include "vxnet/proto.h"
+
+void link_config_init(struct link_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->dstport = VXLAN_DEFAULT_PORT;
+	c->learning = true;
+	c->ageing = 300;
+	c->srcport_min = 49152;
+	c->srcport_max = 65535;
+}
+
+/* The kernel's dev_valid_name(): 1-15 bytes, not "." or "..", no '/', ':' or whitespace. */
+static bool link_name_valid(const char *s, size_t size)
+{
+	size_t n = strnlen(s, size);
+
+	if (n == 0 || n >= size || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '/' || ch == ':' || ch <= ' ' || ch == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+static bool addr_is_zero(const struct vx_addr *a)
+{
+	static const uint8_t zero[16];
+
+	if (a->family == AF_INET)
+		return a->v4.s_addr == 0;
+	if (a->family == AF_INET6)
+		return memcmp(&a->v6, zero, 16) == 0;
+	return true;
+}
+
+/* Given, of a known family, not multicast, not the unspecified address. */
+static bool addr_is_unicast(const struct vx_addr *a)
+{
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return false;
+	if (a->family == AF_INET && a->v4.s_addr == 0xffffffffu)
+		return false;
+	return !addr_is_zero(a) && !addr_is_multicast(a);
+}
+
+int link_config_check(const struct link_config *c, const char **why)
+{
+	bool has_remote = (c->set & LINK_P_REMOTE) || c->remote.family != AF_UNSPEC;
+	bool has_group = (c->set & LINK_P_GROUP) || c->group.family != AF_UNSPEC;
+	bool has_local = (c->set & LINK_P_LOCAL) || c->local.family != AF_UNSPEC;
+	const char *w = NULL;
+
+	if (!link_name_valid(c->name, sizeof(c->name)))
+		w = strnlen(c->name, sizeof(c->name)) - 1 >= IFNAMSIZ - 1 ? "name must be 1-15 characters"
+									       : "name must not contain '/', ':' or spaces";
+	else if (c->vni > VXLAN_VNI_MAX)
+		w = "VNI must be below 16777216";
+	else if (c->dstport == 0)
+		w = "dstport must be 1-65535";
+	else if (has_remote && has_group)
+		w = "remote and group are mutually exclusive";
+	else if (has_group && (c->group.family == AF_UNSPEC || !addr_is_multicast(&c->group)))
+		w = "group must be a multicast address";
+	else if (has_remote && !addr_is_unicast(&c->remote))
+		w = "remote must be a unicast address";
+	else if (has_local && !addr_is_unicast(&c->local))
+		w = "local must be a unicast address";
+	else if (has_local && has_remote && c->local.family != c->remote.family)
+		w = "local and remote/group must be the same address family";
+	else if (has_local && has_group && c->local.family != c->group.family)
+		w = "local and remote/group must be the same address family";
+	else if ((c->set & LINK_P_DEV) && !link_name_valid(c->dev, sizeof(c->dev)))
+		w = "dev must be 1-15 characters";
+	else if (c->srcport_min == 0 || c->srcport_max == 0)
+		w = "srcport must be 1-65535";
+	else if (c->srcport_min > c->srcport_max)
+		w = "srcport MIN must not exceed MAX";
+	else if ((c->set & LINK_P_MTU) && (c->mtu < 68 || c->mtu > 65535))
+		w = "mtu must be between 68 and 65535";
+	else if ((c->set & LINK_P_ADDRESS) && (mac_is_zero(c->address) || mac_is_multicast(c->address)))
+		w = "address must be a unicast MAC";
+	else if ((c->set & LINK_P_NETNS) && !link_name_valid(c->netns, sizeof(c->netns)))
+		/* A name under /run/netns, never a path. */
+		w = "netns must be a name in /run/netns";
+	else if (c->tos_inherit && c->tos != 0)
+		w = "tos is either a value or inherit";
+	if (why)
+		*why = w;
+	return w ? -EINVAL : 0;
+}
+
+int ctl_put_link_config(struct ctl_msg *m, const struct link_config *c)
+{
+	size_t start = m->len;
+	unsigned s = c->set;
+	int err;
+
+	err = ctl_put_str(m, CTL_A_IFNAME, c->name);
+	if (!err)
+		err = ctl_put_u32(m, CTL_A_VNI, c->vni);
+	if (!err && (s & LINK_P_DSTPORT))
+		err = ctl_put_u16(m, CTL_A_DSTPORT, c->dstport);
+	if (!err && (s & LINK_P_LOCAL))
+		err = ctl_put_addr(m, CTL_A_LOCAL, &c->local);
+	if (!err && (s & LINK_P_REMOTE))
+		err = ctl_put_addr(m, CTL_A_REMOTE, &c->remote);
+	if (!err && (s & LINK_P_GROUP))
+		err = ctl_put_addr(m, CTL_A_GROUP, &c->group);
+	if (!err && (s & LINK_P_DEV))
+		err = ctl_put_str(m, CTL_A_DEV, c->dev);
+	if (!err && (s & LINK_P_LEARNING))
+		err = ctl_put_u8(m, CTL_A_LEARNING, c->learning);
+	if (!err && (s & LINK_P_PROXY))
+		err = ctl_put_u8(m, CTL_A_PROXY, c->proxy);
+	if (!err && (s & LINK_P_AGEING))
+		err = ctl_put_u32(m, CTL_A_AGEING, c->ageing);
+	if (!err && (s & LINK_P_MAXADDR))
+		err = ctl_put_u32(m, CTL_A_MAXADDR, c->maxaddress);
+	if (!err && (s & LINK_P_TTL))
+		err = ctl_put_u8(m, CTL_A_TTL, c->ttl);
+	if (!err && (s & LINK_P_TOS))
+		err = ctl_put_u8(m, CTL_A_TOS, c->tos);
+	if (!err && (s & LINK_P_TOS))
+		err = ctl_put_u8(m, CTL_A_TOS_INHERIT, c->tos_inherit);
+	if (!err && (s & LINK_P_SRCPORT))
+		err = ctl_put_u16(m, CTL_A_SRCPORT_MIN, c->srcport_min);
+	if (!err && (s & LINK_P_SRCPORT))
+		err = ctl_put_u16(m, CTL_A_SRCPORT_MAX, c->srcport_max);
+	if (!err && (s & LINK_P_MTU))
+		err = ctl_put_u32(m, CTL_A_MTU, c->mtu);
+	if (!err && (s & LINK_P_ADDRESS))
+		err = ctl_put_mac(m, CTL_A_ADDRESS, c->address);
+	if (!err && (s & LINK_P_NETNS))
+		err = ctl_put_str(m, CTL_A_NETNS, c->netns);
+	if (err)
+		m->len = start;
+	return err;
+}
+
+/* 0 (and 'bit' added to *set) if present, 0 if absent, -EINVAL if malformed. */
+static int link_got(int err, unsigned bit, unsigned *set)
+{
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return -EINVAL;
+	*set |= bit;
+	return 0;
+}
+
+int ctl_get_link_config(const struct ctl_parsed *p, struct link_config *c)
+{
+	struct link_config t = *c;
+	uint8_t learning, proxy, tos_inherit;
+	bool has_min, has_max;
+	int err = 0;
+
+	if (ctl_get_strbuf(p, CTL_A_IFNAME, t.name, sizeof(t.name)) || ctl_get_u32(p, CTL_A_VNI, &t.vni))
+		return -EINVAL;
+	err |= link_got(ctl_get_u16(p, CTL_A_DSTPORT, &t.dstport), LINK_P_DSTPORT, &t.set);
+	err |= link_got(ctl_get_addr(p, CTL_A_LOCAL, &t.local), LINK_P_LOCAL, &t.set);
+	err |= link_got(ctl_get_addr(p, CTL_A_REMOTE, &t.remote), LINK_P_REMOTE, &t.set);
+	err |= link_got(ctl_get_addr(p, CTL_A_GROUP, &t.group), LINK_P_GROUP, &t.set);
+	err |= link_got(ctl_get_strbuf(p, CTL_A_DEV, t.dev, sizeof(t.dev)), LINK_P_DEV, &t.set);
+	if (!ctl_get_u8(p, CTL_A_LEARNING, &learning)) {
+		t.learning = learning != 0;
+		t.set |= LINK_P_LEARNING;
+	}
+	if (!ctl_get_u8(p, CTL_A_PROXY, &proxy)) {
+		t.proxy = proxy != 0;
+		t.set |= LINK_P_PROXY;
+	}
+	err |= link_got(ctl_get_u32(p, CTL_A_AGEING, &t.ageing), LINK_P_AGEING, &t.set);
+	err |= link_got(ctl_get_u32(p, CTL_A_MAXADDR, &t.maxaddress), LINK_P_MAXADDR, &t.set);
+	err |= link_got(ctl_get_u8(p, CTL_A_TTL, &t.ttl), LINK_P_TTL, &t.set);
+	err |= link_got(ctl_get_u8(p, CTL_A_TOS, &t.tos), LINK_P_TOS, &t.set);
+	if (!ctl_get_u8(p, CTL_A_TOS_INHERIT, &tos_inherit)) {
+		t.tos_inherit = tos_inherit != 0;
+		t.set |= LINK_P_TOS;
+	}
+	/* A range is only meaningful whole. */
+	has_min = ctl_has(p, CTL_A_SRCPORT_MIN);
+	has_max = ctl_has(p, CTL_A_SRCPORT_MAX);
+	if (has_min != has_max)
+		return -EINVAL;
+	if (has_min) {
+		err |= link_got(ctl_get_u16(p, CTL_A_SRCPORT_MIN, &t.srcport_min), LINK_P_SRCPORT, &t.set);
+		err |= link_got(ctl_get_u16(p, CTL_A_SRCPORT_MAX, &t.srcport_max), LINK_P_SRCPORT, &t.set);
+	}
+	err |= link_got(ctl_get_u32(p, CTL_A_MTU, &t.mtu), LINK_P_MTU, &t.set);
+	err |= link_got(ctl_get_mac(p, CTL_A_ADDRESS, t.address), LINK_P_ADDRESS, &t.set);
+	err |= link_got(ctl_get_strbuf(p, CTL_A_NETNS, t.netns, sizeof(t.netns)), LINK_P_NETNS, &t.set);
+	if (err)
+		return -EINVAL;
+	*c = t;
+	return 0;
+}

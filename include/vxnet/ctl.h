@@ -164,6 +164,9 @@ int ctl_put_u8(struct ctl_msg *m, uint16_t type, uint8_t v);
 int ctl_put_u16(struct ctl_msg *m, uint16_t type, uint16_t v);
 int ctl_put_u32(struct ctl_msg *m, uint16_t type, uint32_t v);
 int ctl_put_u64(struct ctl_msg *m, uint16_t type, uint64_t v);
+/* Also -EINVAL if s is too long for a string attribute type (IFNAME, DEV:
+ * < IFNAMSIZ; NETNS: < CTL_NETNS_LEN; ERRMSG: < CTL_ERRMSG_LEN), since the
+ * peer's parser would refuse the whole message. */
 int ctl_put_str(struct ctl_msg *m, uint16_t type, const char *s);
 int ctl_put_addr(struct ctl_msg *m, uint16_t type, const struct vx_addr *a); /* -EINVAL for AF_UNSPEC */
 int ctl_put_mac(struct ctl_msg *m, uint16_t type, const uint8_t mac[MAC_LEN]);
@@ -183,6 +186,11 @@ struct ctl_parsed {
  * known message type, every attribute within bounds, of a known type, of the
  * right size for its type, present at most once, strings NUL-terminated and
  * short enough. Pointers in *p point into buf.
+ * Values are checked too: VNI and RVNI <= 0xffffff, LEARNING, PROXY and
+ * TOS_INHERIT 0/1, STATE a known enum fdb_state, EVENT a known enum
+ * ctl_event. Attribute framing (a truncated attribute header, a length
+ * below 4 or past the end, padding past the end) is -EBADMSG; an unknown
+ * message type is -EINVAL.
  * 0, -EBADMSG (framing), -EPROTO (version), -EINVAL (attribute). */
 int ctl_parse(const void *buf, size_t len, struct ctl_parsed *p);
 bool ctl_has(const struct ctl_parsed *p, uint16_t type);
@@ -192,6 +200,8 @@ int ctl_get_u16(const struct ctl_parsed *p, uint16_t type, uint16_t *v);
 int ctl_get_u32(const struct ctl_parsed *p, uint16_t type, uint32_t *v);
 int ctl_get_u64(const struct ctl_parsed *p, uint16_t type, uint64_t *v);
 int ctl_get_str(const struct ctl_parsed *p, uint16_t type, const char **s);
+/* Copy a string attribute into buf[size]: 0, -ENOENT, or -EINVAL if it does not fit. */
+int ctl_get_strbuf(const struct ctl_parsed *p, uint16_t type, char *buf, size_t size);
 int ctl_get_addr(const struct ctl_parsed *p, uint16_t type, struct vx_addr *a);
 int ctl_get_mac(const struct ctl_parsed *p, uint16_t type, uint8_t mac[MAC_LEN]);
 /* CTL_A_STATS / CTL_A_SOCKSTATS as arrays of n u64 (n = CTL_STAT_MAX / CTL_SOCKSTAT_MAX). */
@@ -268,7 +278,10 @@ struct fdb_req {
 	uint32_t vni;
 	unsigned set; /* enum fdb_param bits */
 };
+/* IFNAME = dev, LLADDR = mac, and DST, PORT, RVNI as 'set' says. On error the
+ * message is left as it was. */
 int ctl_put_fdb_req(struct ctl_msg *m, const struct fdb_req *r);
+/* -EINVAL if CTL_A_IFNAME or CTL_A_LLADDR is missing; 'set' follows what is present. */
 int ctl_get_fdb_req(const struct ctl_parsed *p, struct fdb_req *r);
 
 struct neigh_req {
@@ -277,7 +290,9 @@ struct neigh_req {
 	uint8_t mac[MAC_LEN];
 	bool has_mac;
 };
+/* IFNAME = dev, DST = ip, LLADDR = mac if has_mac. */
 int ctl_put_neigh_req(struct ctl_msg *m, const struct neigh_req *r);
+/* -EINVAL if CTL_A_IFNAME or CTL_A_DST is missing. */
 int ctl_get_neigh_req(const struct ctl_parsed *p, struct neigh_req *r);
 
 #endif

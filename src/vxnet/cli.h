@@ -1,0 +1,85 @@
+/* cli: the pieces of the `vxnet` command: argument parsing (parse.c, pure,
+ * unit-tested), output formatting (print.c) and the exchange with vxnetd
+ * (client.c). */
+#ifndef VXNET_CLI_H
+#define VXNET_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vxnet/ctl.h"
+
+#ifndef VXNET_VERSION
+#define VXNET_VERSION "0.1.0"
+#endif
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 2 /* any error: usage, refused by the daemon, I/O */
+
+enum cli_object {
+	CLI_OBJ_NONE,
+	CLI_OBJ_LINK,
+	CLI_OBJ_FDB,
+	CLI_OBJ_NEIGH,
+	CLI_OBJ_MONITOR,
+};
+
+enum cli_verb {
+	CLI_VERB_NONE, /* monitor */
+	CLI_VERB_ADD,
+	CLI_VERB_APPEND,
+	CLI_VERB_REPLACE,
+	CLI_VERB_DEL,
+	CLI_VERB_SHOW,
+};
+
+/* One parsed command line. */
+struct cli_cmd {
+	const char *socket; /* -S PATH; NULL: VXNET_SOCKET or CTL_DEFAULT_SOCKET */
+	bool json;          /* -j */
+	bool stats;         /* -s */
+	bool help;          /* -h / --help: print usage, nothing else parsed */
+	bool version;       /* -V */
+	enum cli_object obj;
+	enum cli_verb verb;
+	uint16_t msg_type; /* the enum ctl_msg_type request to send */
+	struct link_config link; /* link add */
+	struct fdb_req fdb;      /* fdb add|append|replace|del */
+	struct neigh_req neigh;  /* neigh add|replace|del */
+	char ifname[IFNAMSIZ];   /* link del/show NAME, fdb/neigh show dev NAME */
+	bool has_ifname;
+};
+
+/* Parse argv[1..argc) (argv[0] is the program name) into *cmd. No I/O, no
+ * exit, no environment. 0, or -EINVAL with err set to the message to print
+ * after "vxnet: " (e.g. `link add: unknown keyword "foo"`). */
+int cli_parse(int argc, char **argv, struct cli_cmd *cmd, char *err, size_t errlen);
+/* "link add", "fdb show", "monitor": the prefix of error messages. */
+const char *cli_object_name(enum cli_object o);
+const char *cli_verb_name(enum cli_verb v);
+void cli_usage(FILE *f);
+
+/* Output of one reply or event message (p parsed by ctl_parse).
+ * 'first' is true for the first object of a JSON array. 0, or -EINVAL if the
+ * message lacks what is needed to print it (nothing is written then). */
+struct cli_print {
+	FILE *f;
+	bool json;
+	bool stats;
+	unsigned count; /* objects printed so far (JSON array separators) */
+};
+int cli_print_link(struct cli_print *pr, const struct ctl_parsed *p);
+int cli_print_fdb(struct cli_print *pr, const struct ctl_parsed *p);
+int cli_print_neigh(struct cli_print *pr, const struct ctl_parsed *p);
+/* One monitor line (text or a JSON object), newline-terminated. */
+int cli_print_event(struct cli_print *pr, const struct ctl_parsed *p);
+/* JSON string literal with quotes and escapes. */
+void cli_json_str(FILE *f, const char *s);
+
+/* Run cmd against the daemon at path: send, print the replies on out,
+ * errors on err. Returns the exit status. */
+int cli_client_run(const struct cli_cmd *cmd, const char *path, FILE *out, FILE *err);
+
+#endif
