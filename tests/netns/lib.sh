@@ -212,6 +212,11 @@ tfields() {
 
 is_num() { [[ $1 =~ ^[0-9]+$ ]]; }
 
+# delta OLD NEW: NEW - OLD, or "missing" when either is not a number.
+delta() {
+	if is_num "$1" && is_num "$2"; then echo $(($2 - $1)); else echo "missing($1,$2)"; fi
+}
+
 expect_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1 (got '$2', want '$3')"; fi
 }
