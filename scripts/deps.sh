@@ -17,7 +17,7 @@ bench_pkgs=("${demo_pkgs[@]}" iperf3 python3 bridge-utils)
 # packets), iperf3, bridge-utils (brctl), kmod (modprobe vxlan for the kernel
 # peer), util-linux (unshare, timeout comes from coreutils).
 check_pkgs=("${bench_pkgs[@]}" libcmocka-dev clang libclang-rt-14-dev tcpdump tshark
-	python3-scapy kmod util-linux coreutils)
+	python3-scapy kmod util-linux mount coreutils)
 
 case "${1:-}" in
 build) want=("${build_pkgs[@]}") ;;
