@@ -1,4 +1,5 @@
 # lib.sh: helpers shared by the build, check, fuzz and demo scripts (sourced, not run).
+# shellcheck shell=bash
 # Sets ROOT to the repository root and knows how each canonical build directory
 # is configured: build (debugoptimized), build-asan (ASan+UBSan), build-fuzz
 # (clang, libFuzzer targets, ASan+UBSan).
