@@ -362,6 +362,8 @@ int ctl_get_str(const struct ctl_parsed *p, uint16_t type, const char **s)
 	a = &p->attr[type];
 	if (!a->data)
 		return -ENOENT;
+	if (ctl_policy[type].kind != K_STR)
+		return -EINVAL;
 	/* ctl_parse guarantees this; a hand-made ctl_parsed may not. */
 	if (a->len == 0 || a->data[a->len - 1] != '\0')
 		return -EINVAL;

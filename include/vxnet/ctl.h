@@ -194,7 +194,8 @@ struct ctl_parsed {
  * 0, -EBADMSG (framing), -EPROTO (version), -EINVAL (attribute). */
 int ctl_parse(const void *buf, size_t len, struct ctl_parsed *p);
 bool ctl_has(const struct ctl_parsed *p, uint16_t type);
-/* Getters return 0, or -ENOENT if the attribute is absent. */
+/* Getters return 0, or -ENOENT if the attribute is absent, -EINVAL if it
+ * has another size (or, for ctl_get_str, is not a string type). */
 int ctl_get_u8(const struct ctl_parsed *p, uint16_t type, uint8_t *v);
 int ctl_get_u16(const struct ctl_parsed *p, uint16_t type, uint16_t *v);
 int ctl_get_u32(const struct ctl_parsed *p, uint16_t type, uint32_t *v);

@@ -114,6 +114,8 @@ static void test_getters_report_absent_and_wrong_width(void **state)
 	/* Reading a u32 attribute as a u16 would silently truncate. */
 	assert_int_equal(ctl_get_u16(&p, CTL_A_VNI, &u16), -EINVAL);
 	assert_int_equal(ctl_get_u32(&p, CTL_A_MAX + 1, &u32), -EINVAL);
+	/* A u32 whose last byte happens to be 0 is still not a string. */
+	assert_int_equal(ctl_get_str(&p, CTL_A_VNI, &s), -EINVAL);
 	assert_int_equal(ctl_get_strbuf(&p, CTL_A_IFNAME, small, sizeof(small)), -EINVAL);
 	assert_int_equal(ctl_get_strbuf(&p, CTL_A_DEV, small, sizeof(small)), -ENOENT);
 }
