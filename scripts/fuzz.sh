@@ -7,12 +7,13 @@ set -euo pipefail
 cd "$ROOT"
 secs=${1:-300}
 bash scripts/deps.sh check
-builddir_build build-fuzz
+targets=$(cd tests/fuzz && find . -maxdepth 1 -name 'fuzz_*.c' | sed 's|^\./||; s|\.c$||' | sort)
+[ -n "$targets" ] || { echo "fuzz: no targets in tests/fuzz/" >&2; exit 1; }
+# shellcheck disable=SC2086
+builddir_build build-fuzz $targets
 mkdir -p build-fuzz/artifacts
 rc=0
-for src in tests/fuzz/fuzz_*.c; do
-	[ -e "$src" ] || { echo "fuzz: no targets in tests/fuzz/" >&2; exit 1; }
-	t=$(basename "$src" .c)
+for t in $targets; do
 	corpus=build-fuzz/corpus-$t
 	mkdir -p "$corpus"
 	[ -d "tests/fuzz/seeds/$t" ] && cp -rn "tests/fuzz/seeds/$t/." "$corpus/"

@@ -33,10 +33,12 @@ builddir_is_clang() {
 	[ -f "$1/compile_commands.json" ] && grep -q '"command": "clang' "$1/compile_commands.json"
 }
 
-# Configure (first time) or reconfigure ROOT/NAME, then build it with ninja.
-# Output goes to stdout/stderr; returns non-zero on any failure.
+# builddir_build NAME [TARGET...]: configure (first time) or reconfigure
+# ROOT/NAME, then build it (or only TARGETs) with ninja. Output goes to
+# stdout/stderr; returns non-zero on any failure.
 builddir_build() {
 	local name=$1 dir=$ROOT/$1 opts cc
+	shift
 	opts=$(builddir_options "$name") || return 1
 	cc=$(builddir_cc "$name")
 	if [ "$cc" = clang ] && [ -f "$dir/build.ninja" ] && ! builddir_is_clang "$dir"; then
@@ -50,5 +52,5 @@ builddir_build() {
 		# shellcheck disable=SC2086
 		meson configure $opts "$dir" || return 1
 	fi
-	ninja -C "$dir"
+	ninja -C "$dir" "$@"
 }
