@@ -147,8 +147,8 @@ setup_kernel() {
 	done
 }
 
-# measure MODE: latency then throughput across the overlay; sets GBPS[MODE], RTT[MODE].
-declare -A GBPS RTT
+# measure MODE: latency then throughput across the overlay; sets GBPS, RETR and RTT[MODE].
+declare -A GBPS RTT RETR
 measure() {
 	local mode=$1 out
 	if ! wait_for 10 ip netns exec "$C1" ping -c 1 -W 1 203.0.113.3; then
@@ -168,10 +168,14 @@ measure() {
 		head -c 600 "$DIR/iperf3-$mode.json" >&2
 		return 1
 	fi
-	GBPS[$mode]=$(python3 -c '
+	local r
+	r=$(python3 -c '
 import json, sys
-d = json.load(open(sys.argv[1]))
-print("%.2f" % (d["end"]["sum_received"]["bits_per_second"] / 1e9))' "$DIR/iperf3-$mode.json") || return 1
+d = json.load(open(sys.argv[1]))["end"]
+print("%.2f %s" % (d["sum_received"]["bits_per_second"] / 1e9, d["sum_sent"].get("retransmits", "?")))' \
+		"$DIR/iperf3-$mode.json") || return 1
+	GBPS[$mode]=${r% *}
+	RETR[$mode]=${r#* }
 }
 
 # teardown: stop this run's processes and namespaces before the next run.
@@ -199,9 +203,9 @@ echo "bench: run 2: kernel vxlan"
 if topology k && setup_kernel && measure kernel; then :; else status=1; fi
 teardown
 
-printf '\n%-14s %14s %18s\n' "" "TCP Gbit/s" "avg rtt (ms)"
+printf '\n%-14s %14s %14s %18s\n' "" "TCP Gbit/s" "retransmits" "avg rtt (ms)"
 for m in vxnetd kernel; do
-	printf '%-14s %14s %18s\n' "$m" "${GBPS[$m]:-failed}" "${RTT[$m]:-failed}"
+	printf '%-14s %14s %14s %18s\n' "$m" "${GBPS[$m]:-failed}" "${RETR[$m]:--}" "${RTT[$m]:-failed}"
 done
 if [ -n "${GBPS[vxnetd]:-}" ] && [ -n "${GBPS[kernel]:-}" ]; then
 	python3 -c 'import sys; v, k = map(float, sys.argv[1:]); print("ratio vxnetd/kernel: %.2f" % (v / k if k else 0))' \
