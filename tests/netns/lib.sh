@@ -21,7 +21,6 @@ NAMESPACES=()
 DAEMON_PIDS=()
 declare -A DAEMON_OF=()     # ns -> vxnetd pid
 declare -A BG_PIDS=()       # name -> pid of a capture or a monitor
-declare -A BG_NS=()
 
 ok() { checks=$((checks + 1)); echo "ok - $*"; }
 notok() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok - $*"; }
@@ -99,6 +98,7 @@ plug() {
 # A valid RFC 7348 header: only the I flag, every reserved bit zero. (The
 # filter `vxlan.flags==0x0800` is refused by tshark 4.0, which also registers
 # a one-byte vxlan.flags for VXLAN-GPE; so test the named bits and the bytes.)
+# shellcheck disable=SC2034 # used by the scripts that source this file
 STRICT_VXLAN='vxlan.flag_i==1 && vxlan.flag_g==0 && vxlan.flag_d==0 && vxlan.flag_a==0 && vxlan.flags_reserved==0 && vxlan.gbp==0 && vxlan.reserved8==0 && udp.payload[0:4]==08:00:00:00 && udp.payload[7]==00'
 
 sock_of() { echo "$TMP/$1.sock"; }
@@ -158,7 +158,6 @@ bg_start() {
 	shift 2
 	ip netns exec "$ns" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
 	BG_PIDS[$name]=$!
-	BG_NS[$name]=$ns
 }
 
 bg_stop() {

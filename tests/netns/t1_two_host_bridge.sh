@@ -75,6 +75,6 @@ expect_ping "container B pings container A (3/3)" "$CB" 203.0.113.2 3 3
 expect_ping "container A pings container B again (3/3)" "$CA" 203.0.113.3 3 3
 
 # A full-size frame (1450-byte IP packet) crosses without fragmentation.
-expect_ping "1450-byte ping with DF crosses the overlay" "$CA" 203.0.113.3 2 2 -M do -s 1422
+expect_ping "1450-byte ping with DF crosses the overlay" "$CA" 203.0.113.3 2 2 -M "do" -s 1422
 
 finish
