@@ -63,7 +63,7 @@ int link_config_check(const struct link_config *c, const char **why)
 
 	if (!link_name_valid(c->name, sizeof(c->name)))
 		w = strnlen(c->name, sizeof(c->name)) - 1 >= IFNAMSIZ - 1 ? "name must be 1-15 characters"
-									       : "name must not contain '/', ':' or spaces";
+									  : "name must not contain '/', ':' or spaces";
 	else if (c->vni > VXLAN_VNI_MAX)
 		w = "VNI must be below 16777216";
 	else if (c->dstport == 0)

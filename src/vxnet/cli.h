@@ -38,17 +38,17 @@ enum cli_verb {
 /* One parsed command line. */
 struct cli_cmd {
 	const char *socket; /* -S PATH; NULL: VXNET_SOCKET or CTL_DEFAULT_SOCKET */
-	bool json;          /* -j */
-	bool stats;         /* -s */
-	bool help;          /* -h / --help: print usage, nothing else parsed */
-	bool version;       /* -V */
+	bool json;	    /* -j */
+	bool stats;	    /* -s */
+	bool help;	    /* -h / --help: print usage, nothing else parsed */
+	bool version;	    /* -V */
 	enum cli_object obj;
 	enum cli_verb verb;
-	uint16_t msg_type; /* the enum ctl_msg_type request to send */
+	uint16_t msg_type;	 /* the enum ctl_msg_type request to send */
 	struct link_config link; /* link add */
-	struct fdb_req fdb;      /* fdb add|append|replace|del */
-	struct neigh_req neigh;  /* neigh add|replace|del */
-	char ifname[IFNAMSIZ];   /* link del/show NAME, fdb/neigh show dev NAME */
+	struct fdb_req fdb;	 /* fdb add|append|replace|del */
+	struct neigh_req neigh;	 /* neigh add|replace|del */
+	char ifname[IFNAMSIZ];	 /* link del/show NAME, fdb/neigh show dev NAME */
 	bool has_ifname;
 };
 

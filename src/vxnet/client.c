@@ -217,8 +217,8 @@ static int client_exchange(struct client *c, int fd, uint32_t seq, FILE *out)
 				status = client_bad_reply(c);
 				break;
 			}
-		} else if (want || (p.hdr.type != CTL_MSG_LINK && p.hdr.type != CTL_MSG_FDB &&
-				    p.hdr.type != CTL_MSG_NEIGH)) {
+		} else if (want ||
+			   (p.hdr.type != CTL_MSG_LINK && p.hdr.type != CTL_MSG_FDB && p.hdr.type != CTL_MSG_NEIGH)) {
 			/* A change request may be echoed with its object; anything
 			 * else out of place means we do not understand the daemon. */
 			status = client_bad_reply(c);

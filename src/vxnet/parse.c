@@ -182,25 +182,25 @@ enum {
 };
 
 static const struct kw link_add_kws[] = {
-	{"id", LK_ID, 1},
-	{"dstport", LK_DSTPORT, 1},
-	{"local", LK_LOCAL, 1},
-	{"remote", LK_REMOTE, 1},
-	{"group", LK_GROUP, 1},
-	{"dev", LK_DEV, 1},
-	{"learning", LK_LEARNING, 0},
-	{"nolearning", LK_LEARNING, 0},
-	{"proxy", LK_PROXY, 0},
-	{"noproxy", LK_PROXY, 0},
-	{"ageing", LK_AGEING, 1},
-	{"maxaddress", LK_MAXADDR, 1},
-	{"ttl", LK_TTL, 1},
-	{"tos", LK_TOS, 1},
-	{"srcport", LK_SRCPORT, 2},
-	{"mtu", LK_MTU, 1},
-	{"address", LK_ADDRESS, 1},
-	{"netns", LK_NETNS, 1},
-	{"type", LK_TYPE, 1},
+    {"id", LK_ID, 1},
+    {"dstport", LK_DSTPORT, 1},
+    {"local", LK_LOCAL, 1},
+    {"remote", LK_REMOTE, 1},
+    {"group", LK_GROUP, 1},
+    {"dev", LK_DEV, 1},
+    {"learning", LK_LEARNING, 0},
+    {"nolearning", LK_LEARNING, 0},
+    {"proxy", LK_PROXY, 0},
+    {"noproxy", LK_PROXY, 0},
+    {"ageing", LK_AGEING, 1},
+    {"maxaddress", LK_MAXADDR, 1},
+    {"ttl", LK_TTL, 1},
+    {"tos", LK_TOS, 1},
+    {"srcport", LK_SRCPORT, 2},
+    {"mtu", LK_MTU, 1},
+    {"address", LK_ADDRESS, 1},
+    {"netns", LK_NETNS, 1},
+    {"type", LK_TYPE, 1},
 };
 
 static int parse_link_add(struct pctx *c, struct cli_cmd *cmd)
@@ -347,8 +347,8 @@ static int parse_name_only(struct pctx *c, struct cli_cmd *cmd, bool required, b
 enum { FK_DEV, FK_DST, FK_VNI, FK_PORT, FK_SELF, FK_PERMANENT };
 
 static const struct kw fdb_kws[] = {
-	{"dev", FK_DEV, 1},   {"dst", FK_DST, 1},   {"vni", FK_VNI, 1},
-	{"port", FK_PORT, 1}, {"self", FK_SELF, 0}, {"permanent", FK_PERMANENT, 0},
+    {"dev", FK_DEV, 1},	  {"dst", FK_DST, 1},	{"vni", FK_VNI, 1},
+    {"port", FK_PORT, 1}, {"self", FK_SELF, 0}, {"permanent", FK_PERMANENT, 0},
 };
 
 static int parse_fdb_change(struct pctx *c, struct cli_cmd *cmd)
@@ -401,9 +401,9 @@ static int parse_fdb_change(struct pctx *c, struct cli_cmd *cmd)
 enum { NK_LLADDR, NK_DEV, NK_NUD };
 
 static const struct kw neigh_kws[] = {
-	{"lladdr", NK_LLADDR, 1},
-	{"dev", NK_DEV, 1},
-	{"nud", NK_NUD, 1},
+    {"lladdr", NK_LLADDR, 1},
+    {"dev", NK_DEV, 1},
+    {"nud", NK_NUD, 1},
 };
 
 static int parse_neigh_change(struct pctx *c, struct cli_cmd *cmd)
@@ -489,18 +489,18 @@ static int parse_verb(struct pctx *c, struct cli_cmd *cmd)
 		enum cli_verb verb;
 		uint16_t msg;
 	} map[] = {
-		{CLI_OBJ_LINK, CLI_VERB_ADD, CTL_MSG_LINK_ADD},
-		{CLI_OBJ_LINK, CLI_VERB_DEL, CTL_MSG_LINK_DEL},
-		{CLI_OBJ_LINK, CLI_VERB_SHOW, CTL_MSG_LINK_SHOW},
-		{CLI_OBJ_FDB, CLI_VERB_ADD, CTL_MSG_FDB_ADD},
-		{CLI_OBJ_FDB, CLI_VERB_APPEND, CTL_MSG_FDB_APPEND},
-		{CLI_OBJ_FDB, CLI_VERB_REPLACE, CTL_MSG_FDB_REPLACE},
-		{CLI_OBJ_FDB, CLI_VERB_DEL, CTL_MSG_FDB_DEL},
-		{CLI_OBJ_FDB, CLI_VERB_SHOW, CTL_MSG_FDB_SHOW},
-		{CLI_OBJ_NEIGH, CLI_VERB_ADD, CTL_MSG_NEIGH_ADD},
-		{CLI_OBJ_NEIGH, CLI_VERB_REPLACE, CTL_MSG_NEIGH_REPLACE},
-		{CLI_OBJ_NEIGH, CLI_VERB_DEL, CTL_MSG_NEIGH_DEL},
-		{CLI_OBJ_NEIGH, CLI_VERB_SHOW, CTL_MSG_NEIGH_SHOW},
+	    {CLI_OBJ_LINK, CLI_VERB_ADD, CTL_MSG_LINK_ADD},
+	    {CLI_OBJ_LINK, CLI_VERB_DEL, CTL_MSG_LINK_DEL},
+	    {CLI_OBJ_LINK, CLI_VERB_SHOW, CTL_MSG_LINK_SHOW},
+	    {CLI_OBJ_FDB, CLI_VERB_ADD, CTL_MSG_FDB_ADD},
+	    {CLI_OBJ_FDB, CLI_VERB_APPEND, CTL_MSG_FDB_APPEND},
+	    {CLI_OBJ_FDB, CLI_VERB_REPLACE, CTL_MSG_FDB_REPLACE},
+	    {CLI_OBJ_FDB, CLI_VERB_DEL, CTL_MSG_FDB_DEL},
+	    {CLI_OBJ_FDB, CLI_VERB_SHOW, CTL_MSG_FDB_SHOW},
+	    {CLI_OBJ_NEIGH, CLI_VERB_ADD, CTL_MSG_NEIGH_ADD},
+	    {CLI_OBJ_NEIGH, CLI_VERB_REPLACE, CTL_MSG_NEIGH_REPLACE},
+	    {CLI_OBJ_NEIGH, CLI_VERB_DEL, CTL_MSG_NEIGH_DEL},
+	    {CLI_OBJ_NEIGH, CLI_VERB_SHOW, CTL_MSG_NEIGH_SHOW},
 	};
 	/* `vxnet link` alone is `link show`, as with ip and bridge. */
 	const char *w = c->i < c->argc ? c->argv[c->i++] : "show";

@@ -70,7 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	link_config_init(&c);
 	if (!ctl_get_link_config(&p, &c)) {
-		if (strnlen(c.name, sizeof(c.name)) == sizeof(c.name) || strnlen(c.dev, sizeof(c.dev)) == sizeof(c.dev) ||
+		if (strnlen(c.name, sizeof(c.name)) == sizeof(c.name) ||
+		    strnlen(c.dev, sizeof(c.dev)) == sizeof(c.dev) ||
 		    strnlen(c.netns, sizeof(c.netns)) == sizeof(c.netns))
 			abort();
 		why = NULL;

@@ -243,47 +243,47 @@ struct attr_case {
 };
 
 static const struct attr_case attr_cases[] = {
-	{"unknown type 0", CTL_A_UNSPEC, "\0\0\0\0", 4, -EINVAL},
-	{"unknown type past the max", CTL_A_MAX + 1, "\0\0\0\0", 4, -EINVAL},
-	{"empty payload", CTL_A_VNI, "", 0, -EINVAL},
-	{"u32 of 2 bytes", CTL_A_VNI, "\1\0", 2, -EINVAL},
-	{"u32 of 8 bytes", CTL_A_MTU, "\1\0\0\0\0\0\0\0", 8, -EINVAL},
-	{"u16 of 4 bytes", CTL_A_DSTPORT, "\1\0\0\0", 4, -EINVAL},
-	{"u8 of 2 bytes", CTL_A_TTL, "\1\0", 2, -EINVAL},
-	{"u64 of 4 bytes", CTL_A_AGE_MS, "\1\0\0\0", 4, -EINVAL},
-	{"address of 5 bytes", CTL_A_DST, "\1\2\3\4\5", 5, -EINVAL},
-	{"address of 6 bytes", CTL_A_LOCAL, "\1\2\3\4\5\6", 6, -EINVAL},
-	{"address of 4 bytes", CTL_A_DST, "\1\2\3\4", 4, 0},
-	{"address of 16 bytes", CTL_A_GROUP, "\xff\2\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16, 0},
-	{"MAC of 7 bytes", CTL_A_LLADDR, "\2\0\0\0\0\1\0", 7, -EINVAL},
-	{"MAC of 6 bytes", CTL_A_ADDRESS, "\2\0\0\0\0\1", 6, 0},
-	{"stats one short", CTL_A_STATS, NULL, CTL_STAT_MAX * 8 - 8, -EINVAL},
-	{"stats one long", CTL_A_STATS, NULL, CTL_STAT_MAX * 8 + 8, -EINVAL},
-	{"stats exact", CTL_A_STATS, NULL, CTL_STAT_MAX * 8, 0},
-	{"sockstats of stats size", CTL_A_SOCKSTATS, NULL, CTL_STAT_MAX * 8, -EINVAL},
-	{"sockstats exact", CTL_A_SOCKSTATS, NULL, CTL_SOCKSTAT_MAX * 8, 0},
-	{"VNI 2^24", CTL_A_VNI, "\0\0\0\1", 4, -EINVAL},
-	{"RVNI 2^24", CTL_A_RVNI, "\0\0\0\1", 4, -EINVAL},
-	{"VNI 2^24-1", CTL_A_VNI, "\xff\xff\xff\0", 4, 0},
-	{"learning 2", CTL_A_LEARNING, "\2", 1, -EINVAL},
-	{"proxy 1", CTL_A_PROXY, "\1", 1, 0},
-	{"tos_inherit 255", CTL_A_TOS_INHERIT, "\xff", 1, -EINVAL},
-	{"state 0", CTL_A_STATE, "\0", 1, -EINVAL},
-	{"state 3", CTL_A_STATE, "\3", 1, -EINVAL},
-	{"state reachable", CTL_A_STATE, "\2", 1, 0},
-	{"event 0", CTL_A_EVENT, "\0", 1, -EINVAL},
-	{"event past the max", CTL_A_EVENT, "\14", 1, -EINVAL},
-	{"event link-deleted", CTL_A_EVENT, "\13", 1, 0},
-	{"unterminated string", CTL_A_IFNAME, "vxlan1", 6, -EINVAL},
-	{"string with embedded NUL", CTL_A_IFNAME, "vx\0lan\0", 7, -EINVAL},
-	{"string with two trailing NULs", CTL_A_DEV, "eth0\0\0", 6, -EINVAL},
-	{"empty string payload (no NUL)", CTL_A_IFNAME, "", 0, -EINVAL},
-	{"ifname of 15 characters", CTL_A_IFNAME, "abcdefghijklmno", 16, 0},
-	{"ifname of 16 characters", CTL_A_IFNAME, "abcdefghijklmnop", 17, -EINVAL},
-	{"netns of 63 characters", CTL_A_NETNS, NULL, 64, 0},
-	{"netns of 64 characters", CTL_A_NETNS, NULL, 65, -EINVAL},
-	{"errmsg of 255 characters", CTL_A_ERRMSG, NULL, 256, 0},
-	{"errmsg of 256 characters", CTL_A_ERRMSG, NULL, 257, -EINVAL},
+    {"unknown type 0", CTL_A_UNSPEC, "\0\0\0\0", 4, -EINVAL},
+    {"unknown type past the max", CTL_A_MAX + 1, "\0\0\0\0", 4, -EINVAL},
+    {"empty payload", CTL_A_VNI, "", 0, -EINVAL},
+    {"u32 of 2 bytes", CTL_A_VNI, "\1\0", 2, -EINVAL},
+    {"u32 of 8 bytes", CTL_A_MTU, "\1\0\0\0\0\0\0\0", 8, -EINVAL},
+    {"u16 of 4 bytes", CTL_A_DSTPORT, "\1\0\0\0", 4, -EINVAL},
+    {"u8 of 2 bytes", CTL_A_TTL, "\1\0", 2, -EINVAL},
+    {"u64 of 4 bytes", CTL_A_AGE_MS, "\1\0\0\0", 4, -EINVAL},
+    {"address of 5 bytes", CTL_A_DST, "\1\2\3\4\5", 5, -EINVAL},
+    {"address of 6 bytes", CTL_A_LOCAL, "\1\2\3\4\5\6", 6, -EINVAL},
+    {"address of 4 bytes", CTL_A_DST, "\1\2\3\4", 4, 0},
+    {"address of 16 bytes", CTL_A_GROUP, "\xff\2\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16, 0},
+    {"MAC of 7 bytes", CTL_A_LLADDR, "\2\0\0\0\0\1\0", 7, -EINVAL},
+    {"MAC of 6 bytes", CTL_A_ADDRESS, "\2\0\0\0\0\1", 6, 0},
+    {"stats one short", CTL_A_STATS, NULL, CTL_STAT_MAX * 8 - 8, -EINVAL},
+    {"stats one long", CTL_A_STATS, NULL, CTL_STAT_MAX * 8 + 8, -EINVAL},
+    {"stats exact", CTL_A_STATS, NULL, CTL_STAT_MAX * 8, 0},
+    {"sockstats of stats size", CTL_A_SOCKSTATS, NULL, CTL_STAT_MAX * 8, -EINVAL},
+    {"sockstats exact", CTL_A_SOCKSTATS, NULL, CTL_SOCKSTAT_MAX * 8, 0},
+    {"VNI 2^24", CTL_A_VNI, "\0\0\0\1", 4, -EINVAL},
+    {"RVNI 2^24", CTL_A_RVNI, "\0\0\0\1", 4, -EINVAL},
+    {"VNI 2^24-1", CTL_A_VNI, "\xff\xff\xff\0", 4, 0},
+    {"learning 2", CTL_A_LEARNING, "\2", 1, -EINVAL},
+    {"proxy 1", CTL_A_PROXY, "\1", 1, 0},
+    {"tos_inherit 255", CTL_A_TOS_INHERIT, "\xff", 1, -EINVAL},
+    {"state 0", CTL_A_STATE, "\0", 1, -EINVAL},
+    {"state 3", CTL_A_STATE, "\3", 1, -EINVAL},
+    {"state reachable", CTL_A_STATE, "\2", 1, 0},
+    {"event 0", CTL_A_EVENT, "\0", 1, -EINVAL},
+    {"event past the max", CTL_A_EVENT, "\14", 1, -EINVAL},
+    {"event link-deleted", CTL_A_EVENT, "\13", 1, 0},
+    {"unterminated string", CTL_A_IFNAME, "vxlan1", 6, -EINVAL},
+    {"string with embedded NUL", CTL_A_IFNAME, "vx\0lan\0", 7, -EINVAL},
+    {"string with two trailing NULs", CTL_A_DEV, "eth0\0\0", 6, -EINVAL},
+    {"empty string payload (no NUL)", CTL_A_IFNAME, "", 0, -EINVAL},
+    {"ifname of 15 characters", CTL_A_IFNAME, "abcdefghijklmno", 16, 0},
+    {"ifname of 16 characters", CTL_A_IFNAME, "abcdefghijklmnop", 17, -EINVAL},
+    {"netns of 63 characters", CTL_A_NETNS, NULL, 64, 0},
+    {"netns of 64 characters", CTL_A_NETNS, NULL, 65, -EINVAL},
+    {"errmsg of 255 characters", CTL_A_ERRMSG, NULL, 256, 0},
+    {"errmsg of 256 characters", CTL_A_ERRMSG, NULL, 257, -EINVAL},
 };
 
 static void test_parse_checks_each_attribute_type(void **state)
@@ -514,11 +514,26 @@ static void test_neigh_req_round_trips_with_and_without_mac(void **state)
 }
 
 /* Each inconsistency and the reason given for it. */
-static void bad_name_empty(struct link_config *c) { c->name[0] = '\0'; }
-static void bad_name_long(struct link_config *c) { memset(c->name, 'a', IFNAMSIZ); }
-static void bad_name_slash(struct link_config *c) { strcpy(c->name, "a/b"); }
-static void bad_vni(struct link_config *c) { c->vni = 16777216; }
-static void bad_dstport(struct link_config *c) { c->dstport = 0; }
+static void bad_name_empty(struct link_config *c)
+{
+	c->name[0] = '\0';
+}
+static void bad_name_long(struct link_config *c)
+{
+	memset(c->name, 'a', IFNAMSIZ);
+}
+static void bad_name_slash(struct link_config *c)
+{
+	strcpy(c->name, "a/b");
+}
+static void bad_vni(struct link_config *c)
+{
+	c->vni = 16777216;
+}
+static void bad_dstport(struct link_config *c)
+{
+	c->dstport = 0;
+}
 static void bad_remote_group(struct link_config *c)
 {
 	c->remote = ip("198.18.0.2");
@@ -598,25 +613,25 @@ static const struct {
 	void (*spoil)(struct link_config *c);
 	const char *why;
 } check_cases[] = {
-	{bad_name_empty, "name must be 1-15 characters"},
-	{bad_name_long, "name must be 1-15 characters"},
-	{bad_name_slash, "name must not contain '/', ':' or spaces"},
-	{bad_vni, "VNI must be below 16777216"},
-	{bad_dstport, "dstport must be 1-65535"},
-	{bad_remote_group, "remote and group are mutually exclusive"},
-	{bad_group_unicast, "group must be a multicast address"},
-	{bad_remote_multicast, "remote must be a unicast address"},
-	{bad_remote_zero, "remote must be a unicast address"},
-	{bad_local_multicast, "local must be a unicast address"},
-	{bad_family_mix, "local and remote/group must be the same address family"},
-	{bad_family_mix_group, "local and remote/group must be the same address family"},
-	{bad_srcport, "srcport MIN must not exceed MAX"},
-	{bad_mtu_low, "mtu must be between 68 and 65535"},
-	{bad_mtu_high, "mtu must be between 68 and 65535"},
-	{bad_address_multicast, "address must be a unicast MAC"},
-	{bad_address_zero, "address must be a unicast MAC"},
-	{bad_netns_path, "netns must be a name in /run/netns"},
-	{bad_dev_empty, "dev must be 1-15 characters"},
+    {bad_name_empty, "name must be 1-15 characters"},
+    {bad_name_long, "name must be 1-15 characters"},
+    {bad_name_slash, "name must not contain '/', ':' or spaces"},
+    {bad_vni, "VNI must be below 16777216"},
+    {bad_dstport, "dstport must be 1-65535"},
+    {bad_remote_group, "remote and group are mutually exclusive"},
+    {bad_group_unicast, "group must be a multicast address"},
+    {bad_remote_multicast, "remote must be a unicast address"},
+    {bad_remote_zero, "remote must be a unicast address"},
+    {bad_local_multicast, "local must be a unicast address"},
+    {bad_family_mix, "local and remote/group must be the same address family"},
+    {bad_family_mix_group, "local and remote/group must be the same address family"},
+    {bad_srcport, "srcport MIN must not exceed MAX"},
+    {bad_mtu_low, "mtu must be between 68 and 65535"},
+    {bad_mtu_high, "mtu must be between 68 and 65535"},
+    {bad_address_multicast, "address must be a unicast MAC"},
+    {bad_address_zero, "address must be a unicast MAC"},
+    {bad_netns_path, "netns must be a name in /run/netns"},
+    {bad_dev_empty, "dev must be 1-15 characters"},
 };
 
 static void test_link_config_check_names_each_inconsistency(void **state)
@@ -680,21 +695,21 @@ static void test_names_cover_every_counter_and_event(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_attribute_kind_round_trips),
-		cmocka_unit_test(test_getters_report_absent_and_wrong_width),
-		cmocka_unit_test(test_builder_refuses_what_does_not_fit),
-		cmocka_unit_test(test_parse_refuses_broken_framing),
-		cmocka_unit_test(test_parse_refuses_unknown_message_types),
-		cmocka_unit_test(test_parse_checks_each_attribute_type),
-		cmocka_unit_test(test_parse_refuses_duplicate_attribute),
-		cmocka_unit_test(test_link_config_round_trips_every_parameter),
-		cmocka_unit_test(test_link_config_unset_parameters_keep_defaults),
-		cmocka_unit_test(test_link_config_needs_name_vni_and_whole_srcport),
-		cmocka_unit_test(test_fdb_req_round_trips_with_and_without_options),
-		cmocka_unit_test(test_neigh_req_round_trips_with_and_without_mac),
-		cmocka_unit_test(test_link_config_check_names_each_inconsistency),
-		cmocka_unit_test(test_link_config_check_accepts_edge_values),
-		cmocka_unit_test(test_names_cover_every_counter_and_event),
+	    cmocka_unit_test(test_every_attribute_kind_round_trips),
+	    cmocka_unit_test(test_getters_report_absent_and_wrong_width),
+	    cmocka_unit_test(test_builder_refuses_what_does_not_fit),
+	    cmocka_unit_test(test_parse_refuses_broken_framing),
+	    cmocka_unit_test(test_parse_refuses_unknown_message_types),
+	    cmocka_unit_test(test_parse_checks_each_attribute_type),
+	    cmocka_unit_test(test_parse_refuses_duplicate_attribute),
+	    cmocka_unit_test(test_link_config_round_trips_every_parameter),
+	    cmocka_unit_test(test_link_config_unset_parameters_keep_defaults),
+	    cmocka_unit_test(test_link_config_needs_name_vni_and_whole_srcport),
+	    cmocka_unit_test(test_fdb_req_round_trips_with_and_without_options),
+	    cmocka_unit_test(test_neigh_req_round_trips_with_and_without_mac),
+	    cmocka_unit_test(test_link_config_check_names_each_inconsistency),
+	    cmocka_unit_test(test_link_config_check_accepts_edge_values),
+	    cmocka_unit_test(test_names_cover_every_counter_and_event),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
