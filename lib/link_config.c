@@ -59,11 +59,13 @@ int link_config_check(const struct link_config *c, const char **why)
 	bool has_remote = (c->set & LINK_P_REMOTE) || c->remote.family != AF_UNSPEC;
 	bool has_group = (c->set & LINK_P_GROUP) || c->group.family != AF_UNSPEC;
 	bool has_local = (c->set & LINK_P_LOCAL) || c->local.family != AF_UNSPEC;
+	size_t namelen = strnlen(c->name, sizeof(c->name));
 	const char *w = NULL;
 
-	if (!link_name_valid(c->name, sizeof(c->name)))
-		w = strnlen(c->name, sizeof(c->name)) - 1 >= IFNAMSIZ - 1 ? "name must be 1-15 characters"
-									  : "name must not contain '/', ':' or spaces";
+	if (namelen == 0 || namelen >= IFNAMSIZ)
+		w = "name must be 1-15 characters";
+	else if (!link_name_valid(c->name, sizeof(c->name)))
+		w = "name must not contain '/', ':' or spaces";
 	else if (c->vni > VXLAN_VNI_MAX)
 		w = "VNI must be below 16777216";
 	else if (c->dstport == 0)
