@@ -95,13 +95,11 @@ uint16_t proto_csum_fold(uint32_t sum)
 /* Pseudo header of RFC 8200 section 8.1 for an upper-layer packet of ulen. */
 static uint32_t csum_pseudo6(const uint8_t *src, const uint8_t *dst, uint32_t ulen, uint8_t nh)
 {
-	uint32_t sum = proto_csum_add(0, src, 16);
+	uint8_t tail[8] = {0};
 
-	sum = proto_csum_add(sum, dst, 16);
-	sum = proto_csum_add(sum, &(uint8_t[4]){(uint8_t)(ulen >> 24), (uint8_t)(ulen >> 16), (uint8_t)(ulen >> 8),
-						 (uint8_t)ulen},
-			     4);
-	return proto_csum_add(sum, &(uint8_t[4]){0, 0, 0, nh}, 4);
+	wr32(tail, ulen);
+	tail[7] = nh;
+	return proto_csum_add(proto_csum_add(proto_csum_add(0, src, 16), dst, 16), tail, sizeof(tail));
 }
 
 int proto_vxlan_build(uint8_t *buf, size_t len, uint32_t vni)
@@ -176,8 +174,7 @@ static uint32_t fh_final(uint32_t h)
 
 static bool l4_has_ports(uint8_t proto)
 {
-	return proto == IPPROTO_TCP_ || proto == IPPROTO_UDP_ || proto == IPPROTO_SCTP_ ||
-	       proto == IPPROTO_UDPLITE_;
+	return proto == IPPROTO_TCP_ || proto == IPPROTO_UDP_ || proto == IPPROTO_SCTP_ || proto == IPPROTO_UDPLITE_;
 }
 
 static uint32_t fh_ports(uint32_t h, uint8_t proto, const uint8_t *l4, size_t avail)
@@ -346,8 +343,8 @@ int proto_nd_parse_ns(const uint8_t *frame, size_t len, struct proto_nd_ns *ns)
 	/* RFC 4861 7.1.1: hop limit 255 proves the sender is on-link. */
 	if (ip[7] != 255 || icmp[1] != 0)
 		return -EBADMSG;
-	if (proto_csum_fold(proto_csum_add(csum_pseudo6(ip + 8, ip + 24, (uint32_t)plen, IPPROTO_ICMPV6_), icmp,
-					   plen)) != 0)
+	if (proto_csum_fold(
+		proto_csum_add(csum_pseudo6(ip + 8, ip + 24, (uint32_t)plen, IPPROTO_ICMPV6_), icmp, plen)) != 0)
 		return -EBADMSG;
 	memset(&r, 0, sizeof(r));
 	memcpy(r.eth_src, frame + 6, MAC_LEN);
@@ -401,8 +398,8 @@ int proto_nd_build_na(uint8_t *buf, size_t cap, const struct proto_nd_ns *ns, co
 	icmp[24] = ND_OPT_TLL;
 	icmp[25] = 1;
 	memcpy(icmp + 26, mac, MAC_LEN);
-	wr16(icmp + 2,
-	     proto_csum_fold(proto_csum_add(csum_pseudo6(ip + 8, ip + 24, (uint32_t)ulen, IPPROTO_ICMPV6_), icmp, ulen)));
+	wr16(icmp + 2, proto_csum_fold(
+			   proto_csum_add(csum_pseudo6(ip + 8, ip + 24, (uint32_t)ulen, IPPROTO_ICMPV6_), icmp, ulen)));
 	return (int)(ETH_HLEN_ + IP6_HLEN + ulen);
 }
 
@@ -554,7 +551,7 @@ int proto_too_big_build(uint8_t *buf, size_t cap, const uint8_t *frame, size_t l
 		wr32(icmp + 4, mtu);
 		memcpy(icmp + ICMP_HLEN, oip, (size_t)q);
 		wr16(icmp + 2, proto_csum_fold(proto_csum_add(
-					csum_pseudo6(ip + 8, ip + 24, (uint32_t)ulen, IPPROTO_ICMPV6_), icmp, ulen)));
+				   csum_pseudo6(ip + 8, ip + 24, (uint32_t)ulen, IPPROTO_ICMPV6_), icmp, ulen)));
 	}
 	return (int)total;
 }

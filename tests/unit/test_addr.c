@@ -21,11 +21,11 @@ static void test_mac_parse_accepts_six_two_digit_groups_any_case(void **state)
 		const char *s;
 		uint8_t mac[MAC_LEN];
 	} ok[] = {
-		{"02:42:c0:a8:00:03", {0x02, 0x42, 0xc0, 0xa8, 0x00, 0x03}},
-		{"AA:bB:cc:DD:ee:FF", {0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}},
-		{"00:00:00:00:00:00", {0}},
-		{"ff:ff:ff:ff:ff:ff", {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}},
-		{"09:af:AF:90:5a:A5", {0x09, 0xaf, 0xaf, 0x90, 0x5a, 0xa5}},
+	    {"02:42:c0:a8:00:03", {0x02, 0x42, 0xc0, 0xa8, 0x00, 0x03}},
+	    {"AA:bB:cc:DD:ee:FF", {0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}},
+	    {"00:00:00:00:00:00", {0}},
+	    {"ff:ff:ff:ff:ff:ff", {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}},
+	    {"09:af:AF:90:5a:A5", {0x09, 0xaf, 0xaf, 0x90, 0x5a, 0xa5}},
 	};
 	(void)state;
 	for (size_t i = 0; i < N(ok); i++) {
@@ -40,22 +40,22 @@ static void test_mac_parse_accepts_six_two_digit_groups_any_case(void **state)
 static void test_mac_parse_rejects_short_groups_junk_and_other_separators(void **state)
 {
 	static const char *const bad[] = {
-		"",
-		"2:42:c0:a8:00:03",
-		"02:42:c0:a8:00:3",
-		"02:42:c0:a8:00",
-		"02:42:c0:a8:00:03:",
-		"02:42:c0:a8:00:03x",
-		"02:42:c0:a8:00:03 ",
-		" 02:42:c0:a8:00:03",
-		"02:42:c0:a8:00:033",
-		"02-42-c0-a8-00-03",
-		"02:42-c0:a8:00:03",
-		"02:42:c0:a8:00:0g",
-		"0242.c0a8.0003",
-		"024:2c:0a:80:00:3",
-		"02:42:c0:a8:00:03:04",
-		"::::::",
+	    "",
+	    "2:42:c0:a8:00:03",
+	    "02:42:c0:a8:00:3",
+	    "02:42:c0:a8:00",
+	    "02:42:c0:a8:00:03:",
+	    "02:42:c0:a8:00:03x",
+	    "02:42:c0:a8:00:03 ",
+	    " 02:42:c0:a8:00:03",
+	    "02:42:c0:a8:00:033",
+	    "02-42-c0-a8-00-03",
+	    "02:42-c0:a8:00:03",
+	    "02:42:c0:a8:00:0g",
+	    "0242.c0a8.0003",
+	    "024:2c:0a:80:00:3",
+	    "02:42:c0:a8:00:03:04",
+	    "::::::",
 	};
 	(void)state;
 	for (size_t i = 0; i < N(bad); i++) {
@@ -74,9 +74,9 @@ static void test_mac_format_is_lower_case_and_round_trips(void **state)
 		uint8_t mac[MAC_LEN];
 		const char *s;
 	} t[] = {
-		{{0x02, 0x42, 0xc0, 0xa8, 0x00, 0x03}, "02:42:c0:a8:00:03"},
-		{{0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF}, "aa:bb:cc:dd:ee:ff"},
-		{{0}, "00:00:00:00:00:00"},
+	    {{0x02, 0x42, 0xc0, 0xa8, 0x00, 0x03}, "02:42:c0:a8:00:03"},
+	    {{0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF}, "aa:bb:cc:dd:ee:ff"},
+	    {{0}, "00:00:00:00:00:00"},
 	};
 	(void)state;
 	for (size_t i = 0; i < N(t); i++) {
@@ -97,12 +97,12 @@ static void test_mac_predicates_follow_the_group_bit_and_bytes(void **state)
 		uint8_t mac[MAC_LEN];
 		bool zero, mcast;
 	} t[] = {
-		{{0}, true, false},
-		{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, false, true},
-		{{0x01, 0x00, 0x5e, 0x01, 0x01, 0x01}, false, true},
-		{{0x33, 0x33, 0x00, 0x00, 0x00, 0x01}, false, true},
-		{{0x02, 0x42, 0xc0, 0xa8, 0x00, 0x03}, false, false},
-		{{0x00, 0x00, 0x00, 0x00, 0x00, 0x01}, false, false},
+	    {{0}, true, false},
+	    {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, false, true},
+	    {{0x01, 0x00, 0x5e, 0x01, 0x01, 0x01}, false, true},
+	    {{0x33, 0x33, 0x00, 0x00, 0x00, 0x01}, false, true},
+	    {{0x02, 0x42, 0xc0, 0xa8, 0x00, 0x03}, false, false},
+	    {{0x00, 0x00, 0x00, 0x00, 0x00, 0x01}, false, false},
 	};
 	(void)state;
 	for (size_t i = 0; i < N(t); i++) {
@@ -124,13 +124,13 @@ static void test_addr_parse_accepts_plain_v4_and_v6_literals(void **state)
 		int family;
 		uint8_t bytes[16];
 	} ok[] = {
-		{"192.0.2.1", AF_INET, {192, 0, 2, 1}},
-		{"239.1.1.1", AF_INET, {239, 1, 1, 1}},
-		{"0.0.0.0", AF_INET, {0}},
-		{"2001:db8::1", AF_INET6, {0x20, 0x01, 0x0d, 0xb8, [15] = 1}},
-		{"2001:DB8::a", AF_INET6, {0x20, 0x01, 0x0d, 0xb8, [15] = 0xa}},
-		{"::", AF_INET6, {0}},
-		{"::ffff:192.0.2.7", AF_INET6, {[10] = 0xff, [11] = 0xff, [12] = 192, [13] = 0, [14] = 2, [15] = 7}},
+	    {"192.0.2.1", AF_INET, {192, 0, 2, 1}},
+	    {"239.1.1.1", AF_INET, {239, 1, 1, 1}},
+	    {"0.0.0.0", AF_INET, {0}},
+	    {"2001:db8::1", AF_INET6, {0x20, 0x01, 0x0d, 0xb8, [15] = 1}},
+	    {"2001:DB8::a", AF_INET6, {0x20, 0x01, 0x0d, 0xb8, [15] = 0xa}},
+	    {"::", AF_INET6, {0}},
+	    {"::ffff:192.0.2.7", AF_INET6, {[10] = 0xff, [11] = 0xff, [12] = 192, [13] = 0, [14] = 2, [15] = 7}},
 	};
 	(void)state;
 	for (size_t i = 0; i < N(ok); i++) {
@@ -147,9 +147,20 @@ static void test_addr_parse_accepts_plain_v4_and_v6_literals(void **state)
 static void test_addr_parse_rejects_prefixes_scopes_and_junk(void **state)
 {
 	static const char *const bad[] = {
-		"",		 "192.0.2.1/24", "2001:db8::1/64", "fe80::1%eth0", "192.0.2",	  "192.0.2.256",
-		"1.2.3.4.5",	 " 192.0.2.1",	 "192.0.2.1 ",	   "host",	   "2001:db8:::1", "192.0.2.1:4789",
-		"[2001:db8::1]", "0x7f.0.0.1",
+	    "",
+	    "192.0.2.1/24",
+	    "2001:db8::1/64",
+	    "fe80::1%eth0",
+	    "192.0.2",
+	    "192.0.2.256",
+	    "1.2.3.4.5",
+	    " 192.0.2.1",
+	    "192.0.2.1 ",
+	    "host",
+	    "2001:db8:::1",
+	    "192.0.2.1:4789",
+	    "[2001:db8::1]",
+	    "0x7f.0.0.1",
 	};
 	(void)state;
 	for (size_t i = 0; i < N(bad); i++) {
@@ -223,10 +234,10 @@ static void test_addr_predicates_classify_multicast_and_wildcards(void **state)
 		const char *s;
 		bool mcast, unspec;
 	} t[] = {
-		{"239.1.1.1", true, false},   {"224.0.0.1", true, false},  {"223.255.255.255", false, false},
-		{"240.0.0.1", false, false},  {"192.0.2.1", false, false}, {"0.0.0.0", false, true},
-		{"ff02::1", true, false},     {"ff05::2", true, false},	   {"2001:db8::1", false, false},
-		{"::", false, true},	      {"::1", false, false},
+	    {"239.1.1.1", true, false},	 {"224.0.0.1", true, false},  {"223.255.255.255", false, false},
+	    {"240.0.0.1", false, false}, {"192.0.2.1", false, false}, {"0.0.0.0", false, true},
+	    {"ff02::1", true, false},	 {"ff05::2", true, false},    {"2001:db8::1", false, false},
+	    {"::", false, true},	 {"::1", false, false},
 	};
 	(void)state;
 	for (size_t i = 0; i < N(t); i++) {
@@ -249,10 +260,10 @@ static void test_addr_sockaddr_round_trip_keeps_family_address_and_port(void **s
 		uint16_t port;
 		socklen_t len;
 	} t[] = {
-		{"192.0.2.1", 4789, sizeof(struct sockaddr_in)},
-		{"2001:db8::7", 8472, sizeof(struct sockaddr_in6)},
-		{"239.1.1.1", 0, sizeof(struct sockaddr_in)},
-		{"::ffff:192.0.2.1", 65535, sizeof(struct sockaddr_in6)},
+	    {"192.0.2.1", 4789, sizeof(struct sockaddr_in)},
+	    {"2001:db8::7", 8472, sizeof(struct sockaddr_in6)},
+	    {"239.1.1.1", 0, sizeof(struct sockaddr_in)},
+	    {"::ffff:192.0.2.1", 65535, sizeof(struct sockaddr_in6)},
 	};
 	(void)state;
 	for (size_t i = 0; i < N(t); i++) {
@@ -292,17 +303,17 @@ static void test_addr_sockaddr_refuses_other_families(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mac_parse_accepts_six_two_digit_groups_any_case),
-		cmocka_unit_test(test_mac_parse_rejects_short_groups_junk_and_other_separators),
-		cmocka_unit_test(test_mac_format_is_lower_case_and_round_trips),
-		cmocka_unit_test(test_mac_predicates_follow_the_group_bit_and_bytes),
-		cmocka_unit_test(test_addr_parse_accepts_plain_v4_and_v6_literals),
-		cmocka_unit_test(test_addr_parse_rejects_prefixes_scopes_and_junk),
-		cmocka_unit_test(test_addr_format_round_trips_and_reports_short_buffers),
-		cmocka_unit_test(test_addr_equal_compares_family_and_only_its_bytes),
-		cmocka_unit_test(test_addr_predicates_classify_multicast_and_wildcards),
-		cmocka_unit_test(test_addr_sockaddr_round_trip_keeps_family_address_and_port),
-		cmocka_unit_test(test_addr_sockaddr_refuses_other_families),
+	    cmocka_unit_test(test_mac_parse_accepts_six_two_digit_groups_any_case),
+	    cmocka_unit_test(test_mac_parse_rejects_short_groups_junk_and_other_separators),
+	    cmocka_unit_test(test_mac_format_is_lower_case_and_round_trips),
+	    cmocka_unit_test(test_mac_predicates_follow_the_group_bit_and_bytes),
+	    cmocka_unit_test(test_addr_parse_accepts_plain_v4_and_v6_literals),
+	    cmocka_unit_test(test_addr_parse_rejects_prefixes_scopes_and_junk),
+	    cmocka_unit_test(test_addr_format_round_trips_and_reports_short_buffers),
+	    cmocka_unit_test(test_addr_equal_compares_family_and_only_its_bytes),
+	    cmocka_unit_test(test_addr_predicates_classify_multicast_and_wildcards),
+	    cmocka_unit_test(test_addr_sockaddr_round_trip_keeps_family_address_and_port),
+	    cmocka_unit_test(test_addr_sockaddr_refuses_other_families),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

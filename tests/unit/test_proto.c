@@ -186,7 +186,7 @@ static size_t mk_arp(uint8_t *f, const struct arpspec *s)
 
 struct nsspec {
 	const uint8_t *saddr, *target;
-	int hop;	/* 0 = 255 */
+	int hop; /* 0 = 255 */
 	uint8_t code;
 	const uint8_t *opts; /* NULL = one source link-layer option with MAC_A */
 	size_t optlen;
@@ -238,14 +238,8 @@ static void test_vxlan_build_then_parse_round_trips_every_vni_width(void **state
 
 		memset(pkt, 0xee, sizeof(pkt));
 		assert_int_equal(proto_vxlan_build(pkt, VXLAN_HLEN, vnis[i]), 0);
-		const uint8_t want[VXLAN_HLEN] = {0x08,
-						  0,
-						  0,
-						  0,
-						  (uint8_t)(vnis[i] >> 16),
-						  (uint8_t)(vnis[i] >> 8),
-						  (uint8_t)vnis[i],
-						  0};
+		const uint8_t want[VXLAN_HLEN] = {
+		    0x08, 0, 0, 0, (uint8_t)(vnis[i] >> 16), (uint8_t)(vnis[i] >> 8), (uint8_t)vnis[i], 0};
 		assert_memory_equal(pkt, want, VXLAN_HLEN);
 		assert_int_equal(pkt[VXLAN_HLEN], 0xee); /* wrote 8 bytes, no more */
 		assert_int_equal(proto_vxlan_parse(pkt, sizeof(pkt), &vni), 0);
@@ -267,12 +261,12 @@ static void test_vxlan_build_refuses_vni_above_24_bits_and_short_buffers(void **
 static void test_vxlan_parse_ignores_reserved_bits(void **state)
 {
 	static const uint8_t hdrs[][VXLAN_HLEN] = {
-		{0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a, 0x00}, /* all flags */
-		{0x88, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a, 0x00}, /* G bit (GBP) */
-		{0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a, 0x00}, /* P bit (GPE) */
-		{0x08, 0xff, 0xff, 0xff, 0x00, 0x00, 0x2a, 0x00}, /* 24 reserved */
-		{0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a, 0xff}, /* 8 reserved */
-		{0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x2a, 0xff},
+	    {0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a, 0x00}, /* all flags */
+	    {0x88, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a, 0x00}, /* G bit (GBP) */
+	    {0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a, 0x00}, /* P bit (GPE) */
+	    {0x08, 0xff, 0xff, 0xff, 0x00, 0x00, 0x2a, 0x00}, /* 24 reserved */
+	    {0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a, 0xff}, /* 8 reserved */
+	    {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x2a, 0xff},
 	};
 	(void)state;
 	for (size_t i = 0; i < N(hdrs); i++) {
@@ -321,8 +315,8 @@ static void test_vxlan_parse_needs_room_for_inner_ethernet(void **state)
 static uint32_t hash_udp4(uint16_t sport, uint16_t dport, uint16_t frag)
 {
 	uint8_t f[128];
-	size_t len = mk_ipv4(f, &(struct v4spec){.proto = 17, .sport = sport, .dport = dport, .frag = frag,
-						 .total = 60});
+	size_t len =
+	    mk_ipv4(f, &(struct v4spec){.proto = 17, .sport = sport, .dport = dport, .frag = frag, .total = 60});
 
 	return proto_flow_hash(f, len);
 }
@@ -475,8 +469,8 @@ static void test_srcport_stays_within_min_max_for_any_hash(void **state)
 	static const struct {
 		uint16_t min, max;
 	} ranges[] = {
-		{49152, 65535}, {32768, 60999}, {0, 65535}, {1000, 1000}, {65535, 65535}, {0, 0},
-		{1, 2},		{100, 102},	{4789, 4795}, {10000, 10006},
+	    {49152, 65535}, {32768, 60999}, {0, 65535}, {1000, 1000}, {65535, 65535},
+	    {0, 0},	    {1, 2},	    {100, 102}, {4789, 4795}, {10000, 10006},
 	};
 	(void)state;
 	for (size_t r = 0; r < N(ranges); r++) {
@@ -532,22 +526,22 @@ static void test_arp_parse_refuses_malformed_and_non_requests(void **state)
 		int cut; /* bytes removed from the end */
 		int ret;
 	} t[] = {
-		{"truncated by one byte", {0}, 1, -EBADMSG},
-		{"only the Ethernet header", {0}, 28, -EBADMSG},
-		{"shorter than Ethernet", {0}, 32, -ENOENT},
-		{"reply, not request", {.op = 2}, 0, -ENOENT},
-		{"RARP op", {.op = 3}, 0, -ENOENT},
-		{"plen 6", {.plen = 6}, 0, -EBADMSG},
-		{"hlen 8", {.hlen = 8}, 0, -EBADMSG},
-		{"htype 6", {.htype = 6}, 0, -EBADMSG},
-		{"ptype IPv6", {.ptype = 0x86dd}, 0, -EBADMSG},
-		{"IPv4 ethertype", {.ethertype = 0x0800}, 0, -ENOENT},
-		{"VLAN tagged", {.vlan = 5}, 0, -ENOENT},
-		{"gratuitous", {.tpa = IP4_A}, 0, -ENOENT},
-		{"multicast target", {.tpa = ip_mcast}, 0, -ENOENT},
-		{"loopback target", {.tpa = ip_lo}, 0, -ENOENT},
-		{"multicast sender MAC", {.sha = mcast_mac}, 0, -EBADMSG},
-		{"zero sender MAC", {.sha = zero_mac}, 0, -EBADMSG},
+	    {"truncated by one byte", {0}, 1, -EBADMSG},
+	    {"only the Ethernet header", {0}, 28, -EBADMSG},
+	    {"shorter than Ethernet", {0}, 32, -ENOENT},
+	    {"reply, not request", {.op = 2}, 0, -ENOENT},
+	    {"RARP op", {.op = 3}, 0, -ENOENT},
+	    {"plen 6", {.plen = 6}, 0, -EBADMSG},
+	    {"hlen 8", {.hlen = 8}, 0, -EBADMSG},
+	    {"htype 6", {.htype = 6}, 0, -EBADMSG},
+	    {"ptype IPv6", {.ptype = 0x86dd}, 0, -EBADMSG},
+	    {"IPv4 ethertype", {.ethertype = 0x0800}, 0, -ENOENT},
+	    {"VLAN tagged", {.vlan = 5}, 0, -ENOENT},
+	    {"gratuitous", {.tpa = IP4_A}, 0, -ENOENT},
+	    {"multicast target", {.tpa = ip_mcast}, 0, -ENOENT},
+	    {"loopback target", {.tpa = ip_lo}, 0, -ENOENT},
+	    {"multicast sender MAC", {.sha = mcast_mac}, 0, -EBADMSG},
+	    {"zero sender MAC", {.sha = zero_mac}, 0, -EBADMSG},
 	};
 	(void)state;
 	for (size_t i = 0; i < N(t); i++) {
@@ -572,11 +566,11 @@ static void test_arp_build_reply_answers_tpa_is_at_mac(void **state)
 	memset(reply, 0xee, sizeof(reply));
 	assert_int_equal(proto_arp_build_reply(reply, sizeof(reply), &req, MAC_US), 42);
 	const uint8_t want[42] = {
-		0x02, 0x00, 0x00, 0x00, 0x00, 0x0a,		   /* eth dst = requester */
-		0x02, 0x42, 0xc0, 0xa8, 0x00, 0x03,		   /* eth src = answer */
-		0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 6,	  4, 0x00, 0x02, /* reply */
-		0x02, 0x42, 0xc0, 0xa8, 0x00, 0x03, 192,  0, 2,    2, /* sha, spa = tpa */
-		0x02, 0x00, 0x00, 0x00, 0x00, 0x0a, 192,  0, 2,    1, /* tha, tpa = spa */
+	    0x02, 0x00, 0x00, 0x00, 0x00, 0x0a,			    /* eth dst = requester */
+	    0x02, 0x42, 0xc0, 0xa8, 0x00, 0x03,			    /* eth src = answer */
+	    0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 6,   4, 0x00, 0x02, /* reply */
+	    0x02, 0x42, 0xc0, 0xa8, 0x00, 0x03, 192, 0, 2,    2,    /* sha, spa = tpa */
+	    0x02, 0x00, 0x00, 0x00, 0x00, 0x0a, 192, 0, 2,    1,    /* tha, tpa = spa */
 	};
 	assert_memory_equal(reply, want, sizeof(want));
 	assert_int_equal(reply[42], 0xee);
@@ -630,20 +624,20 @@ static void test_nd_parse_ns_refuses_malformed_and_others(void **state)
 		int cut;
 		int ret;
 	} t[] = {
-		{"bad checksum", {.break_csum = 1}, 0, -EBADMSG},
-		{"hop limit 254", {.hop = 254}, 0, -EBADMSG},
-		{"hop limit 1", {.hop = 1}, 0, -EBADMSG},
-		{"code 1", {.code = 1}, 0, -EBADMSG},
-		{"truncated option", {.opts = trunc_opt, .optlen = 8}, 0, -EBADMSG},
-		{"zero-length option", {.opts = zero_len_opt, .optlen = 8}, 0, -EBADMSG},
-		{"payload length beyond frame", {.plen_extra = 8}, 0, -EBADMSG},
-		{"frame cut inside option", {0}, 4, -EBADMSG},
-		{"frame cut before target ends", {.no_opts = 1}, 10, -EBADMSG},
-		{"multicast target", {.target = mcast_target}, 0, -EBADMSG},
-		{"DAD with source link-layer option", {.saddr = IP6_ANY}, 0, -EBADMSG},
-		{"advertisement, not solicitation", {.type = 136}, 0, -ENOENT},
-		{"router solicitation", {.type = 133}, 0, -ENOENT},
-		{"frame cut inside IPv6 header", {0}, 40, -ENOENT},
+	    {"bad checksum", {.break_csum = 1}, 0, -EBADMSG},
+	    {"hop limit 254", {.hop = 254}, 0, -EBADMSG},
+	    {"hop limit 1", {.hop = 1}, 0, -EBADMSG},
+	    {"code 1", {.code = 1}, 0, -EBADMSG},
+	    {"truncated option", {.opts = trunc_opt, .optlen = 8}, 0, -EBADMSG},
+	    {"zero-length option", {.opts = zero_len_opt, .optlen = 8}, 0, -EBADMSG},
+	    {"payload length beyond frame", {.plen_extra = 8}, 0, -EBADMSG},
+	    {"frame cut inside option", {0}, 4, -EBADMSG},
+	    {"frame cut before target ends", {.no_opts = 1}, 10, -EBADMSG},
+	    {"multicast target", {.target = mcast_target}, 0, -EBADMSG},
+	    {"DAD with source link-layer option", {.saddr = IP6_ANY}, 0, -EBADMSG},
+	    {"advertisement, not solicitation", {.type = 136}, 0, -ENOENT},
+	    {"router solicitation", {.type = 133}, 0, -ENOENT},
+	    {"frame cut inside IPv6 header", {0}, 40, -ENOENT},
 	};
 	(void)state;
 	for (size_t i = 0; i < N(t); i++) {
@@ -738,15 +732,15 @@ static void test_too_big_check_classifies_by_size_family_and_df(void **state)
 		unsigned mtu;
 		enum proto_too_big want;
 	} t[] = {
-		{"IPv4 DF exactly mtu", 0, 0, 0x4000, 1450, 1450, PROTO_FITS},
-		{"IPv4 DF one over", 0, 0, 0x4000, 1451, 1450, PROTO_TOO_BIG_ICMP},
-		{"IPv4 DF 1500 over 1450", 0, 0, 0x4000, 1500, 1450, PROTO_TOO_BIG_ICMP},
-		{"IPv4 no DF 1500 over 1450", 0, 0, 0x0000, 1500, 1450, PROTO_TOO_BIG_DROP},
-		{"IPv4 no DF fits", 0, 0, 0x0000, 1000, 1450, PROTO_FITS},
-		{"IPv6 exactly mtu", 1, 0, 0, 1450, 1450, PROTO_FITS},
-		{"IPv6 over", 1, 0, 0, 1500, 1450, PROTO_TOO_BIG_ICMP},
-		{"VLAN IPv4 DF, tag pushes it over", 0, 7, 0x4000, 1448, 1450, PROTO_TOO_BIG_ICMP},
-		{"VLAN IPv4 DF fits", 0, 7, 0x4000, 1446, 1450, PROTO_FITS},
+	    {"IPv4 DF exactly mtu", 0, 0, 0x4000, 1450, 1450, PROTO_FITS},
+	    {"IPv4 DF one over", 0, 0, 0x4000, 1451, 1450, PROTO_TOO_BIG_ICMP},
+	    {"IPv4 DF 1500 over 1450", 0, 0, 0x4000, 1500, 1450, PROTO_TOO_BIG_ICMP},
+	    {"IPv4 no DF 1500 over 1450", 0, 0, 0x0000, 1500, 1450, PROTO_TOO_BIG_DROP},
+	    {"IPv4 no DF fits", 0, 0, 0x0000, 1000, 1450, PROTO_FITS},
+	    {"IPv6 exactly mtu", 1, 0, 0, 1450, 1450, PROTO_FITS},
+	    {"IPv6 over", 1, 0, 0, 1500, 1450, PROTO_TOO_BIG_ICMP},
+	    {"VLAN IPv4 DF, tag pushes it over", 0, 7, 0x4000, 1448, 1450, PROTO_TOO_BIG_ICMP},
+	    {"VLAN IPv4 DF fits", 0, 7, 0x4000, 1446, 1450, PROTO_FITS},
 	};
 	(void)state;
 	for (size_t i = 0; i < N(t); i++) {
@@ -781,17 +775,15 @@ static void test_too_big_build_ipv4_frag_needed_quotes_within_576(void **state)
 		unsigned mtu;
 		size_t quote;
 	} t[] = {
-		{1500, 1450, 576 - 28}, /* big: quote cut to fit 576 */
-		{1500, 1400, 576 - 28},
-		{100, 68, 100}, /* small: quoted whole */
-		{548, 500, 548},
-		{549, 500, 548},
+	    {1500, 1450, 576 - 28},		    /* big: quote cut to fit 576 */
+	    {1500, 1400, 576 - 28}, {100, 68, 100}, /* small: quoted whole */
+	    {548, 500, 548},	    {549, 500, 548},
 	};
 	(void)state;
 	for (size_t i = 0; i < N(t); i++) {
 		uint8_t f[1600], out[1600];
-		size_t len = mk_ipv4(f, &(struct v4spec){.proto = 6, .frag = 0x4000, .sport = 443, .dport = 50000,
-							 .total = t[i].total});
+		size_t len = mk_ipv4(
+		    f, &(struct v4spec){.proto = 6, .frag = 0x4000, .sport = 443, .dport = 50000, .total = t[i].total});
 		const uint8_t *ip = out + 14, *icmp = ip + 20;
 		int ret;
 
@@ -830,10 +822,10 @@ static void test_too_big_build_ipv6_packet_too_big_quotes_within_1280(void **sta
 		unsigned mtu;
 		size_t quote;
 	} t[] = {
-		{1500, 1450, 1280 - 48},
-		{1500, 1280, 1280 - 48},
-		{1300, 1232, 1232},
-		{200, 150, 200},
+	    {1500, 1450, 1280 - 48},
+	    {1500, 1280, 1280 - 48},
+	    {1300, 1232, 1232},
+	    {200, 150, 200},
 	};
 	(void)state;
 	for (size_t i = 0; i < N(t); i++) {
@@ -889,28 +881,28 @@ static void test_too_big_build_does_not_answer_errors_fragments_or_groups(void *
 		struct v6spec s6;
 		int ret; /* 0: an answer is built */
 	} t[] = {
-		{"IPv4 TCP DF (control)", 0, {.proto = 6, .frag = 0x4000}, {0}, 0},
-		{"IPv4 echo request", 0, {.proto = 1, .icmp_type = 8, .frag = 0x4000}, {0}, 0},
-		{"IPv4 ICMP dest unreachable", 0, {.proto = 1, .icmp_type = 3, .frag = 0x4000}, {0}, -ENOENT},
-		{"IPv4 ICMP time exceeded", 0, {.proto = 1, .icmp_type = 11, .frag = 0x4000}, {0}, -ENOENT},
-		{"IPv4 ICMP redirect", 0, {.proto = 1, .icmp_type = 5, .frag = 0x4000}, {0}, -ENOENT},
-		{"IPv4 not first fragment", 0, {.proto = 17, .frag = 0x4000 | 185}, {0}, -ENOENT},
-		{"IPv4 without DF", 0, {.proto = 17}, {0}, -ENOENT},
-		{"IPv4 multicast destination", 0, {.proto = 17, .frag = 0x4000, .dst = ip_mcast}, {0}, -ENOENT},
-		{"IPv4 broadcast destination", 0, {.proto = 17, .frag = 0x4000, .dst = ip_bcast}, {0}, -ENOENT},
-		{"IPv4 source 0.0.0.0", 0, {.proto = 17, .frag = 0x4000, .src = ip_zero}, {0}, -ENOENT},
-		{"IPv4 source multicast", 0, {.proto = 17, .frag = 0x4000, .src = ip_mcast}, {0}, -ENOENT},
-		{"Ethernet broadcast", 0, {.proto = 17, .frag = 0x4000, .eth_dst = MAC_BCAST}, {0}, -ENOENT},
-		{"IPv6 UDP (control)", 1, {0}, {.nh = 17}, 0},
-		{"IPv6 echo request", 1, {0}, {.nh = 58, .icmp_type = 128}, 0},
-		{"IPv6 first fragment", 1, {0}, {.nh = 17, .frag = 1, .frag_off = 1}, 0},
-		{"ICMPv6 dest unreachable", 1, {0}, {.nh = 58, .icmp_type = 1}, -ENOENT},
-		{"ICMPv6 packet too big", 1, {0}, {.nh = 58, .icmp_type = 2}, -ENOENT},
-		{"ICMPv6 error behind a fragment header", 1, {0}, {.nh = 58, .icmp_type = 3, .frag = 1}, -ENOENT},
-		{"IPv6 not first fragment", 1, {0}, {.nh = 17, .frag = 1, .frag_off = 0x0100}, -ENOENT},
-		{"IPv6 source ::", 1, {0}, {.nh = 17, .src = IP6_ANY}, -ENOENT},
-		{"IPv6 multicast destination", 1, {0}, {.nh = 17, .dst = ip6_mcast}, -ENOENT},
-		{"IPv6 multicast source", 1, {0}, {.nh = 17, .src = ip6_mcast}, -ENOENT},
+	    {"IPv4 TCP DF (control)", 0, {.proto = 6, .frag = 0x4000}, {0}, 0},
+	    {"IPv4 echo request", 0, {.proto = 1, .icmp_type = 8, .frag = 0x4000}, {0}, 0},
+	    {"IPv4 ICMP dest unreachable", 0, {.proto = 1, .icmp_type = 3, .frag = 0x4000}, {0}, -ENOENT},
+	    {"IPv4 ICMP time exceeded", 0, {.proto = 1, .icmp_type = 11, .frag = 0x4000}, {0}, -ENOENT},
+	    {"IPv4 ICMP redirect", 0, {.proto = 1, .icmp_type = 5, .frag = 0x4000}, {0}, -ENOENT},
+	    {"IPv4 not first fragment", 0, {.proto = 17, .frag = 0x4000 | 185}, {0}, -ENOENT},
+	    {"IPv4 without DF", 0, {.proto = 17}, {0}, -ENOENT},
+	    {"IPv4 multicast destination", 0, {.proto = 17, .frag = 0x4000, .dst = ip_mcast}, {0}, -ENOENT},
+	    {"IPv4 broadcast destination", 0, {.proto = 17, .frag = 0x4000, .dst = ip_bcast}, {0}, -ENOENT},
+	    {"IPv4 source 0.0.0.0", 0, {.proto = 17, .frag = 0x4000, .src = ip_zero}, {0}, -ENOENT},
+	    {"IPv4 source multicast", 0, {.proto = 17, .frag = 0x4000, .src = ip_mcast}, {0}, -ENOENT},
+	    {"Ethernet broadcast", 0, {.proto = 17, .frag = 0x4000, .eth_dst = MAC_BCAST}, {0}, -ENOENT},
+	    {"IPv6 UDP (control)", 1, {0}, {.nh = 17}, 0},
+	    {"IPv6 echo request", 1, {0}, {.nh = 58, .icmp_type = 128}, 0},
+	    {"IPv6 first fragment", 1, {0}, {.nh = 17, .frag = 1, .frag_off = 1}, 0},
+	    {"ICMPv6 dest unreachable", 1, {0}, {.nh = 58, .icmp_type = 1}, -ENOENT},
+	    {"ICMPv6 packet too big", 1, {0}, {.nh = 58, .icmp_type = 2}, -ENOENT},
+	    {"ICMPv6 error behind a fragment header", 1, {0}, {.nh = 58, .icmp_type = 3, .frag = 1}, -ENOENT},
+	    {"IPv6 not first fragment", 1, {0}, {.nh = 17, .frag = 1, .frag_off = 0x0100}, -ENOENT},
+	    {"IPv6 source ::", 1, {0}, {.nh = 17, .src = IP6_ANY}, -ENOENT},
+	    {"IPv6 multicast destination", 1, {0}, {.nh = 17, .dst = ip6_mcast}, -ENOENT},
+	    {"IPv6 multicast source", 1, {0}, {.nh = 17, .src = ip6_mcast}, -ENOENT},
 	};
 	(void)state;
 	for (size_t i = 0; i < N(t); i++) {
@@ -972,31 +964,31 @@ static void test_csum_helpers_match_rfc1071_example(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vxlan_build_then_parse_round_trips_every_vni_width),
-		cmocka_unit_test(test_vxlan_build_refuses_vni_above_24_bits_and_short_buffers),
-		cmocka_unit_test(test_vxlan_parse_ignores_reserved_bits),
-		cmocka_unit_test(test_vxlan_parse_without_i_flag_is_ebadmsg),
-		cmocka_unit_test(test_vxlan_parse_needs_room_for_inner_ethernet),
-		cmocka_unit_test(test_flow_hash_same_flow_same_hash_across_packets),
-		cmocka_unit_test(test_flow_hash_distinguishes_each_flow_field),
-		cmocka_unit_test(test_flow_hash_different_ports_spread_over_source_ports),
-		cmocka_unit_test(test_flow_hash_ignores_ports_of_fragments),
-		cmocka_unit_test(test_flow_hash_vlan_id_is_part_of_the_flow),
-		cmocka_unit_test(test_flow_hash_reads_nothing_past_len),
-		cmocka_unit_test(test_srcport_stays_within_min_max_for_any_hash),
-		cmocka_unit_test(test_arp_parse_request_extracts_sender_and_target),
-		cmocka_unit_test(test_arp_parse_refuses_malformed_and_non_requests),
-		cmocka_unit_test(test_arp_build_reply_answers_tpa_is_at_mac),
-		cmocka_unit_test(test_nd_parse_ns_accepts_valid_solicitations),
-		cmocka_unit_test(test_nd_parse_ns_refuses_malformed_and_others),
-		cmocka_unit_test(test_nd_build_na_answers_target_is_at_mac_with_valid_checksum),
-		cmocka_unit_test(test_nd_build_na_for_dad_goes_to_all_nodes_unsolicited),
-		cmocka_unit_test(test_too_big_check_classifies_by_size_family_and_df),
-		cmocka_unit_test(test_too_big_build_ipv4_frag_needed_quotes_within_576),
-		cmocka_unit_test(test_too_big_build_ipv6_packet_too_big_quotes_within_1280),
-		cmocka_unit_test(test_too_big_build_keeps_vlan_tag_and_lowers_mtu),
-		cmocka_unit_test(test_too_big_build_does_not_answer_errors_fragments_or_groups),
-		cmocka_unit_test(test_csum_helpers_match_rfc1071_example),
+	    cmocka_unit_test(test_vxlan_build_then_parse_round_trips_every_vni_width),
+	    cmocka_unit_test(test_vxlan_build_refuses_vni_above_24_bits_and_short_buffers),
+	    cmocka_unit_test(test_vxlan_parse_ignores_reserved_bits),
+	    cmocka_unit_test(test_vxlan_parse_without_i_flag_is_ebadmsg),
+	    cmocka_unit_test(test_vxlan_parse_needs_room_for_inner_ethernet),
+	    cmocka_unit_test(test_flow_hash_same_flow_same_hash_across_packets),
+	    cmocka_unit_test(test_flow_hash_distinguishes_each_flow_field),
+	    cmocka_unit_test(test_flow_hash_different_ports_spread_over_source_ports),
+	    cmocka_unit_test(test_flow_hash_ignores_ports_of_fragments),
+	    cmocka_unit_test(test_flow_hash_vlan_id_is_part_of_the_flow),
+	    cmocka_unit_test(test_flow_hash_reads_nothing_past_len),
+	    cmocka_unit_test(test_srcport_stays_within_min_max_for_any_hash),
+	    cmocka_unit_test(test_arp_parse_request_extracts_sender_and_target),
+	    cmocka_unit_test(test_arp_parse_refuses_malformed_and_non_requests),
+	    cmocka_unit_test(test_arp_build_reply_answers_tpa_is_at_mac),
+	    cmocka_unit_test(test_nd_parse_ns_accepts_valid_solicitations),
+	    cmocka_unit_test(test_nd_parse_ns_refuses_malformed_and_others),
+	    cmocka_unit_test(test_nd_build_na_answers_target_is_at_mac_with_valid_checksum),
+	    cmocka_unit_test(test_nd_build_na_for_dad_goes_to_all_nodes_unsolicited),
+	    cmocka_unit_test(test_too_big_check_classifies_by_size_family_and_df),
+	    cmocka_unit_test(test_too_big_build_ipv4_frag_needed_quotes_within_576),
+	    cmocka_unit_test(test_too_big_build_ipv6_packet_too_big_quotes_within_1280),
+	    cmocka_unit_test(test_too_big_build_keeps_vlan_tag_and_lowers_mtu),
+	    cmocka_unit_test(test_too_big_build_does_not_answer_errors_fragments_or_groups),
+	    cmocka_unit_test(test_csum_helpers_match_rfc1071_example),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
