@@ -52,7 +52,7 @@ expect_eq "no PMTU exception was learned from them" \
 
 # --- IPv4 with DF: ICMP 3/4 with mtu 1450, the kernel records it.
 i0=$(counter "$A" vxlan0 tx_icmp_too_big)
-out=$(ip netns exec "$A" ping -n -c 2 -i 0.3 -W 1 -M do -s 1472 203.0.113.2 2>&1 || true)
+out=$(ip netns exec "$A" ping -n -c 2 -i 0.3 -W 1 -M "do" -s 1472 203.0.113.2 2>&1 || true)
 expect_match "ping -M do -s 1472 is told 'Frag needed ... (mtu = 1450)'" "$out" \
 	".*(Frag needed and DF set \(mtu = 1450\)|[Mm]essage too long, mtu=1450).*"
 expect_match "the first reply is the ICMP from the daemon (not a local error)" "$out" \
@@ -60,7 +60,7 @@ expect_match "the first reply is the ICMP from the daemon (not a local error)" "
 expect_ge "tx_icmp_too_big went up" "$(delta "$i0" "$(counter "$A" vxlan0 tx_icmp_too_big)")" 1
 expect_match "ip route get shows the learned PMTU exception 1450" \
 	"$(ip -n "$A" route get 203.0.113.2)" ".* mtu 1450.*"
-expect_eq "a 1450-byte DF ping passes (2/2)" "$(ping_recv "$A" 203.0.113.2 2 -M do -s 1422)" 2
+expect_eq "a 1450-byte DF ping passes (2/2)" "$(ping_recv "$A" 203.0.113.2 2 -M "do" -s 1422)" 2
 
 # --- IPv6: 1452 + 48 = 1500 bytes -> ICMPv6 packet too big, mtu 1450.
 expect_eq "A pings B over IPv6 (2/2)" "$(ping_recv "$A" 2001:db8:1::2 2 -6)" 2

@@ -78,6 +78,7 @@ send(mac_b)
 send(mac_b)
 send("02:00:5e:00:53:11")   # the control: the same frame from another MAC
 PYEOF
+# shellcheck disable=SC2317 # called through wait_for
 loop_seen() { [ "$(delta "$l0" "$(counter "$B" vxlan0 rx_drop_loop)")" = 2 ]; }
 wait_for 3 loop_seen || true
 stop_capture loop

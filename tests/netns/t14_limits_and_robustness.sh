@@ -82,6 +82,7 @@ expect_eq "B's fdb holds 2 entries" "$(printf '%s\n' "$before" | grep -c .)" 2
 r0=$(counter "$B" vxlan0 rx_learn_refused)
 p0=$(counter "$B" vxlan0 rx_packets)
 send_vx sock 02:00:5e:00:53:e1 02:00:5e:00:53:e2 02:00:5e:00:53:e3
+# shellcheck disable=SC2317 # called through wait_for
 refused3() { [ "$(delta "$r0" "$(counter "$B" vxlan0 rx_learn_refused)")" = 3 ]; }
 wait_for 3 refused3 || true
 expect_eq "rx_learn_refused rose by the 3 new MACs" "$(delta "$r0" "$(counter "$B" vxlan0 rx_learn_refused)")" 3
