@@ -1,14 +1,17 @@
 /* dp_user: the userspace forwarding engine.
  *
  * Transmit (TAP -> underlay): read a batch of frames from the TAP into a
- * preallocated arena; for each, in the kernel's order: proxy ARP/ND ->
- * too-big check -> exact MAC -> all-zeros flood list (one copy per remote)
+ * preallocated arena; complete left-over checksums and cut TSO super-frames
+ * into segments (lib/offload.c); then, in the kernel's order: proxy ARP/ND
+ * -> too-big check -> exact MAC -> all-zeros flood list (one copy per remote)
  * -> drop + l2miss. Copies are queued as mmsghdrs pointing at the frame in
  * place (no copy of the payload) behind a per-copy 16-byte UDP+VXLAN header,
  * and sent with one sendmmsg per batch.
  *
  * Receive (underlay -> TAP): recvmmsg a batch into the arena; check the VXLAN
- * header, find the link by VNI, drop loops, learn, write into the TAP.
+ * header, find the link by VNI, drop loops, learn; consecutive segments of
+ * one TCP flow are merged (inner GRO) and written into the TAP as one
+ * super-frame, everything else is written as it came.
  *
  * Nothing here allocates after dp_new(). */
 #include <errno.h>
@@ -19,23 +22,26 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/uio.h>
+
 #include "log.h"
+#include "vxnet/offload.h"
 #include "vxnet/proto.h"
 #include "vxnetd.h"
 
 #define DP_BATCH 64             /* frames per TAP turn, datagrams per recvmmsg */
 #define DP_SLOT (65536 + 64)    /* one frame or datagram, largest possible */
-#define DP_TXQ 256              /* queued copies before a forced flush */
+#define DP_TXQ 512              /* queued copies before a forced flush */
+#define DP_SEG_ARENA (1u << 20) /* segments cut from TSO frames in one batch */
+#define DP_MAXSEG 2048          /* segments of one super-frame: 64 KB at MSS 32 */
+#define DP_GRO_CAP (65536 + 256)
 #define DP_RX_TURNS 4           /* recvmmsg calls per readiness event: fairness */
 #define DP_CMSG_SPACE 96
 
 struct dp_tx {
 	uint8_t hdr[16]; /* UDP header + VXLAN header */
 	struct sockaddr_storage dst;
-	union {
-		char buf[DP_CMSG_SPACE];
-		struct cmsghdr align;
-	} cmsg;
+	_Alignas(struct cmsghdr) char cmsg[DP_CMSG_SPACE];
 	struct iovec iov[2];
 	struct link *link;
 };
@@ -48,6 +54,12 @@ struct dp {
 	struct mmsghdr tx_msgs[DP_TXQ];
 	struct dp_tx tx[DP_TXQ];
 	unsigned ntx;
+	uint8_t *seg_arena; /* DP_SEG_ARENA */
+	size_t seg_used;
+	struct offload_seg segs[DP_MAXSEG];
+	struct offload_gro gro;
+	struct link *gro_link;
+	uint8_t *gro_buf;
 	uint8_t reply[2048]; /* locally generated ARP replies, NAs, ICMP errors */
 };
 
@@ -57,11 +69,14 @@ struct dp *dp_new(void)
 	if (!dp)
 		return NULL;
 	dp->arena = malloc((size_t)DP_BATCH * DP_SLOT);
-	if (!dp->arena) {
-		free(dp);
+	dp->seg_arena = malloc(DP_SEG_ARENA);
+	dp->gro_buf = malloc(DP_GRO_CAP);
+	if (!dp->arena || !dp->seg_arena || !dp->gro_buf) {
+		dp_free(dp);
 		errno = ENOMEM;
 		return NULL;
 	}
+	offload_gro_init(&dp->gro, dp->gro_buf, DP_GRO_CAP);
 	return dp;
 }
 
@@ -70,6 +85,8 @@ void dp_free(struct dp *dp)
 	if (!dp)
 		return;
 	free(dp->arena);
+	free(dp->seg_arena);
+	free(dp->gro_buf);
 	free(dp);
 }
 
@@ -78,10 +95,19 @@ static uint8_t *slot(struct dp *dp, unsigned i)
 	return dp->arena + (size_t)i * DP_SLOT;
 }
 
-static void tap_write(struct link *l, const uint8_t *frame, size_t len)
+/* Every TAP write starts with a virtio-net header; vh NULL = plain frame. */
+static int tap_write(struct link *l, const struct virtio_net_hdr *vh, const uint8_t *frame, size_t len)
 {
-	if (write(l->tap_fd, frame, len) != (ssize_t)len)
+	static const struct virtio_net_hdr plain;
+	struct iovec iov[2] = {
+		{.iov_base = (void *)(vh ? vh : &plain), .iov_len = sizeof(*vh)},
+		{.iov_base = (void *)frame, .iov_len = len},
+	};
+	if (writev(l->tap_fd, iov, 2) != (ssize_t)(sizeof(*vh) + len)) {
 		l->stats[CTL_STAT_RX_DROP_TAP]++;
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- transmit ---- */
@@ -174,7 +200,7 @@ static void dp_tx_queue(struct daemon *d, struct dp *dp, struct link *l, uint8_t
 	m->msg_hdr.msg_namelen = sl;
 	m->msg_hdr.msg_iov = t->iov;
 	m->msg_hdr.msg_iovlen = 2;
-	m->msg_hdr.msg_control = t->cmsg.buf;
+	m->msg_hdr.msg_control = t->cmsg;
 	m->msg_hdr.msg_controllen = 0;
 
 	bool mcast = addr_is_multicast(&r->ip);
@@ -244,7 +270,7 @@ static bool dp_proxy(struct daemon *d, struct dp *dp, struct link *l, const uint
 		return false;
 	}
 	if (n > 0) {
-		tap_write(l, dp->reply, (size_t)n);
+		tap_write(l, NULL, dp->reply, (size_t)n);
 		l->stats[CTL_STAT_PROXY_REPLIES]++;
 	}
 	return true;
@@ -256,22 +282,43 @@ miss:
 
 static const uint8_t zero_mac[MAC_LEN];
 
-static void dp_tx_frame(struct daemon *d, struct dp *dp, struct link *l, uint8_t *f, size_t len)
+static void dp_tx_frame(struct daemon *d, struct dp *dp, struct link *l, const struct virtio_net_hdr *vh, uint8_t *f,
+			size_t len)
 {
 	if (len < 14) {
 		l->stats[CTL_STAT_TX_DROP_RUNT]++;
 		return;
 	}
-	if (l->cfg.proxy && dp_proxy(d, dp, l, f, len))
+	struct offload_seg one = {f, len}, *segs = &one;
+	int nseg = 1;
+	if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		/* Make room for the worst case: every segment repeats the headers. */
+		if (DP_SEG_ARENA - dp->seg_used < 65536 + (size_t)DP_MAXSEG * 160) {
+			dp_tx_flush(d, dp, l->family == AF_INET6 ? d->tx_fd6 : d->tx_fd4);
+			dp->seg_used = 0;
+		}
+		nseg = offload_tso_segment(f, len, vh, dp->seg_arena + dp->seg_used, DP_SEG_ARENA - dp->seg_used,
+					   dp->segs, DP_MAXSEG);
+		if (nseg < 0) {
+			l->stats[CTL_STAT_TX_ERRORS]++;
+			return;
+		}
+		segs = dp->segs;
+		dp->seg_used = (size_t)(segs[nseg - 1].data + segs[nseg - 1].len - dp->seg_arena);
+	} else if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if (offload_csum_complete(f, len, vh->csum_start, vh->csum_offset) < 0) {
+			l->stats[CTL_STAT_TX_ERRORS]++;
+			return;
+		}
+	} else if (l->cfg.proxy && dp_proxy(d, dp, l, f, len)) {
 		return;
-	if (len - 14 > l->path_limit) {
+	}
+	if (segs[0].len - 14 > l->path_limit) {
 		/* Never fragment the outer packet (RFC 7348 section 4.3): tell the sender. */
 		if (proto_too_big_check(f, len, l->path_limit) == PROTO_TOO_BIG_ICMP) {
 			int n = proto_too_big_build(dp->reply, sizeof(dp->reply), f, len, l->path_limit);
-			if (n > 0) {
-				tap_write(l, dp->reply, (size_t)n);
+			if (n > 0 && tap_write(l, NULL, dp->reply, (size_t)n) == 0)
 				l->stats[CTL_STAT_TX_ICMP_TOO_BIG]++;
-			}
 		}
 		l->stats[CTL_STAT_TX_DROP_TOO_BIG]++;
 		return;
@@ -287,13 +334,15 @@ static void dp_tx_frame(struct daemon *d, struct dp *dp, struct link *l, uint8_t
 	}
 	uint16_t sport = proto_srcport(proto_flow_hash(f, len), l->cfg.srcport_min, l->cfg.srcport_max);
 	for (unsigned i = 0; i < e->n_remotes; i++)
-		dp_tx_queue(d, dp, l, f, len, &e->remotes[i], sport);
+		for (int j = 0; j < nseg; j++)
+			dp_tx_queue(d, dp, l, segs[j].data, segs[j].len, &e->remotes[i], sport);
 }
 
 void dp_tap_input(struct daemon *d, struct link *l)
 {
 	struct dp *dp = d->dp;
 	int fd = l->family == AF_INET6 ? d->tx_fd6 : d->tx_fd4;
+	dp->seg_used = 0;
 	for (unsigned i = 0; i < DP_BATCH; i++) {
 		uint8_t *f = slot(dp, i);
 		ssize_t n = read(l->tap_fd, f, DP_SLOT);
@@ -302,13 +351,52 @@ void dp_tap_input(struct daemon *d, struct link *l)
 				log_debug("%s: tap read: %s", l->cfg.name, strerror(errno));
 			break;
 		}
-		dp_tx_frame(d, dp, l, f, (size_t)n);
+		if (n < OFFLOAD_VNET_HLEN) {
+			l->stats[CTL_STAT_TX_DROP_RUNT]++;
+			continue;
+		}
+		struct virtio_net_hdr vh;
+		memcpy(&vh, f, sizeof(vh));
+		dp_tx_frame(d, dp, l, &vh, f + OFFLOAD_VNET_HLEN, (size_t)n - OFFLOAD_VNET_HLEN);
 	}
 	if (dp->ntx)
 		dp_tx_flush(d, dp, fd);
 }
 
 /* ---- receive ---- */
+
+/* Write the pending merged frame, if any, into its TAP. */
+static void dp_gro_flush(struct dp *dp)
+{
+	struct virtio_net_hdr vh;
+	size_t n = offload_gro_finish(&dp->gro, &vh);
+	if (n)
+		tap_write(dp->gro_link, &vh, dp->gro_buf, n);
+	dp->gro_link = NULL;
+}
+
+static void dp_rx_deliver(struct dp *dp, struct link *l, const uint8_t *f, size_t len)
+{
+	if (dp->gro_link && dp->gro_link != l)
+		dp_gro_flush(dp);
+	switch (offload_gro_add(&dp->gro, f, len)) {
+	case OFFLOAD_GRO_HELD:
+		break;
+	case OFFLOAD_GRO_FLUSH:
+		dp_gro_flush(dp);
+		if (offload_gro_add(&dp->gro, f, len) == OFFLOAD_GRO_HELD)
+			break;
+		tap_write(l, NULL, f, len);
+		return;
+	case OFFLOAD_GRO_PASS:
+		dp_gro_flush(dp);
+		tap_write(l, NULL, f, len);
+		return;
+	}
+	dp->gro_link = l;
+	if (offload_gro_closed(&dp->gro))
+		dp_gro_flush(dp);
+}
 
 static void dp_rx_one(struct daemon *d, struct vsock *s, uint8_t *buf, size_t n, const struct sockaddr *from)
 {
@@ -356,12 +444,9 @@ static void dp_rx_one(struct daemon *d, struct vsock *s, uint8_t *buf, size_t n,
 			break;
 		}
 	}
-	if (write(l->tap_fd, f, len) != (ssize_t)len) {
-		l->stats[CTL_STAT_RX_DROP_TAP]++;
-		return;
-	}
 	l->stats[CTL_STAT_RX_PACKETS]++;
 	l->stats[CTL_STAT_RX_BYTES] += len;
+	dp_rx_deliver(d->dp, l, f, len);
 }
 
 void dp_udp_input(struct daemon *d, struct vsock *s)
@@ -384,7 +469,7 @@ void dp_udp_input(struct daemon *d, struct vsock *s)
 				s->stats[CTL_SOCKSTAT_RX_ERRORS]++;
 				log_debug("udp recv: %s", strerror(errno));
 			}
-			return;
+			break;
 		}
 		for (int i = 0; i < n; i++) {
 			s->stats[CTL_SOCKSTAT_RX_DATAGRAMS]++;
@@ -396,6 +481,8 @@ void dp_udp_input(struct daemon *d, struct vsock *s)
 				  (struct sockaddr *)&dp->rx_addr[i]);
 		}
 		if (n < DP_BATCH)
-			return;
+			break;
 	}
+	/* Nothing is held across epoll turns: latency stays that of one batch. */
+	dp_gro_flush(dp);
 }

@@ -2,6 +2,8 @@
  * interface ioctls. */
 #include "tap.h"
 
+#include "vxnet/offload.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -41,9 +43,19 @@ int tap_create(const char *name, int *ifindex)
 	if (fd < 0)
 		return -errno;
 	struct ifreq ifr = {0};
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	/* The virtio-net header lets the host hand us TSO super-frames and
+	 * frames with checksums left to the device, and lets us hand it merged
+	 * (GRO) frames: the difference between ~1 and ~10 Gbit/s. */
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	ifr_set_name(&ifr, name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	int hdrsz = OFFLOAD_VNET_HLEN;
+	unsigned off = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdrsz) < 0 || ioctl(fd, TUNSETOFFLOAD, off) < 0) {
 		int e = -errno;
 		close(fd);
 		return e;

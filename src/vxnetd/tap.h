@@ -8,7 +8,9 @@
 
 #include "vxnet/addr.h"
 
-/* Create TAP `name` (IFF_TAP|IFF_NO_PI), non-blocking. Refuses a name that
+/* Create TAP `name` (IFF_TAP|IFF_NO_PI|IFF_VNET_HDR with TSO and checksum
+ * offload: every read and write starts with a struct virtio_net_hdr),
+ * non-blocking. Refuses a name that
  * already exists (-EEXIST) rather than attaching to someone else's device.
  * Returns the fd or -errno; *ifindex set. */
 int tap_create(const char *name, int *ifindex);

@@ -1,0 +1,328 @@
+/* offload: software TSO, checksum completion and inner GRO for TAP devices
+ * opened with IFF_VNET_HDR (see include/vxnet/offload.h). */
+#include "vxnet/offload.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define ETH_HLEN 14
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_PSH 0x08
+#define TCP_ACK 0x10
+#define TCP_CWR 0x80
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* The checksum is byte-order independent (RFC 1071 section 2(B)): sum
+ * native 32-bit words into 64 bits, fold, and swap once at the end. */
+uint32_t offload_csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t s = 0;
+	uint32_t w;
+	while (len >= 16) {
+		uint32_t a, b, c, d;
+		memcpy(&a, p, 4);
+		memcpy(&b, p + 4, 4);
+		memcpy(&c, p + 8, 4);
+		memcpy(&d, p + 12, 4);
+		s += (uint64_t)a + b + c + d;
+		p += 16;
+		len -= 16;
+	}
+	while (len >= 4) {
+		memcpy(&w, p, 4);
+		s += w;
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		uint16_t h;
+		memcpy(&h, p, 2);
+		s += h;
+		p += 2;
+		len -= 2;
+	}
+	if (len) {
+		/* A trailing byte is the high-order byte of a big-endian word. */
+		uint8_t tail[2] = {p[0], 0};
+		uint16_t h;
+		memcpy(&h, tail, 2);
+		s += h;
+	}
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	uint16_t folded = (uint16_t)s;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	folded = (uint16_t)(folded >> 8 | folded << 8);
+#endif
+	uint64_t t = (uint64_t)sum + folded;
+	return (uint32_t)((t & 0xffffffffu) + (t >> 32));
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+int offload_csum_complete(uint8_t *frame, size_t len, unsigned start, unsigned offset)
+{
+	if (start > len || offset > len - start || len - start - offset < 2)
+		return -EINVAL;
+	uint16_t c = (uint16_t)~csum_fold(offload_csum_add(0, frame + start, len - start));
+	/* A UDP checksum of zero means "none": send all ones instead (RFC 768);
+	 * for TCP both are the same ones'-complement zero. */
+	wr16(frame + start + offset, c ? c : 0xffff);
+	return 0;
+}
+
+/* Pseudo-header sum for TCP over IPv4 or IPv6 (ip points at the IP header). */
+static uint32_t pseudo_sum(const uint8_t *ip, int ipv6, uint32_t l4len)
+{
+	uint8_t tail[8] = {0};
+	uint32_t s;
+	if (ipv6) {
+		s = offload_csum_add(0, ip + 8, 32);
+		wr32(tail, l4len);
+		tail[7] = 6;
+		return offload_csum_add(s, tail, 8);
+	}
+	s = offload_csum_add(0, ip + 12, 8);
+	tail[1] = 6;
+	wr16(tail + 2, (uint16_t)l4len);
+	return offload_csum_add(s, tail, 4);
+}
+
+/* Locate the IP and TCP headers: *l3, *l4, *hlen; -EINVAL if not TCP over
+ * IPv4 (any IHL) / IPv6 (no extension headers) in len bytes. */
+static int parse_tcp(const uint8_t *f, size_t len, int *ipv6, unsigned *l3, unsigned *l4, unsigned *hlen)
+{
+	if (len < ETH_HLEN)
+		return -EINVAL;
+	unsigned off = 12;
+	uint16_t type = rd16(f + off);
+	if (type == 0x8100 || type == 0x88a8) {
+		if (len < ETH_HLEN + 4)
+			return -EINVAL;
+		off += 4;
+		type = rd16(f + off);
+	}
+	unsigned l3off = off + 2;
+	const uint8_t *ip = f + l3off;
+	unsigned l4off;
+	if (type == 0x0800) {
+		if (len < l3off + 20 || (ip[0] >> 4) != 4 || (ip[0] & 15) < 5 || ip[9] != 6)
+			return -EINVAL;
+		l4off = l3off + (ip[0] & 15u) * 4;
+		*ipv6 = 0;
+	} else if (type == 0x86dd) {
+		if (len < l3off + 40 || (ip[0] >> 4) != 6 || ip[6] != 6)
+			return -EINVAL;
+		l4off = l3off + 40;
+		*ipv6 = 1;
+	} else {
+		return -EINVAL;
+	}
+	if (len < l4off + 20)
+		return -EINVAL;
+	unsigned thl = (f[l4off + 12] >> 4) * 4u;
+	if (thl < 20 || len < l4off + thl)
+		return -EINVAL;
+	*l3 = l3off;
+	*l4 = l4off;
+	*hlen = l4off + thl;
+	return 0;
+}
+
+int offload_tso_segment(const uint8_t *frame, size_t len, const struct virtio_net_hdr *vh, uint8_t *out, size_t cap,
+			struct offload_seg *segs, unsigned max_segs)
+{
+	uint8_t gso = vh->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+	if ((gso != VIRTIO_NET_HDR_GSO_TCPV4 && gso != VIRTIO_NET_HDR_GSO_TCPV6) || !vh->gso_size)
+		return -EINVAL;
+	int ipv6;
+	unsigned l3, l4, hlen;
+	if (parse_tcp(frame, len, &ipv6, &l3, &l4, &hlen) < 0 || ipv6 != (gso == VIRTIO_NET_HDR_GSO_TCPV6))
+		return -EINVAL;
+	size_t payload = len - hlen;
+	size_t mss = vh->gso_size;
+	unsigned nseg = payload ? (unsigned)((payload + mss - 1) / mss) : 1;
+	if (nseg > max_segs || (size_t)nseg * hlen + payload > cap)
+		return -ENOSPC;
+	uint16_t id0 = ipv6 ? 0 : rd16(frame + l3 + 4);
+	uint32_t seq0 = rd32(frame + l4 + 4);
+	uint8_t flags0 = frame[l4 + 13];
+	unsigned thl = hlen - l4;
+	uint8_t *o = out;
+	for (unsigned i = 0; i < nseg; i++) {
+		size_t off = (size_t)i * mss;
+		size_t seglen = payload - off < mss ? payload - off : mss;
+		if (!payload)
+			seglen = 0;
+		memcpy(o, frame, hlen);
+		memcpy(o + hlen, frame + hlen + off, seglen);
+		uint8_t *ip = o + l3, *th = o + l4;
+		uint32_t l4len = (uint32_t)(thl + seglen);
+		if (ipv6) {
+			wr16(ip + 4, (uint16_t)l4len);
+		} else {
+			wr16(ip + 2, (uint16_t)(l4 - l3 + l4len));
+			wr16(ip + 4, (uint16_t)(id0 + i));
+			wr16(ip + 10, 0);
+			wr16(ip + 10, (uint16_t)~csum_fold(offload_csum_add(0, ip, l4 - l3)));
+		}
+		wr32(th + 4, seq0 + (uint32_t)off);
+		uint8_t fl = flags0;
+		if (i + 1 < nseg)
+			fl &= (uint8_t)~(TCP_FIN | TCP_PSH);
+		if (i > 0)
+			fl &= (uint8_t)~TCP_CWR;
+		th[13] = fl;
+		wr16(th + 16, 0);
+		uint32_t s = offload_csum_add(pseudo_sum(ip, ipv6, l4len), th, l4len);
+		wr16(th + 16, (uint16_t)~csum_fold(s));
+		segs[i].data = o;
+		segs[i].len = hlen + seglen;
+		o += hlen + seglen;
+	}
+	return (int)nseg;
+}
+
+void offload_gro_init(struct offload_gro *g, uint8_t *buf, size_t cap)
+{
+	memset(g, 0, sizeof(*g));
+	g->buf = buf;
+	g->cap = cap;
+}
+
+int offload_gro_closed(const struct offload_gro *g)
+{
+	return g->nseg && g->closed;
+}
+
+enum offload_gro_result offload_gro_add(struct offload_gro *g, const uint8_t *f, size_t len)
+{
+	int ipv6;
+	unsigned l3, l4, hlen;
+	if (parse_tcp(f, len, &ipv6, &l3, &l4, &hlen) < 0 || l3 != ETH_HLEN)
+		return OFFLOAD_GRO_PASS;
+	const uint8_t *ip = f + l3, *th = f + l4;
+	size_t iplen;
+	if (ipv6) {
+		iplen = 40 + (size_t)rd16(ip + 4);
+	} else {
+		iplen = rd16(ip + 2);
+		if (l4 - l3 != 20 || (rd16(ip + 6) & 0x3fff)) /* IP options or a fragment */
+			return OFFLOAD_GRO_PASS;
+	}
+	/* Ethernet padding after the IP datagram is not payload. */
+	if (iplen > len - l3 || iplen < hlen - l3)
+		return OFFLOAD_GRO_PASS;
+	size_t flen = l3 + iplen;
+	size_t payload = flen - hlen;
+	uint8_t flags = th[13];
+	if (!payload || !(flags & TCP_ACK) || (flags & (uint8_t)~(TCP_ACK | TCP_PSH)))
+		return OFFLOAD_GRO_PASS;
+	/* Only segments whose checksum is right may be merged: the merged frame
+	 * is handed to the kernel as already checked. */
+	uint32_t l4len = (uint32_t)(flen - l4);
+	if (csum_fold(offload_csum_add(pseudo_sum(ip, ipv6, l4len), th, l4len)) != 0xffff)
+		return OFFLOAD_GRO_PASS;
+	if (g->nseg) {
+		const uint8_t *h = g->buf;
+		const uint8_t *hip = h + l3, *hth = h + l4;
+		int same = !g->closed && g->ipv6 == ipv6 && g->hlen == hlen && !memcmp(h, f, l3) &&
+			   payload <= g->mss && rd32(th + 4) == g->next_seq && !memcmp(hth, th, 4) &&
+			   !memcmp(hth + 8, th + 8, 4) && !memcmp(hth + 20, th + 20, hlen - l4 - 20) &&
+			   g->len + payload <= g->cap && g->len - l3 + payload <= OFFLOAD_MAX_IP;
+		if (same && ipv6)
+			same = !memcmp(hip, ip, 4) && hip[7] == ip[7] && !memcmp(hip + 8, ip + 8, 32);
+		else if (same)
+			same = hip[1] == ip[1] && rd16(hip + 6) == rd16(ip + 6) && hip[8] == ip[8] &&
+			       !memcmp(hip + 12, ip + 12, 8);
+		if (!same)
+			return OFFLOAD_GRO_FLUSH;
+		memcpy(g->buf + g->len, f + hlen, payload);
+		g->len += payload;
+		g->nseg++;
+		g->next_seq += (uint32_t)payload;
+		if (flags & TCP_PSH)
+			g->buf[l4 + 13] |= TCP_PSH;
+		if (payload < g->mss || (flags & TCP_PSH))
+			g->closed = 1;
+		return OFFLOAD_GRO_HELD;
+	}
+	if (flen > g->cap)
+		return OFFLOAD_GRO_PASS;
+	memcpy(g->buf, f, flen);
+	g->len = flen;
+	g->nseg = 1;
+	g->hlen = hlen;
+	g->l3off = l3;
+	g->l4off = l4;
+	g->ipv6 = ipv6;
+	g->mss = (uint16_t)payload;
+	g->next_seq = rd32(th + 4) + (uint32_t)payload;
+	g->closed = (flags & TCP_PSH) != 0;
+	return OFFLOAD_GRO_HELD;
+}
+
+size_t offload_gro_finish(struct offload_gro *g, struct virtio_net_hdr *vh)
+{
+	memset(vh, 0, sizeof(*vh));
+	if (!g->nseg)
+		return 0;
+	size_t n = g->len;
+	if (g->nseg == 1) {
+		/* Unchanged bytes whose checksum we verified. */
+		vh->flags = VIRTIO_NET_HDR_F_DATA_VALID;
+	} else {
+		uint8_t *ip = g->buf + g->l3off, *th = g->buf + g->l4off;
+		uint32_t l4len = (uint32_t)(n - g->l4off);
+		if (g->ipv6) {
+			wr16(ip + 4, (uint16_t)l4len);
+		} else {
+			wr16(ip + 2, (uint16_t)(n - g->l3off));
+			wr16(ip + 10, 0);
+			wr16(ip + 10, (uint16_t)~csum_fold(offload_csum_add(0, ip, g->l4off - g->l3off)));
+		}
+		/* CHECKSUM_PARTIAL: the field holds the pseudo-header sum. */
+		wr16(th + 16, csum_fold(pseudo_sum(ip, g->ipv6, l4len)));
+		vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		vh->csum_start = (uint16_t)g->l4off;
+		vh->csum_offset = 16;
+		vh->gso_type = g->ipv6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
+		vh->gso_size = g->mss;
+		vh->hdr_len = (uint16_t)g->hlen;
+	}
+	g->nseg = 0;
+	g->len = 0;
+	g->closed = 0;
+	return n;
+}
