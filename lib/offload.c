@@ -160,8 +160,8 @@ static int parse_tcp(const uint8_t *f, size_t len, int *ipv6, unsigned *l3, unsi
 	return 0;
 }
 
-int offload_tso_segment(const uint8_t *frame, size_t len, const struct virtio_net_hdr *vh, uint8_t *out, size_t cap,
-			struct offload_seg *segs, unsigned max_segs)
+int offload_tso_segment(const uint8_t *frame, size_t len, const struct virtio_net_hdr *vh, size_t headroom,
+			uint8_t *out, size_t cap, struct offload_seg *segs, unsigned max_segs)
 {
 	uint8_t gso = vh->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
 	if ((gso != VIRTIO_NET_HDR_GSO_TCPV4 && gso != VIRTIO_NET_HDR_GSO_TCPV6) || !vh->gso_size)
@@ -173,7 +173,7 @@ int offload_tso_segment(const uint8_t *frame, size_t len, const struct virtio_ne
 	size_t payload = len - hlen;
 	size_t mss = vh->gso_size;
 	unsigned nseg = payload ? (unsigned)((payload + mss - 1) / mss) : 1;
-	if (nseg > max_segs || (size_t)nseg * hlen + payload > cap)
+	if (nseg > max_segs || (size_t)nseg * (hlen + headroom) + payload > cap)
 		return -ENOSPC;
 	uint16_t id0 = ipv6 ? 0 : rd16(frame + l3 + 4);
 	uint32_t seq0 = rd32(frame + l4 + 4);
@@ -185,6 +185,7 @@ int offload_tso_segment(const uint8_t *frame, size_t len, const struct virtio_ne
 		size_t seglen = payload - off < mss ? payload - off : mss;
 		if (!payload)
 			seglen = 0;
+		o += headroom;
 		memcpy(o, frame, hlen);
 		memcpy(o + hlen, frame + hlen + off, seglen);
 		uint8_t *ip = o + l3, *th = o + l4;

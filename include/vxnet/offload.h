@@ -39,14 +39,15 @@ struct offload_seg {
 
 /* Cut a TCP super-frame (Ethernet + IPv4/IPv6 + TCP, vh->gso_type TCPV4 or
  * TCPV6, optionally | ECN) into frames of at most vh->gso_size payload
- * bytes, written back to back into out[0..cap). Each segment gets its own
+ * bytes, written back to back into out[0..cap), each preceded by headroom
+ * free bytes (room for the VXLAN header of a UDP GSO burst). Each segment gets its own
  * IP length (IPv4: id + i, header checksum), TCP sequence number and
  * checksum; FIN and PSH stay on the last segment only, CWR on the first.
  * Returns the number of segments, -EINVAL for a malformed frame or header
  * (no TCP, IPv6 extension headers, gso_size 0, ...), -ENOSPC if out or
  * max_segs is too small. */
-int offload_tso_segment(const uint8_t *frame, size_t len, const struct virtio_net_hdr *vh, uint8_t *out, size_t cap,
-			struct offload_seg *segs, unsigned max_segs);
+int offload_tso_segment(const uint8_t *frame, size_t len, const struct virtio_net_hdr *vh, size_t headroom,
+			uint8_t *out, size_t cap, struct offload_seg *segs, unsigned max_segs);
 
 /* Inner GRO: one pending super-frame being built in a caller buffer. */
 struct offload_gro {

@@ -22,7 +22,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <netinet/udp.h>
 #include <sys/uio.h>
+
+#include "udp.h"
 
 #include "log.h"
 #include "vxnet/offload.h"
@@ -35,6 +38,8 @@
 #define DP_SEG_ARENA (1u << 20) /* segments cut from TSO frames in one batch */
 #define DP_MAXSEG 2048          /* segments of one super-frame: 64 KB at MSS 32 */
 #define DP_GRO_CAP (65536 + 256)
+#define DP_GSO_MAXSEG 64        /* UDP_MAX_SEGMENTS of older kernels */
+#define DP_GSO_MAXFD 4096       /* open GSO sockets at most (one per source port in use) */
 #define DP_RX_TURNS 4           /* recvmmsg calls per readiness event: fairness */
 #define DP_CMSG_SPACE 96
 
@@ -51,6 +56,7 @@ struct dp {
 	struct mmsghdr rx_msgs[DP_BATCH];
 	struct iovec rx_iov[DP_BATCH];
 	struct sockaddr_storage rx_addr[DP_BATCH];
+	_Alignas(struct cmsghdr) char rx_ctrl[DP_BATCH][64];
 	struct mmsghdr tx_msgs[DP_TXQ];
 	struct dp_tx tx[DP_TXQ];
 	unsigned ntx;
@@ -166,6 +172,39 @@ static void put_cmsg(struct msghdr *mh, int level, int type, const void *data, s
 	mh->msg_controllen += CMSG_SPACE(len);
 }
 
+/* Source address, outgoing device, TTL and TOS of one outer packet. */
+static void put_tx_cmsgs(struct msghdr *mh, const struct link *l, const struct fdb_remote *r, const uint8_t *frame,
+			 size_t len)
+{
+	bool mcast = addr_is_multicast(&r->ip);
+	uint32_t oif = r->ifindex ? r->ifindex : (mcast ? l->dev_ifindex : 0);
+	int ttl = l->cfg.ttl; /* 0 = auto: the socket default, 1 for multicast */
+	int tos = l->cfg.tos_inherit ? inner_tos(frame, len) : l->cfg.tos;
+	if (l->family == AF_INET) {
+		if (oif || l->local.family) {
+			struct in_pktinfo pi = {.ipi_ifindex = (int)oif};
+			if (l->local.family)
+				pi.ipi_spec_dst = l->local.v4;
+			put_cmsg(mh, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
+		}
+		if (ttl)
+			put_cmsg(mh, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+		if (tos)
+			put_cmsg(mh, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+	} else {
+		if (oif || l->local.family) {
+			struct in6_pktinfo pi = {.ipi6_ifindex = oif};
+			if (l->local.family)
+				pi.ipi6_addr = l->local.v6;
+			put_cmsg(mh, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
+		}
+		if (ttl)
+			put_cmsg(mh, IPPROTO_IPV6, IPV6_HOPLIMIT, &ttl, sizeof(ttl));
+		if (tos)
+			put_cmsg(mh, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
+	}
+}
+
 /* Queue one copy of frame for remote r. */
 static void dp_tx_queue(struct daemon *d, struct dp *dp, struct link *l, uint8_t *frame, size_t len,
 			const struct fdb_remote *r, uint16_t sport)
@@ -203,33 +242,7 @@ static void dp_tx_queue(struct daemon *d, struct dp *dp, struct link *l, uint8_t
 	m->msg_hdr.msg_control = t->cmsg;
 	m->msg_hdr.msg_controllen = 0;
 
-	bool mcast = addr_is_multicast(&r->ip);
-	uint32_t oif = r->ifindex ? r->ifindex : (mcast ? l->dev_ifindex : 0);
-	int ttl = l->cfg.ttl; /* 0 = auto: the socket default, 1 for multicast */
-	int tos = l->cfg.tos_inherit ? inner_tos(frame, len) : l->cfg.tos;
-	if (l->family == AF_INET) {
-		if (oif || l->local.family) {
-			struct in_pktinfo pi = {.ipi_ifindex = (int)oif};
-			if (l->local.family)
-				pi.ipi_spec_dst = l->local.v4;
-			put_cmsg(&m->msg_hdr, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
-		}
-		if (ttl)
-			put_cmsg(&m->msg_hdr, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
-		if (tos)
-			put_cmsg(&m->msg_hdr, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
-	} else {
-		if (oif || l->local.family) {
-			struct in6_pktinfo pi = {.ipi6_ifindex = oif};
-			if (l->local.family)
-				pi.ipi6_addr = l->local.v6;
-			put_cmsg(&m->msg_hdr, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
-		}
-		if (ttl)
-			put_cmsg(&m->msg_hdr, IPPROTO_IPV6, IPV6_HOPLIMIT, &ttl, sizeof(ttl));
-		if (tos)
-			put_cmsg(&m->msg_hdr, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos));
-	}
+	put_tx_cmsgs(&m->msg_hdr, l, r, frame, len);
 	if (!m->msg_hdr.msg_controllen)
 		m->msg_hdr.msg_control = NULL;
 	dp->ntx++;
@@ -282,6 +295,106 @@ miss:
 
 static const uint8_t zero_mac[MAC_LEN];
 
+void dp_gso_close(struct daemon *d)
+{
+	for (int f = 0; f < 2; f++) {
+		if (!d->gso_fd[f])
+			continue;
+		for (unsigned p = 0; p < 65536; p++)
+			if (d->gso_fd[f][p] >= 0)
+				close(d->gso_fd[f][p]);
+		free(d->gso_fd[f]);
+		d->gso_fd[f] = NULL;
+	}
+	d->n_gso = 0;
+}
+
+/* The GSO socket for (family, source port), opened on first use. */
+static int gso_socket(struct daemon *d, int family, uint16_t sport)
+{
+	int f = family == AF_INET6;
+	if (!d->gso_fd[f]) {
+		d->gso_fd[f] = malloc(65536 * sizeof(int));
+		if (!d->gso_fd[f])
+			return -1;
+		for (unsigned p = 0; p < 65536; p++)
+			d->gso_fd[f][p] = -1;
+	}
+	int fd = d->gso_fd[f][sport];
+	if (fd != -1 || d->n_gso >= DP_GSO_MAXFD)
+		return fd == -1 ? -2 : fd;
+	fd = udp_gso_open(family, sport);
+	if (fd < 0) {
+		log_debug("gso socket for port %u: %s", sport, strerror(-fd));
+		d->gso_fd[f][sport] = -2;
+		return -2;
+	}
+	d->gso_fd[f][sport] = fd;
+	d->n_gso++;
+	return fd;
+}
+
+/* Send segments (each with VXLAN_HLEN bytes of headroom, back to back) to r
+ * as UDP GSO bursts: one trip through the stack per burst instead of one per
+ * segment. Returns how many segments were sent; the caller sends the rest
+ * on the raw path. */
+static int dp_tx_gso(struct daemon *d, struct dp *dp, struct link *l, struct offload_seg *segs, int nseg,
+		     const struct fdb_remote *r, uint16_t sport)
+{
+	if (d->gso_broken || nseg < 2)
+		return 0;
+	int fd = gso_socket(d, l->family, sport);
+	if (fd < 0)
+		return 0;
+	/* Keep the flow in order: earlier frames queued for the raw path go first. */
+	if (dp->ntx)
+		dp_tx_flush(d, dp, l->family == AF_INET6 ? d->tx_fd6 : d->tx_fd4);
+	struct sockaddr_storage dst;
+	socklen_t sl;
+	addr_to_sockaddr(&r->ip, r->port, &dst, &sl);
+	int sent = 0;
+	/* A burst is one UDP datagram to the stack: at most 64 KB with headers. */
+	int per_burst = (int)((65535 - 48 - 8) / (VXLAN_HLEN + segs[0].len));
+	if (per_burst > DP_GSO_MAXSEG)
+		per_burst = DP_GSO_MAXSEG;
+	if (per_burst < 2)
+		return 0;
+	while (sent < nseg) {
+		int n = nseg - sent < per_burst ? nseg - sent : per_burst;
+		size_t bytes = 0;
+		for (int i = sent; i < sent + n; i++) {
+			proto_vxlan_build(segs[i].data - VXLAN_HLEN, VXLAN_HLEN, r->vni);
+			bytes += segs[i].len;
+		}
+		uint8_t *start = segs[sent].data - VXLAN_HLEN;
+		struct iovec iov = {
+			.iov_base = start,
+			.iov_len = (size_t)(segs[sent + n - 1].data + segs[sent + n - 1].len - start),
+		};
+		_Alignas(struct cmsghdr) char ctrl[DP_CMSG_SPACE + 32];
+		struct msghdr mh = {.msg_name = &dst, .msg_namelen = sl, .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = ctrl};
+		uint16_t gso_size = (uint16_t)(VXLAN_HLEN + segs[sent].len);
+		put_cmsg(&mh, SOL_UDP, UDP_SEGMENT, &gso_size, sizeof(gso_size));
+		put_tx_cmsgs(&mh, l, r, segs[sent].data, segs[sent].len);
+		if (sendmsg(fd, &mh, 0) < 0) {
+			if (errno == EIO || errno == EOPNOTSUPP || errno == ENOPROTOOPT) {
+				log_info("UDP GSO unavailable (%s): sending segment by segment", strerror(errno));
+				d->gso_broken = true;
+			} else if (errno == EMSGSIZE) {
+				l->stats[CTL_STAT_TX_DROP_TOO_BIG] += (uint64_t)n;
+				sent += n;
+				continue;
+			}
+			return sent;
+		}
+		l->stats[CTL_STAT_TX_PACKETS] += (uint64_t)n;
+		l->stats[CTL_STAT_TX_BYTES] += bytes;
+		sent += n;
+	}
+	return sent;
+}
+
 static void dp_tx_frame(struct daemon *d, struct dp *dp, struct link *l, const struct virtio_net_hdr *vh, uint8_t *f,
 			size_t len)
 {
@@ -297,8 +410,8 @@ static void dp_tx_frame(struct daemon *d, struct dp *dp, struct link *l, const s
 			dp_tx_flush(d, dp, l->family == AF_INET6 ? d->tx_fd6 : d->tx_fd4);
 			dp->seg_used = 0;
 		}
-		nseg = offload_tso_segment(f, len, vh, dp->seg_arena + dp->seg_used, DP_SEG_ARENA - dp->seg_used,
-					   dp->segs, DP_MAXSEG);
+		nseg = offload_tso_segment(f, len, vh, VXLAN_HLEN, dp->seg_arena + dp->seg_used,
+					   DP_SEG_ARENA - dp->seg_used, dp->segs, DP_MAXSEG);
 		if (nseg < 0) {
 			l->stats[CTL_STAT_TX_ERRORS]++;
 			return;
@@ -333,9 +446,11 @@ static void dp_tx_frame(struct daemon *d, struct dp *dp, struct link *l, const s
 		return;
 	}
 	uint16_t sport = proto_srcport(proto_flow_hash(f, len), l->cfg.srcport_min, l->cfg.srcport_max);
-	for (unsigned i = 0; i < e->n_remotes; i++)
-		for (int j = 0; j < nseg; j++)
+	for (unsigned i = 0; i < e->n_remotes; i++) {
+		int j = segs == dp->segs ? dp_tx_gso(d, dp, l, segs, nseg, &e->remotes[i], sport) : 0;
+		for (; j < nseg; j++)
 			dp_tx_queue(d, dp, l, segs[j].data, segs[j].len, &e->remotes[i], sport);
+	}
 }
 
 void dp_tap_input(struct daemon *d, struct link *l)
@@ -462,6 +577,8 @@ void dp_udp_input(struct daemon *d, struct vsock *s)
 			mh->msg_iovlen = 1;
 			mh->msg_name = &dp->rx_addr[i];
 			mh->msg_namelen = sizeof(dp->rx_addr[i]);
+			mh->msg_control = dp->rx_ctrl[i];
+			mh->msg_controllen = sizeof(dp->rx_ctrl[i]);
 		}
 		int n = recvmmsg(s->fd, dp->rx_msgs, DP_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
@@ -472,13 +589,28 @@ void dp_udp_input(struct daemon *d, struct vsock *s)
 			break;
 		}
 		for (int i = 0; i < n; i++) {
-			s->stats[CTL_SOCKSTAT_RX_DATAGRAMS]++;
-			if (dp->rx_msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			struct msghdr *mh = &dp->rx_msgs[i].msg_hdr;
+			if (mh->msg_flags & MSG_TRUNC) {
+				s->stats[CTL_SOCKSTAT_RX_DATAGRAMS]++;
 				s->stats[CTL_SOCKSTAT_RX_ERRORS]++;
 				continue;
 			}
-			dp_rx_one(d, s, slot(dp, (unsigned)i), dp->rx_msgs[i].msg_len,
-				  (struct sockaddr *)&dp->rx_addr[i]);
+			/* With UDP_GRO a burst of equal datagrams arrives as one
+			 * buffer; the cmsg gives the size of each. */
+			size_t len = dp->rx_msgs[i].msg_len, step = len;
+			for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+				if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+					int g;
+					memcpy(&g, CMSG_DATA(c), sizeof(g));
+					if (g > 0)
+						step = (size_t)g;
+				}
+			uint8_t *buf = slot(dp, (unsigned)i);
+			for (size_t off = 0; off < len; off += step) {
+				s->stats[CTL_SOCKSTAT_RX_DATAGRAMS]++;
+				dp_rx_one(d, s, buf + off, len - off < step ? len - off : step,
+					  (struct sockaddr *)&dp->rx_addr[i]);
+			}
 		}
 		if (n < DP_BATCH)
 			break;

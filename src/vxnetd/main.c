@@ -161,6 +161,7 @@ int main(int argc, char **argv)
 	daemon_links_free(&d);
 	daemon_reap(&d);
 	ctl_server_close(&d);
+	dp_gso_close(&d);
 	dp_free(d.dp);
 	if (d.tx_fd4 >= 0)
 		close(d.tx_fd4);

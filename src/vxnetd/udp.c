@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,6 +17,13 @@ static void set_bufs(int fd, int bytes)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof(bytes)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+}
+
+static int drop_all(int fd)
+{
+	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog prog = {.len = 1, .filter = &drop};
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
 }
 
 int udp_rx_open(int family, uint16_t port)
@@ -47,6 +55,49 @@ int udp_rx_open(int family, uint16_t port)
 		close(fd);
 		return e;
 	}
+	/* Best effort: without it datagrams simply arrive one by one. */
+	setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one));
+	return fd;
+}
+
+int udp_gso_open(int family, uint16_t port)
+{
+	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (fd < 0)
+		return -errno;
+	int zero = 0, one = 1, rc;
+	struct sockaddr_storage ss = {0};
+	socklen_t sl;
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		sl = sizeof(*s6);
+		rc = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		if (rc == 0)
+			rc = setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &one, sizeof(one));
+		if (rc == 0)
+			rc = setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero));
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		sl = sizeof(*s4);
+		int pmtu = IP_PMTUDISC_DO;
+		rc = setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+		if (rc == 0)
+			rc = setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero));
+	}
+	if (rc == 0)
+		rc = drop_all(fd);
+	if (rc == 0)
+		rc = bind(fd, (struct sockaddr *)&ss, sl);
+	if (rc < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	set_bufs(fd, 4 << 20);
 	return fd;
 }
 
@@ -58,9 +109,7 @@ int udp_tx_open(int family)
 	int zero = 0, one = 1;
 	/* A raw UDP socket sees a copy of every UDP datagram in the namespace:
 	 * a filter that accepts nothing keeps its receive queue empty. */
-	struct sock_filter drop_all = BPF_STMT(BPF_RET | BPF_K, 0);
-	struct sock_fprog prog = {.len = 1, .filter = &drop_all};
-	int rc = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+	int rc = drop_all(fd);
 	if (rc == 0 && family == AF_INET) {
 		int pmtu = IP_PMTUDISC_DO; /* DF on, never fragment (RFC 7348 section 4.3) */
 		rc = setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));

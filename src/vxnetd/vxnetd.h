@@ -63,6 +63,11 @@ struct daemon {
 	int timerfd;
 	int ctl_fd;
 	int tx_fd4, tx_fd6; /* raw IPPROTO_UDP sockets for sending, -1 until needed */
+	/* UDP GSO sockets by [family][source port]: -1 not opened yet, -2 the
+	 * port cannot be bound (the raw path serves that flow). */
+	int *gso_fd[2];
+	unsigned n_gso;
+	bool gso_broken; /* the kernel refused UDP_SEGMENT: raw path only */
 	struct ev_src ev_sig, ev_timer, ev_ctl;
 	char sock_path[108];
 	bool stop;
@@ -109,6 +114,7 @@ void event_neigh(struct daemon *d, const struct link *l, enum ctl_event ev, cons
 void event_link(struct daemon *d, const struct link *l, enum ctl_event ev);
 
 /* dp_user.c: the forwarding engine */
+void dp_gso_close(struct daemon *d);
 struct dp *dp_new(void);
 void dp_free(struct dp *dp);
 void dp_tap_input(struct daemon *d, struct link *l);
