@@ -71,6 +71,19 @@ static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	return err;
 }
 
+/* TOS is hexadecimal, with or without 0x, as iproute2 reads it (`tos 28`
+ * and `tos 0x28` are both DSCP 10). */
+static int parse_tos(const char *s, uint32_t *out)
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	size_t n = strlen(s);
+	if (n < 1 || n > 2 || strspn(s, "0123456789abcdefABCDEF") != n)
+		return -EINVAL;
+	*out = (uint32_t)strtoul(s, NULL, 16);
+	return 0;
+}
+
 static int parse_port(struct pctx *c, const char *kw, const char *s, uint16_t *out)
 {
 	uint32_t v;
@@ -278,8 +291,8 @@ static int parse_link_add(struct pctx *c, struct cli_cmd *cmd)
 			n = 0;
 			if (strcmp(v[0], "inherit") == 0)
 				l->tos_inherit = true;
-			else if (parse_u32(v[0], 0, 255, &n))
-				err = perr(c, "tos must be 0-255 or inherit");
+			else if (parse_tos(v[0], &n))
+				err = perr(c, "tos must be hexadecimal 0x00-0xff (as in ip-link) or inherit");
 			l->tos = (uint8_t)n;
 			l->set |= LINK_P_TOS;
 			break;

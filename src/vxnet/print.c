@@ -337,7 +337,7 @@ static void link_text(FILE *f, const struct link_view *v, bool stats)
 	if (c->tos_inherit)
 		fputs(" tos inherit", f);
 	else if (c->tos)
-		fprintf(f, " tos %u", c->tos);
+		fprintf(f, " tos 0x%02x", c->tos);
 	if (c->set & LINK_P_AGEING)
 		fprintf(f, " ageing %" PRIu32, c->ageing);
 	if (c->set & LINK_P_MAXADDR)
@@ -402,8 +402,11 @@ static void link_json(FILE *f, const struct link_view *v, bool stats)
 	if (c->set & LINK_P_TOS) {
 		if (c->tos_inherit)
 			json_kv_str(f, &d, "tos", "inherit");
-		else
-			json_kv_u64(f, &d, "tos", c->tos);
+		else {
+			char hex[8];
+			snprintf(hex, sizeof(hex), "0x%02x", c->tos);
+			json_kv_str(f, &d, "tos", hex); /* a string, as ip -j prints it */
+		}
 	}
 	if (c->set & LINK_P_AGEING)
 		json_kv_u64(f, &d, "ageing", c->ageing);

@@ -170,6 +170,20 @@ struct link *daemon_link_find(struct daemon *d, const char *name)
 	return NULL;
 }
 
+/* An IPv6 socket opens even where IPv6 is disabled by sysctl, but nothing
+ * could be sent or received: refuse IPv6 links up front instead. */
+static bool ipv6_enabled(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv6/conf/all/disable_ipv6", "r");
+	if (!f)
+		return false; /* no IPv6 in this kernel */
+	int v = 1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = 1;
+	fclose(f);
+	return v == 0;
+}
+
 /* MTU of the device that holds addr, 0 if none does. */
 static unsigned mtu_of_local(const struct vx_addr *a)
 {
@@ -239,6 +253,10 @@ int daemon_link_add(struct daemon *d, const struct link_config *cfg, const char 
 		family = cfg->remote.family;
 	else if (cfg->group.family)
 		family = cfg->group.family;
+	if (family == AF_INET6 && !ipv6_enabled()) {
+		*why = "IPv6 is disabled in this network namespace";
+		return -EAFNOSUPPORT;
+	}
 	struct vsock *existing = vsock_find(d, family, cfg->dstport);
 	if (existing && vsock_lookup(existing, cfg->vni)) {
 		*why = "VNI already in use on this port";

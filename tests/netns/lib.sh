@@ -262,9 +262,11 @@ expect_ok() {
 	fi
 }
 
-# expect_ping DESC NS DST COUNT WANT: WANT replies out of COUNT requests.
+# expect_ping DESC NS DST COUNT WANT [PING ARGS...]: WANT replies out of COUNT requests.
 expect_ping() {
-	expect_eq "$1" "$(ping_recv "$2" "$3" "$4")" "$5"
+	local desc=$1 ns=$2 dst=$3 count=$4 want=$5
+	shift 5
+	expect_eq "$desc" "$(ping_recv "$ns" "$dst" "$count" "$@")" "$want"
 }
 
 # stop_vxnetd NS: SIGTERM must make the daemon exit 0 and remove its socket.

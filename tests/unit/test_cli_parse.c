@@ -145,7 +145,7 @@ static void test_link_add_every_keyword(void **state)
 
 	(void)state;
 	parse_ok("link add vx0 id 16777215 dstport 8472 local 2001:db8::1 group ff05::1 dev eth0 nolearning proxy "
-		 "ageing 0 maxaddress 10 ttl 64 tos 16 srcport 100 200 mtu 1400 address 02:00:00:00:00:2a netns blue",
+		 "ageing 0 maxaddress 10 ttl 64 tos 0x10 srcport 100 200 mtu 1400 address 02:00:00:00:00:2a netns blue",
 		 &cmd);
 	assert_int_equal(cmd.link.vni, 16777215);
 	assert_int_equal(cmd.link.dstport, 8472);
@@ -184,7 +184,7 @@ static void test_link_add_ttl_auto_and_tos_inherit(void **state)
 	parse_ok("link add vx0 id 1 ttl auto", &cmd);
 	assert_int_equal(cmd.link.ttl, 0);
 	assert_true(cmd.link.set & LINK_P_TTL);
-	parse_ok("link add vx0 id 1 ttl 255 tos 255", &cmd);
+	parse_ok("link add vx0 id 1 ttl 255 tos ff", &cmd);
 	assert_int_equal(cmd.link.ttl, 255);
 	assert_int_equal(cmd.link.tos, 255);
 }
@@ -291,7 +291,9 @@ static const struct {
     {"link add vx id 42 srcport 0 10", "link add: srcport must be 1-65535"},
     {"link add vx id 42 ttl 256", "link add: ttl must be 0-255 or auto"},
     {"link add vx id 42 ttl inherit", "link add: ttl must be 0-255 or auto"},
-    {"link add vx id 42 tos 256", "link add: tos must be 0-255 or inherit"},
+    {"link add vx id 42 tos 100", "link add: tos must be hexadecimal 0x00-0xff (as in ip-link) or inherit"},
+    {"link add vx id 42 tos 0x", "link add: tos must be hexadecimal 0x00-0xff (as in ip-link) or inherit"},
+    {"link add vx id 42 tos 4g", "link add: tos must be hexadecimal 0x00-0xff (as in ip-link) or inherit"},
     {"link add vx id 42 mtu 67", "link add: mtu must be between 68 and 65535"},
     {"link add vx id 42 mtu 65536", "link add: mtu must be between 68 and 65535"},
     {"link add vx id 42 ageing 4294967296", "link add: ageing must be 0-4294967295"},
