@@ -339,3 +339,21 @@ cleanup() {
 	if [ -n "${KEEP_TMP:-}" ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
 	exit "$rc"
 }
+
+# monitor_start NAME NS LINK: `vxnet monitor` in the background (output in
+# $TMP/NAME.out), returning only once it is subscribed: a throw-away neigh
+# entry is added and deleted on LINK until the monitor prints it. A fixed
+# sleep is not enough on a slow machine or under ASan.
+monitor_start() {
+	local name=$1 ns=$2 link=$3 i
+	# No stdbuf: vxnet flushes each line itself, and an LD_PRELOAD breaks ASan builds.
+	bg_start "$name" "$ns" "$VXNET" -S "$(sock_of "$ns")" monitor
+	for ((i = 0; i < 50; i++)); do
+		vx "$ns" neigh add 192.0.2.254 lladdr 02:00:00:00:00:fe dev "$link" >/dev/null 2>&1 || true
+		vx "$ns" neigh del 192.0.2.254 dev "$link" >/dev/null 2>&1 || true
+		grep -q "^neigh-added 192.0.2.254 " "$TMP/$name.out" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	notok "monitor $name in $ns subscribed within 5 s"
+	return 1
+}

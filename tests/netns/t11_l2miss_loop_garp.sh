@@ -18,7 +18,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 trap cleanup EXIT
-need ip ping tcpdump tshark stdbuf
+need ip ping tcpdump tshark
 need_scapy
 need_vxnet
 
@@ -43,8 +43,7 @@ for h in $A $B; do
 	n=$((n + 1))
 done
 MAC_A=$(mac_of "$A" vxlan0) MAC_B=$(mac_of "$B" vxlan0)
-bg_start monA "$A" stdbuf -oL "$VXNET" -S "$(sock_of "$A")" monitor
-sleep 0.3
+monitor_start monA "$A" vxlan1
 
 # --- l2miss: the kernel knows the MAC, the link has no entry for it at all.
 expect_eq "vxlan1 has no fdb entries" "$(vx "$A" fdb show dev vxlan1)" ""

@@ -33,9 +33,8 @@ for h in $A $B; do
 	n=$((n + 1))
 done
 MAC_A=$(mac_of "$A" vxlan0) MAC_B=$(mac_of "$B" vxlan0)
-bg_start monA "$A" stdbuf -oL "$VXNET" -S "$(sock_of "$A")" monitor
-bg_start monB "$B" stdbuf -oL "$VXNET" -S "$(sock_of "$B")" monitor
-sleep 0.5
+monitor_start monA "$A" vxlan0
+monitor_start monB "$B" vxlan0
 
 # --- ageing. Static kernel neighbours: no ARP, so once the ping ends nothing
 # at all goes from A to B and B's entry for A can only age.
