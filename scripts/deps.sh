@@ -9,7 +9,7 @@
 # Quiet when nothing is missing; `apt-get update` only when something is.
 set -euo pipefail
 
-build_pkgs=(meson ninja-build pkg-config gcc libc6-dev)
+build_pkgs=(make meson ninja-build pkg-config gcc libc6-dev)
 net_pkgs=(iproute2 iputils-ping procps psmisc)
 demo_pkgs=("${build_pkgs[@]}" "${net_pkgs[@]}")
 bench_pkgs=("${demo_pkgs[@]}" iperf3 python3 bridge-utils)
@@ -17,7 +17,7 @@ bench_pkgs=("${demo_pkgs[@]}" iperf3 python3 bridge-utils)
 # packets), iperf3, bridge-utils (brctl), kmod (modprobe vxlan for the kernel
 # peer), util-linux (unshare, timeout comes from coreutils).
 check_pkgs=("${bench_pkgs[@]}" libcmocka-dev clang libclang-rt-14-dev tcpdump tshark
-	python3-scapy kmod util-linux mount coreutils)
+	python3-scapy kmod util-linux mount coreutils ethtool socat diffutils)
 
 case "${1:-}" in
 build) want=("${build_pkgs[@]}") ;;
