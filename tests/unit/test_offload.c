@@ -433,6 +433,10 @@ static void test_csum_complete_refuses_start_or_offset_outside_the_frame(void **
 	    {64, 34, UINT_MAX, -EINVAL},
 	    {64, UINT_MAX, UINT_MAX, -EINVAL},
 	    {64, 1u << 31, 1u << 31, -EINVAL},
+	    {64, 34, 31, -EINVAL},
+	    {64, 34, 40, -EINVAL},
+	    {64, 60, 60, -EINVAL},
+	    {64, 34, 64, -EINVAL},
 	};
 	for (size_t i = 0; i < N(rows); i++) {
 		snprintf(ctx, sizeof(ctx), "len %zu start %u offset %u", rows[i].len, rows[i].start, rows[i].offset);
