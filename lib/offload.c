@@ -172,6 +172,9 @@ int offload_tso_segment(const uint8_t *frame, size_t len, const struct virtio_ne
 		return -EINVAL;
 	size_t payload = len - hlen;
 	size_t mss = vh->gso_size;
+	/* Each segment's IP (IPv4) or payload (IPv6) length must fit in 16 bits. */
+	if (hlen - l3 - (ipv6 ? 40 : 0) + (payload < mss ? payload : mss) > OFFLOAD_MAX_IP)
+		return -EINVAL;
 	unsigned nseg = payload ? (unsigned)((payload + mss - 1) / mss) : 1;
 	if (nseg > max_segs || (size_t)nseg * (hlen + headroom) + payload > cap)
 		return -ENOSPC;
@@ -201,7 +204,7 @@ int offload_tso_segment(const uint8_t *frame, size_t len, const struct virtio_ne
 		wr32(th + 4, seq0 + (uint32_t)off);
 		uint8_t fl = flags0;
 		if (i + 1 < nseg)
-			fl &= (uint8_t)~(TCP_FIN | TCP_PSH);
+			fl &= (uint8_t) ~(TCP_FIN | TCP_PSH);
 		if (i > 0)
 			fl &= (uint8_t)~TCP_CWR;
 		th[13] = fl;
@@ -241,6 +244,10 @@ enum offload_gro_result offload_gro_add(struct offload_gro *g, const uint8_t *f,
 		iplen = rd16(ip + 2);
 		if (l4 - l3 != 20 || (rd16(ip + 6) & 0x3fff)) /* IP options or a fragment */
 			return OFFLOAD_GRO_PASS;
+		/* finish rewrites the header checksum: a corrupted header must
+		 * reach the stack as it came, to be dropped there. */
+		if (csum_fold(offload_csum_add(0, ip, 20)) != 0xffff)
+			return OFFLOAD_GRO_PASS;
 	}
 	/* Ethernet padding after the IP datagram is not payload. */
 	if (iplen > len - l3 || iplen < hlen - l3)
@@ -248,7 +255,7 @@ enum offload_gro_result offload_gro_add(struct offload_gro *g, const uint8_t *f,
 	size_t flen = l3 + iplen;
 	size_t payload = flen - hlen;
 	uint8_t flags = th[13];
-	if (!payload || !(flags & TCP_ACK) || (flags & (uint8_t)~(TCP_ACK | TCP_PSH)))
+	if (!payload || !(flags & TCP_ACK) || (flags & (uint8_t) ~(TCP_ACK | TCP_PSH)))
 		return OFFLOAD_GRO_PASS;
 	/* Only segments whose checksum is right may be merged: the merged frame
 	 * is handed to the kernel as already checked. */
@@ -258,10 +265,10 @@ enum offload_gro_result offload_gro_add(struct offload_gro *g, const uint8_t *f,
 	if (g->nseg) {
 		const uint8_t *h = g->buf;
 		const uint8_t *hip = h + l3, *hth = h + l4;
-		int same = !g->closed && g->ipv6 == ipv6 && g->hlen == hlen && !memcmp(h, f, l3) &&
-			   payload <= g->mss && rd32(th + 4) == g->next_seq && !memcmp(hth, th, 4) &&
-			   !memcmp(hth + 8, th + 8, 4) && !memcmp(hth + 20, th + 20, hlen - l4 - 20) &&
-			   g->len + payload <= g->cap && g->len - l3 + payload <= OFFLOAD_MAX_IP;
+		int same = !g->closed && g->ipv6 == ipv6 && g->hlen == hlen && !memcmp(h, f, l3) && payload <= g->mss &&
+			   rd32(th + 4) == g->next_seq && !memcmp(hth, th, 4) && !memcmp(hth + 8, th + 8, 4) &&
+			   !memcmp(hth + 20, th + 20, hlen - l4 - 20) && g->len + payload <= g->cap &&
+			   g->len - l3 + payload <= OFFLOAD_MAX_IP;
 		if (same && ipv6)
 			same = !memcmp(hip, ip, 4) && hip[7] == ip[7] && !memcmp(hip + 8, ip + 8, 32);
 		else if (same)

@@ -1234,6 +1234,58 @@ static void test_gro_never_exceeds_cap_or_65535_bytes_of_ip(void **state)
 	EXPECT_EQ(offload_gro_add(&g, frame, len), OFFLOAD_GRO_HELD);
 }
 
+static void test_gro_passes_ipv4_header_with_bad_checksum(void **state)
+{
+	(void)state;
+	/* A corrupted IPv4 header must not be merged: finish recomputes the
+	 * header checksum and would hand the corruption over as valid. */
+	for (int second = 0; second <= 1; second++) {
+		struct fspec a = train_spec(0), b;
+		size_t la = mk_frame(frame, &a);
+		size_t lb = mk_next(&a, M_NONE, &b);
+		struct lay l = lay_of(&a);
+		uint8_t *bad = second ? frame2 : frame;
+		if (second)
+			bad[l.l3 + 10] ^= 0x01; /* only the header checksum is wrong */
+		else
+			bad[l.l3 + 8] ^= 0x01; /* TTL changed, header checksum left */
+		struct offload_gro g;
+		struct virtio_net_hdr vh;
+		snprintf(ctx, sizeof(ctx), "bad IPv4 header checksum in the %s segment", second ? "second" : "first");
+		offload_gro_init(&g, grobuf, sizeof(grobuf));
+		if (second) {
+			EXPECT_EQ(offload_gro_add(&g, frame, la), OFFLOAD_GRO_HELD);
+			EXPECT_EQ(offload_gro_add(&g, frame2, lb), OFFLOAD_GRO_PASS);
+			EXPECT_EQ(g.nseg, 1);
+		} else {
+			EXPECT_EQ(offload_gro_add(&g, frame, la), OFFLOAD_GRO_PASS);
+			EXPECT_EQ(g.nseg, 0);
+		}
+		offload_gro_finish(&g, &vh);
+	}
+}
+
+static void test_tso_refuses_segments_whose_ip_length_does_not_fit_16_bits(void **state)
+{
+	(void)state;
+	for (int ipv6 = 0; ipv6 <= 1; ipv6++) {
+		struct fspec s = base_spec(ipv6);
+		struct lay l = lay_of(&s);
+		/* One byte more than a 16-bit IP (IPv4) / payload (IPv6) length holds. */
+		s.payload = 65535 - (l.hlen - l.l3) + (ipv6 ? 40 : 0) + 1;
+		size_t len = mk_frame(frame, &s);
+		struct virtio_net_hdr vh =
+		    tso_vh(ipv6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4, 65535, &l);
+		snprintf(ctx, sizeof(ctx), "%s one segment of %zu payload bytes", ipv6 ? "IPv6" : "IPv4", s.payload);
+		EXPECT_EQ(offload_tso_segment(frame, len, &vh, 0, out, sizeof(out), segs, N(segs)), -EINVAL);
+		/* Cut at an mss that fits, it is fine. */
+		vh.gso_size = 1448;
+		snprintf(ctx, sizeof(ctx), "%s same frame, mss 1448", ipv6 ? "IPv6" : "IPv4");
+		int n = offload_tso_segment(frame, len, &vh, 0, out, sizeof(out), segs, N(segs));
+		check_segments(&s, 0, 1448, n);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1251,6 +1303,8 @@ int main(void)
 	    cmocka_unit_test(test_gro_short_or_psh_segment_closes_the_train),
 	    cmocka_unit_test(test_gro_ethernet_padding_is_not_payload),
 	    cmocka_unit_test(test_gro_never_exceeds_cap_or_65535_bytes_of_ip),
+	    cmocka_unit_test(test_gro_passes_ipv4_header_with_bad_checksum),
+	    cmocka_unit_test(test_tso_refuses_segments_whose_ip_length_does_not_fit_16_bits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
