@@ -634,6 +634,7 @@ int ctl_server_open(struct daemon *d, const char *path)
 		rc = -errno;
 		unlink(path);
 		close(fd);
+		d->ctl_fd = -1;
 		return rc;
 	}
 	return 0;

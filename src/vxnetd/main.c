@@ -153,10 +153,11 @@ int main(int argc, char **argv)
 			log_err("%s: another vxnetd is listening there", path);
 		else
 			log_err("cannot start on %s: %s", path, strerror(-rc));
-		return 1;
+	} else {
+		log_info("listening on %s", path);
+		run(&d);
 	}
-	log_info("listening on %s", path);
-	run(&d);
+	/* One way out, whether we ran or failed half-way through setup. */
 	ctl_server_clients_free(&d);
 	daemon_links_free(&d);
 	daemon_reap(&d);
@@ -167,6 +168,14 @@ int main(int argc, char **argv)
 		close(d.tx_fd4);
 	if (d.tx_fd6 >= 0)
 		close(d.tx_fd6);
+	if (d.timerfd >= 0)
+		close(d.timerfd);
+	if (d.sigfd >= 0)
+		close(d.sigfd);
+	if (d.epfd >= 0)
+		close(d.epfd);
+	if (rc < 0)
+		return 1;
 	log_info("stopped");
 	return 0;
 }
