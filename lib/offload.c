@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "vxnet/proto.h"
+#include "wire.h"
+
 #define ETH_HLEN 14
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -13,75 +16,9 @@
 #define TCP_ACK 0x10
 #define TCP_CWR 0x80
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* The checksum is byte-order independent (RFC 1071 section 2(B)): sum
- * native 32-bit words into 64 bits, fold, and swap once at the end. */
 uint32_t offload_csum_add(uint32_t sum, const void *data, size_t len)
 {
-	const uint8_t *p = data;
-	uint64_t s = 0;
-	uint32_t w;
-	while (len >= 16) {
-		uint32_t a, b, c, d;
-		memcpy(&a, p, 4);
-		memcpy(&b, p + 4, 4);
-		memcpy(&c, p + 8, 4);
-		memcpy(&d, p + 12, 4);
-		s += (uint64_t)a + b + c + d;
-		p += 16;
-		len -= 16;
-	}
-	while (len >= 4) {
-		memcpy(&w, p, 4);
-		s += w;
-		p += 4;
-		len -= 4;
-	}
-	if (len >= 2) {
-		uint16_t h;
-		memcpy(&h, p, 2);
-		s += h;
-		p += 2;
-		len -= 2;
-	}
-	if (len) {
-		/* A trailing byte is the high-order byte of a big-endian word. */
-		uint8_t tail[2] = {p[0], 0};
-		uint16_t h;
-		memcpy(&h, tail, 2);
-		s += h;
-	}
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	uint16_t folded = (uint16_t)s;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	folded = (uint16_t)(folded >> 8 | folded << 8);
-#endif
-	uint64_t t = (uint64_t)sum + folded;
-	return (uint32_t)((t & 0xffffffffu) + (t >> 32));
+	return proto_csum_add(sum, data, len);
 }
 
 static uint16_t csum_fold(uint32_t sum)

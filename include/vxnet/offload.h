@@ -22,8 +22,8 @@
 /* Largest IP datagram a super-frame may carry. */
 #define OFFLOAD_MAX_IP 65535
 
-/* Ones'-complement sum of data added to sum, in the same domain as
- * proto_csum_add (16-bit big-endian words), but 4 bytes per step. */
+/* Ones'-complement sum of data added to sum: proto_csum_add, under the name
+ * this module's users and tests know it by. */
 uint32_t offload_csum_add(uint32_t sum, const void *data, size_t len);
 
 /* Finish a NEEDS_CSUM checksum in place: sum frame[start..len) (the field at

@@ -147,27 +147,34 @@ static void broadcast(struct daemon *d, struct ctl_msg *m)
 	}
 }
 
+/* Start an event message; false when nobody listens, the common case, so
+ * the datapath pays one comparison for its events. */
+static bool event_begin(struct daemon *d, struct ctl_msg *m, uint8_t *buf, size_t cap, enum ctl_event ev)
+{
+	if (!d->n_monitors)
+		return false;
+	ctl_msg_init(m, buf, cap, CTL_MSG_EVENT, 0);
+	ctl_put_u8(m, CTL_A_EVENT, (uint8_t)ev);
+	return true;
+}
+
 void event_fdb(struct daemon *d, const struct link *l, enum ctl_event ev, const uint8_t mac[MAC_LEN],
 	       const struct fdb_remote *r, enum fdb_state state)
 {
-	if (!d->n_monitors)
-		return;
 	uint8_t buf[512];
 	struct ctl_msg m;
-	ctl_msg_init(&m, buf, sizeof(buf), CTL_MSG_EVENT, 0);
-	ctl_put_u8(&m, CTL_A_EVENT, (uint8_t)ev);
+	if (!event_begin(d, &m, buf, sizeof(buf), ev))
+		return;
 	put_fdb(&m, l, mac, r, state, now_ms());
 	broadcast(d, &m);
 }
 
 void event_l2miss(struct daemon *d, const struct link *l, const uint8_t mac[MAC_LEN])
 {
-	if (!d->n_monitors)
-		return;
-	uint8_t buf[256];
+	uint8_t buf[512];
 	struct ctl_msg m;
-	ctl_msg_init(&m, buf, sizeof(buf), CTL_MSG_EVENT, 0);
-	ctl_put_u8(&m, CTL_A_EVENT, CTL_EVENT_L2MISS);
+	if (!event_begin(d, &m, buf, sizeof(buf), CTL_EVENT_L2MISS))
+		return;
 	ctl_put_str(&m, CTL_A_IFNAME, l->cfg.name);
 	ctl_put_mac(&m, CTL_A_LLADDR, mac);
 	broadcast(d, &m);
@@ -175,12 +182,10 @@ void event_l2miss(struct daemon *d, const struct link *l, const uint8_t mac[MAC_
 
 void event_l3miss(struct daemon *d, const struct link *l, const struct vx_addr *ip)
 {
-	if (!d->n_monitors)
-		return;
-	uint8_t buf[256];
+	uint8_t buf[512];
 	struct ctl_msg m;
-	ctl_msg_init(&m, buf, sizeof(buf), CTL_MSG_EVENT, 0);
-	ctl_put_u8(&m, CTL_A_EVENT, CTL_EVENT_L3MISS);
+	if (!event_begin(d, &m, buf, sizeof(buf), CTL_EVENT_L3MISS))
+		return;
 	ctl_put_str(&m, CTL_A_IFNAME, l->cfg.name);
 	ctl_put_addr(&m, CTL_A_DST, ip);
 	broadcast(d, &m);
@@ -189,12 +194,10 @@ void event_l3miss(struct daemon *d, const struct link *l, const struct vx_addr *
 void event_neigh(struct daemon *d, const struct link *l, enum ctl_event ev, const struct vx_addr *ip,
 		 const uint8_t mac[MAC_LEN])
 {
-	if (!d->n_monitors)
-		return;
-	uint8_t buf[256];
+	uint8_t buf[512];
 	struct ctl_msg m;
-	ctl_msg_init(&m, buf, sizeof(buf), CTL_MSG_EVENT, 0);
-	ctl_put_u8(&m, CTL_A_EVENT, (uint8_t)ev);
+	if (!event_begin(d, &m, buf, sizeof(buf), ev))
+		return;
 	ctl_put_str(&m, CTL_A_IFNAME, l->cfg.name);
 	ctl_put_addr(&m, CTL_A_DST, ip);
 	ctl_put_mac(&m, CTL_A_LLADDR, mac);
@@ -203,12 +206,10 @@ void event_neigh(struct daemon *d, const struct link *l, enum ctl_event ev, cons
 
 void event_link(struct daemon *d, const struct link *l, enum ctl_event ev)
 {
-	if (!d->n_monitors)
-		return;
-	uint8_t buf[256];
+	uint8_t buf[512];
 	struct ctl_msg m;
-	ctl_msg_init(&m, buf, sizeof(buf), CTL_MSG_EVENT, 0);
-	ctl_put_u8(&m, CTL_A_EVENT, (uint8_t)ev);
+	if (!event_begin(d, &m, buf, sizeof(buf), ev))
+		return;
 	ctl_put_str(&m, CTL_A_IFNAME, l->cfg.name);
 	ctl_put_u32(&m, CTL_A_VNI, l->cfg.vni);
 	broadcast(d, &m);

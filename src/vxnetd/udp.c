@@ -60,12 +60,30 @@ int udp_rx_open(int family, uint16_t port)
 	return fd;
 }
 
+/* What every sending socket needs: a drop-all receive filter, DF on (never
+ * fragment, RFC 7348 section 4.3) and no loopback of our own multicast. */
+static int tx_opts(int fd, int family)
+{
+	int zero = 0, one = 1, pmtu = IP_PMTUDISC_DO;
+	int rc = drop_all(fd);
+	if (rc == 0 && family == AF_INET6) {
+		rc = setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &one, sizeof(one));
+		if (rc == 0)
+			rc = setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero));
+	} else if (rc == 0) {
+		rc = setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+		if (rc == 0)
+			rc = setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero));
+	}
+	return rc;
+}
+
 int udp_gso_open(int family, uint16_t port)
 {
 	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
 		return -errno;
-	int zero = 0, one = 1, rc;
+	int one = 1, rc = 0;
 	struct sockaddr_storage ss = {0};
 	socklen_t sl;
 	if (family == AF_INET6) {
@@ -74,22 +92,14 @@ int udp_gso_open(int family, uint16_t port)
 		s6->sin6_port = htons(port);
 		sl = sizeof(*s6);
 		rc = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		if (rc == 0)
-			rc = setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &one, sizeof(one));
-		if (rc == 0)
-			rc = setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero));
 	} else {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons(port);
 		sl = sizeof(*s4);
-		int pmtu = IP_PMTUDISC_DO;
-		rc = setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
-		if (rc == 0)
-			rc = setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero));
 	}
 	if (rc == 0)
-		rc = drop_all(fd);
+		rc = tx_opts(fd, family);
 	if (rc == 0)
 		rc = bind(fd, (struct sockaddr *)&ss, sl);
 	if (rc < 0) {
@@ -106,22 +116,12 @@ int udp_tx_open(int family)
 	int fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
 		return -errno;
-	int zero = 0, one = 1;
 	/* A raw UDP socket sees a copy of every UDP datagram in the namespace:
-	 * a filter that accepts nothing keeps its receive queue empty. */
-	int rc = drop_all(fd);
-	if (rc == 0 && family == AF_INET) {
-		int pmtu = IP_PMTUDISC_DO; /* DF on, never fragment (RFC 7348 section 4.3) */
-		rc = setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
-		if (rc == 0)
-			rc = setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero));
-	} else if (rc == 0) {
+	 * tx_opts' drop-all filter keeps its receive queue empty. */
+	int rc = tx_opts(fd, family);
+	if (rc == 0 && family == AF_INET6) {
 		int off = 6; /* UDP checksum field: the kernel fills it, 0 becomes 0xffff */
 		rc = setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off));
-		if (rc == 0)
-			rc = setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &one, sizeof(one));
-		if (rc == 0)
-			rc = setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero));
 	}
 	if (rc < 0) {
 		int e = -errno;
