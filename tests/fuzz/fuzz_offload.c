@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "vxnet/offload.h"
+#include "../common/ref.h"
 
 #define CHECK(c)                                                                                                       \
 	do {                                                                                                           \
@@ -30,33 +31,6 @@
 #define MAX_SEGS 1024
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t ref_sum(uint64_t s, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint64_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint64_t)p[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
 
 struct pk {
 	int ipv6;

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "vxnet/proto.h"
+#include "../common/ref.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -28,35 +29,6 @@ static const uint8_t IP6_ANY[16] = {0};
 static const uint8_t IP6_ALL_NODES[16] = {0xff, 0x02, [15] = 0x01};
 
 /* ---- helpers: byte order, reference checksum, frame builders ---- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-/* Reference one's complement sum, folded to 16 bits; 0xffff means "data
- * with its checksum included is valid". */
-static uint16_t ref_sum(uint64_t s, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint64_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint64_t)p[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
 
 static uint64_t ref_pseudo6(const uint8_t *ip6, size_t ulen)
 {
