@@ -225,40 +225,6 @@ static struct link *req_link(struct daemon *d, const char *name, const char **wh
 	return l;
 }
 
-static void do_link_show(struct reply *r, const struct ctl_parsed *p)
-{
-	const char *name = NULL;
-	ctl_get_str(p, CTL_A_IFNAME, &name);
-	if (name && !daemon_link_find(r->d, name)) {
-		reply_done(r, -ENODEV, "no such link");
-		return;
-	}
-	/* Oldest first, like ip link show. */
-	struct link *order[256];
-	unsigned n = 0;
-	for (struct link *l = r->d->links; l; l = l->next)
-		if (!name || !strcmp(l->cfg.name, name))
-			n++;
-	struct link **v = n <= 256 ? order : calloc(n, sizeof(*v));
-	if (!v) {
-		reply_done(r, -ENOMEM, NULL);
-		return;
-	}
-	unsigned i = n;
-	for (struct link *l = r->d->links; l; l = l->next)
-		if (!name || !strcmp(l->cfg.name, name))
-			v[--i] = l;
-	for (i = 0; i < n; i++) {
-		struct ctl_msg m;
-		ctl_msg_init(&m, r->buf, sizeof(r->buf), CTL_MSG_LINK, r->c->seq);
-		put_link(&m, v[i]);
-		reply_send(r, &m);
-	}
-	if (v != order)
-		free(v);
-	reply_done(r, 0, NULL);
-}
-
 struct fdb_show_ctx {
 	struct reply *r;
 	const struct link *l;
@@ -275,12 +241,21 @@ static void fdb_show_cb(const struct fdb_entry *e, void *arg)
 	}
 }
 
+/* Oldest link first, as ip link show orders them. */
 static void each_link_oldest_first(struct link *l, void (*fn)(struct reply *, struct link *), struct reply *r)
 {
 	if (!l)
 		return;
 	each_link_oldest_first(l->next, fn, r);
 	fn(r, l);
+}
+
+static void link_show_link(struct reply *r, struct link *l)
+{
+	struct ctl_msg m;
+	ctl_msg_init(&m, r->buf, sizeof(r->buf), CTL_MSG_LINK, r->c->seq);
+	put_link(&m, l);
+	reply_send(r, &m);
 }
 
 static void fdb_show_link(struct reply *r, struct link *l)
@@ -472,7 +447,7 @@ static void handle(struct daemon *d, struct client *c, const uint8_t *buf, size_
 		}
 		break;
 	case CTL_MSG_LINK_SHOW:
-		do_link_show(&r, &p);
+		do_show(&r, &p, link_show_link);
 		goto out;
 	case CTL_MSG_FDB_SHOW:
 		do_show(&r, &p, fdb_show_link);

@@ -118,8 +118,19 @@ static int tap_write(struct link *l, const struct virtio_net_hdr *vh, const uint
 
 /* ---- transmit ---- */
 
-static void dp_tx_flush(struct daemon *d, struct dp *dp, int fd)
+/* The raw sending socket of a link's underlay family. */
+static int tx_fd(const struct daemon *d, const struct link *l)
 {
+	return l->family == AF_INET6 ? d->tx_fd6 : d->tx_fd4;
+}
+
+/* Send what is queued. The queue only ever holds copies of one link's frames
+ * (dp_tap_input flushes before it returns), so one socket serves them all. */
+static void dp_tx_flush(struct daemon *d, struct dp *dp)
+{
+	if (!dp->ntx)
+		return;
+	int fd = tx_fd(d, dp->tx[0].link);
 	unsigned off = 0;
 	while (off < dp->ntx) {
 		int n = sendmmsg(fd, dp->tx_msgs + off, dp->ntx - off, 0);
@@ -142,7 +153,6 @@ static void dp_tx_flush(struct daemon *d, struct dp *dp, int fd)
 		off += (unsigned)n;
 	}
 	dp->ntx = 0;
-	(void)d;
 }
 
 /* Outer TOS for `tos inherit`: the inner DSCP, and ECN as RFC 6040's normal
@@ -213,9 +223,8 @@ static void dp_tx_queue(struct daemon *d, struct dp *dp, struct link *l, uint8_t
 		l->stats[CTL_STAT_TX_ERRORS]++; /* refused at configuration; learning cannot mix families */
 		return;
 	}
-	int fd = l->family == AF_INET6 ? d->tx_fd6 : d->tx_fd4;
 	if (dp->ntx == DP_TXQ)
-		dp_tx_flush(d, dp, fd);
+		dp_tx_flush(d, dp);
 	struct dp_tx *t = &dp->tx[dp->ntx];
 	struct mmsghdr *m = &dp->tx_msgs[dp->ntx];
 	uint16_t ulen = (uint16_t)(8 + VXLAN_HLEN + len);
@@ -347,8 +356,7 @@ static int dp_tx_gso(struct daemon *d, struct dp *dp, struct link *l, struct off
 	if (fd < 0)
 		return 0;
 	/* Keep the flow in order: earlier frames queued for the raw path go first. */
-	if (dp->ntx)
-		dp_tx_flush(d, dp, l->family == AF_INET6 ? d->tx_fd6 : d->tx_fd4);
+	dp_tx_flush(d, dp);
 	struct sockaddr_storage dst;
 	socklen_t sl;
 	addr_to_sockaddr(&r->ip, r->port, &dst, &sl);
@@ -407,7 +415,7 @@ static void dp_tx_frame(struct daemon *d, struct dp *dp, struct link *l, const s
 	if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
 		/* Make room for the worst case: every segment repeats the headers. */
 		if (DP_SEG_ARENA - dp->seg_used < 65536 + (size_t)DP_MAXSEG * 160) {
-			dp_tx_flush(d, dp, l->family == AF_INET6 ? d->tx_fd6 : d->tx_fd4);
+			dp_tx_flush(d, dp);
 			dp->seg_used = 0;
 		}
 		nseg = offload_tso_segment(f, len, vh, VXLAN_HLEN, dp->seg_arena + dp->seg_used,
@@ -456,7 +464,6 @@ static void dp_tx_frame(struct daemon *d, struct dp *dp, struct link *l, const s
 void dp_tap_input(struct daemon *d, struct link *l)
 {
 	struct dp *dp = d->dp;
-	int fd = l->family == AF_INET6 ? d->tx_fd6 : d->tx_fd4;
 	dp->seg_used = 0;
 	for (unsigned i = 0; i < DP_BATCH; i++) {
 		uint8_t *f = slot(dp, i);
@@ -474,8 +481,7 @@ void dp_tap_input(struct daemon *d, struct link *l)
 		memcpy(&vh, f, sizeof(vh));
 		dp_tx_frame(d, dp, l, &vh, f + OFFLOAD_VNET_HLEN, (size_t)n - OFFLOAD_VNET_HLEN);
 	}
-	if (dp->ntx)
-		dp_tx_flush(d, dp, fd);
+	dp_tx_flush(d, dp);
 }
 
 /* ---- receive ---- */

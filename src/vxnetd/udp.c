@@ -26,11 +26,10 @@ static int drop_all(int fd)
 	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
 }
 
-int udp_rx_open(int family, uint16_t port)
+/* Bind fd to the wildcard address of its family at port; an IPv6 socket is
+ * IPv6-only, since IPv4 always has a socket of its own. 0 or -1 (errno). */
+static int bind_wildcard(int fd, int family, uint16_t port)
 {
-	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
-	if (fd < 0)
-		return -errno;
 	int one = 1;
 	struct sockaddr_storage ss = {0};
 	socklen_t sl;
@@ -40,8 +39,8 @@ int udp_rx_open(int family, uint16_t port)
 		s6->sin6_port = htons(port);
 		s6->sin6_addr = in6addr_any;
 		sl = sizeof(*s6);
-		/* one socket per family: IPv4 lives on its own socket */
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
+			return -1;
 	} else {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 		s4->sin_family = AF_INET;
@@ -49,13 +48,22 @@ int udp_rx_open(int family, uint16_t port)
 		s4->sin_addr.s_addr = htonl(INADDR_ANY);
 		sl = sizeof(*s4);
 	}
+	return bind(fd, (struct sockaddr *)&ss, sl);
+}
+
+int udp_rx_open(int family, uint16_t port)
+{
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (fd < 0)
+		return -errno;
 	set_bufs(fd, 8 << 20);
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+	if (bind_wildcard(fd, family, port) < 0) {
 		int e = -errno;
 		close(fd);
 		return e;
 	}
 	/* Best effort: without it datagrams simply arrive one by one. */
+	int one = 1;
 	setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one));
 	return fd;
 }
@@ -83,25 +91,9 @@ int udp_gso_open(int family, uint16_t port)
 	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
 		return -errno;
-	int one = 1, rc = 0;
-	struct sockaddr_storage ss = {0};
-	socklen_t sl;
-	if (family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		sl = sizeof(*s6);
-		rc = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		sl = sizeof(*s4);
-	}
+	int rc = tx_opts(fd, family);
 	if (rc == 0)
-		rc = tx_opts(fd, family);
-	if (rc == 0)
-		rc = bind(fd, (struct sockaddr *)&ss, sl);
+		rc = bind_wildcard(fd, family, port);
 	if (rc < 0) {
 		int e = -errno;
 		close(fd);
