@@ -4,11 +4,14 @@
 #   make demo     two hosts in namespaces, the recipe with vxnet, a ping across the overlay
 #   make bench    iperf3 throughput and ping latency, vxnetd vs the kernel vxlan driver (BENCH_ARGS="-t 30")
 #   make fuzz     run every libFuzzer target longer (FUZZ_TIME seconds each, default 300)
+#   make fresh    `make demo` and `make check` on a fresh minimal Debian 12 root (mmdebstrap),
+#                 from a clone of HEAD (FRESH_TARGETS="build bench" for other targets)
 #   make clean    remove the build directories
 FUZZ_TIME ?= 300
 BENCH_ARGS ?=
+FRESH_TARGETS ?= demo check
 
-.PHONY: all build check demo bench fuzz clean
+.PHONY: all build check demo bench fuzz fresh clean
 
 all: build
 
@@ -26,6 +29,9 @@ bench:
 
 fuzz:
 	@bash scripts/fuzz.sh $(FUZZ_TIME)
+
+fresh:
+	@bash scripts/fresh.sh $(FRESH_TARGETS)
 
 clean:
 	rm -rf build build-asan build-fuzz

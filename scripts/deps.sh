@@ -1,34 +1,69 @@
 #!/usr/bin/env bash
 # deps.sh: install the Debian packages a vxnet task needs, and only the missing ones.
 #
-#   scripts/deps.sh build|demo|bench|check
+#   scripts/deps.sh build|demo|bench|fuzz|check|fresh     install what the task needs
+#   scripts/deps.sh --list TASK                           print the packages, one a line
 #
-# build: compile vxnetd and vxnet; demo: + what the two-host demo runs;
-# bench: + iperf3 and python3; check: everything `make check` runs (unit tests,
-# sanitizers, libFuzzer, the network-namespace suite and its packet decoders).
+# Each Makefile target runs this first with its own task, so that every target
+# works as the first command on a fresh Debian 12 (`make fresh` proves it):
+#   build  (`make`)       compile build/ as configured in lib.sh: vxnetd, vxnet and
+#                         the cmocka unit tests (build/ is configured -Dtests=enabled)
+#   demo   (`make demo`)  build + what the two-host demo runs
+#   bench  (`make bench`) demo + iperf3 and python3
+#   fuzz   (`make fuzz`)  clang, its sanitizer/libFuzzer runtimes and the daemon's
+#                         libraries (build-fuzz/: no gcc, no cmocka)
+#   check  (`make check`) everything: bench, fuzz, and the netns suite's tools
+#   fresh  (`make fresh`) the host side of scripts/fresh.sh (mmdebstrap, git)
 # Quiet when nothing is missing; `apt-get update` only when something is.
 set -euo pipefail
 
-build_pkgs=(make meson ninja-build pkg-config gcc libc6-dev)
-net_pkgs=(iproute2 iputils-ping procps psmisc)
+# The daemon's libraries come in through pkg-config: libmnl (netlink), libcurl
+# and jansson (etcd's JSON gateway); cmocka for the unit tests of build/.
+toolchain_pkgs=(make meson ninja-build pkg-config libc6-dev libmnl-dev libcurl4-openssl-dev libjansson-dev)
+build_pkgs=("${toolchain_pkgs[@]}" gcc libcmocka-dev)
+# ip/bridge/ss (iproute2), ping, sysctl (procps); kmod: the kernel loads
+# veth, bridge, tun and vxlan on demand through /sbin/modprobe where they are
+# modules (nothing here runs modprobe itself).
+net_pkgs=(iproute2 iputils-ping procps kmod)
 demo_pkgs=("${build_pkgs[@]}" "${net_pkgs[@]}")
-bench_pkgs=("${demo_pkgs[@]}" iperf3 python3 bridge-utils)
-# tests/netns also uses: tcpdump/tshark (decoding the underlay), scapy (crafted
-# packets), iperf3, bridge-utils (brctl), kmod (modprobe vxlan for the kernel
-# peer), util-linux (unshare, timeout comes from coreutils).
-check_pkgs=("${bench_pkgs[@]}" libcmocka-dev clang libclang-rt-14-dev tcpdump tshark
-	python3-scapy kmod util-linux mount coreutils ethtool socat diffutils)
+bench_pkgs=("${demo_pkgs[@]}" iperf3 python3)
+# build-fuzz/ is configured -Dtests=disabled and compiled by clang alone.
+fuzz_pkgs=("${toolchain_pkgs[@]}" clang libclang-rt-14-dev)
+# tests/netns also uses: tcpdump and tshark (decoding the underlay), scapy
+# (crafted packets, through /usr/bin/python3), ethtool and socat (t15),
+# unshare (util-linux) and mount for check.sh's private /run/netns, cmp
+# (diffutils); the cluster tests start a real etcd (etcd-server, etcdctl from
+# etcd-client) with certificates made by openssl.
+check_pkgs=("${bench_pkgs[@]}" clang libclang-rt-14-dev tcpdump tshark python3-scapy
+	util-linux mount coreutils ethtool socat diffutils etcd-server etcd-client openssl)
+# scripts/fresh.sh on the host: mmdebstrap builds the root, git bundles HEAD,
+# unshare/setpriv (util-linux) and mount isolate it.
+fresh_pkgs=(mmdebstrap git util-linux mount tar)
 
+usage() {
+	echo "usage: $0 [--list] build|demo|bench|fuzz|check|fresh" >&2
+	exit 2
+}
+
+list=0
+if [ "${1:-}" = --list ]; then
+	list=1
+	shift
+fi
 case "${1:-}" in
 build) want=("${build_pkgs[@]}") ;;
 demo) want=("${demo_pkgs[@]}") ;;
 bench) want=("${bench_pkgs[@]}") ;;
+fuzz) want=("${fuzz_pkgs[@]}") ;;
 check) want=("${check_pkgs[@]}") ;;
-*)
-	echo "usage: $0 build|demo|bench|check" >&2
-	exit 2
-	;;
+fresh) want=("${fresh_pkgs[@]}") ;;
+*) usage ;;
 esac
+
+if [ "$list" = 1 ]; then
+	printf '%s\n' "${want[@]}" | awk '!seen[$0]++'
+	exit 0
+fi
 
 installed() {
 	[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
@@ -39,6 +74,7 @@ for p in "${want[@]}"; do
 	installed "$p" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk '!seen[$0]++')
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: missing packages: ${missing[*]} (run as root, or: apt-get install ${missing[*]})" >&2

@@ -6,7 +6,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 secs=${1:-300}
-bash scripts/deps.sh check
+bash scripts/deps.sh fuzz
 targets=$(cd tests/fuzz && find . -maxdepth 1 -name 'fuzz_*.c' | sed 's|^\./||; s|\.c$||' | sort)
 [ -n "$targets" ] || { echo "fuzz: no targets in tests/fuzz/" >&2; exit 1; }
 # shellcheck disable=SC2086
