@@ -47,6 +47,10 @@ if [ "${1:-}" = --inside ]; then
 	shift 2
 	R=$work/root
 	set -e
+	# The root is a mount of its own, as on a real machine: `ip netns exec`
+	# remounts / as a slave in its own mount namespace, which fails
+	# (EINVAL) on a directory that is not a mount point.
+	mount --bind "$R" "$R"
 	mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
 	mount -t sysfs -o nosuid,nodev,noexec sysfs "$R/sys"
 	mount -t tmpfs -o mode=0755,nosuid vxnet-fresh-dev "$R/dev"
@@ -228,7 +232,7 @@ done >"$work/apt.conf"
 mm_args=(--variant="$VARIANT" --include="$INCLUDE" --aptopt="$work/apt.conf")
 key=$( {
 	mmdebstrap --version
-	echo "${mm_args[*]} $SUITE"
+	echo "${mm_args[*]/#--aptopt=*/--aptopt} $SUITE"
 	cat "$work/apt.conf" "${sources[@]}"
 } | sha256sum | cut -c1-12)
 cached=$CACHE_DIR/$VARIANT-$SUITE-$(date -u +%Y%m%d)-$key.tar
