@@ -125,9 +125,16 @@ failed=0
 
 say() { echo "fresh: $*"; }
 
-# summary_exit: clean up, then the last line, over every test; exit 1 if any failed.
+# summary_exit: stop what runs inside, count what it finished, clean up, then
+# the last line, over every test; exit 1 if any failed.
 summary_exit() {
+	stop_inside
+	tally
 	cleanup
+	[ "$failed" -gt 0 ] || [ "$passed" -gt 0 ] || {
+		echo "FAIL fresh: nothing ran"
+		failed=1
+	}
 	echo "fresh: $((SECONDS - start)) s in all"
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ] && exit 0
@@ -150,7 +157,8 @@ procs_in() {
 	done
 }
 
-cleanup() {
+# stop_inside: end the run inside (and so everything it started).
+stop_inside() {
 	local i
 	if [ -n "$iso_pid" ] && kill -0 "$iso_pid" 2>/dev/null; then
 		say "stopping the run inside (pid $iso_pid)"
@@ -162,6 +170,12 @@ cleanup() {
 		kill -KILL "$iso_pid" 2>/dev/null
 		wait "$iso_pid" 2>/dev/null
 	fi
+	iso_pid=''
+}
+
+cleanup() {
+	local i
+	stop_inside
 	if [ -n "$work" ] && [ -d "$work" ]; then
 		# The PID namespace dies with its first process; wait for the rest.
 		for ((i = 0; i < 100; i++)); do
@@ -182,8 +196,51 @@ cleanup() {
 	rm -f "$CACHE_DIR"/*."$$".tmp.tar
 }
 trap cleanup EXIT
-trap 'echo; say "interrupted"; failed=$((failed + 1)); summary_exit' INT
-trap 'say "terminated"; failed=$((failed + 1)); summary_exit' TERM
+trap 'echo; say "interrupted"; summary_exit' INT
+trap 'echo; say "terminated"; summary_exit' TERM
+
+# tally: count the results the commands inside left (once); a command that
+# did not finish (interrupted, timed out, crashed) is a failure.
+tallied=0
+cmds=()
+tally() {
+	local name mrc secs sum cmd
+	[ "$tallied" = 0 ] && [ -n "$work" ] && [ -f "$work/results" ] || return 0
+	tallied=1
+	echo
+	while read -r _ name mrc secs sum; do
+		if [ "$name" = clone ]; then
+			echo "FAIL fresh: git clone of the bundle in the root"
+			failed=$((failed + 1))
+		elif [ "$name" = make-check ]; then
+			if [ "$sum" = - ]; then
+				echo "FAIL $name: no \"N passed, N failed\" line (exit $mrc, $secs s)"
+				failed=$((failed + 1))
+			else
+				echo "${name/-/ }: $sum (exit $mrc, $secs s)"
+				passed=$((passed + $(echo "$sum" | awk '{print $1}')))
+				failed=$((failed + $(echo "$sum" | awk '{print $3}')))
+				# A failing make with nothing failed counted is a failure too.
+				if [ "$mrc" != 0 ] && [ "$(echo "$sum" | awk '{print $3}')" = 0 ]; then
+					echo "FAIL $name: exit $mrc although it counted no failure"
+					failed=$((failed + 1))
+				fi
+			fi
+		elif [ "$mrc" = 0 ]; then
+			echo "PASS fresh/$name ($secs s)"
+			passed=$((passed + 1))
+		else
+			echo "FAIL fresh/$name (exit $mrc, $secs s)"
+			failed=$((failed + 1))
+		fi
+	done <"$work/results"
+	grep -q '^RESULT clone' "$work/results" && return 0
+	for cmd in "${cmds[@]}"; do
+		grep -q "^RESULT make-${cmd%% *} " "$work/results" && continue
+		echo "FAIL fresh/make-${cmd%% *}: did not run to the end"
+		failed=$((failed + 1))
+	done
+}
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "fresh: needs root (chroot, mounts, network namespaces)" >&2
@@ -308,50 +365,10 @@ fi
 
 # ---- 3. the commands ----
 
+cmds=("$@")
 : >"$work/results"
 isolate bash "$ROOT/scripts/fresh.sh" --inside "$work" "$@"
 rc=$?
-[ "$rc" = 124 ] && say "stopped after FRESH_TIMEOUT=$FRESH_TIMEOUT s"
+[ "$rc" = 124 ] && say "the commands inside were stopped after FRESH_TIMEOUT=$FRESH_TIMEOUT s"
 
-echo
-ran=0
-while read -r _ name mrc secs sum; do
-	ran=$((ran + 1))
-	if [ "$name" = clone ]; then
-		echo "FAIL fresh: git clone of the bundle in the root"
-		failed=$((failed + 1))
-	elif [ "$name" = make-check ]; then
-		if [ "$sum" = - ]; then
-			echo "FAIL $name: no \"N passed, N failed\" line (exit $mrc, $secs s)"
-			failed=$((failed + 1))
-		else
-			echo "${name/-/ }: $sum (exit $mrc, $secs s)"
-			passed=$((passed + $(echo "$sum" | awk '{print $1}')))
-			failed=$((failed + $(echo "$sum" | awk '{print $3}')))
-			# A failing make with nothing failed counted is a failure too.
-			if [ "$mrc" != 0 ] && [ "$(echo "$sum" | awk '{print $3}')" = 0 ]; then
-				echo "FAIL $name: exit $mrc although it counted no failure"
-				failed=$((failed + 1))
-			fi
-		fi
-	elif [ "$mrc" = 0 ]; then
-		echo "PASS fresh/$name ($secs s)"
-		passed=$((passed + 1))
-	else
-		echo "FAIL fresh/$name (exit $mrc, $secs s)"
-		failed=$((failed + 1))
-	fi
-done <"$work/results"
-# Commands that never got to run (timeout, crash inside) are failures.
-if [ "$(grep -c '^RESULT clone' "$work/results")" = 0 ]; then
-	for cmd in "$@"; do
-		grep -q "^RESULT make-${cmd%% *} " "$work/results" && continue
-		echo "FAIL fresh/make-${cmd%% *}: did not run to the end (inside exit $rc)"
-		failed=$((failed + 1))
-	done
-fi
-[ "$ran" -gt 0 ] || [ "$failed" -gt 0 ] || {
-	echo "FAIL fresh: nothing ran inside (exit $rc)"
-	failed=$((failed + 1))
-}
 summary_exit
