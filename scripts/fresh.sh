@@ -276,7 +276,7 @@ else
 fi
 [ ${#sources[@]} -gt 0 ] || setup_fail "no apt sources on this host (/etc/apt/sources.list{,.d/}) to build the root from"
 mirrors=$(cat "${sources[@]}" | grep -oE '(URIs:|deb)[[:space:]]+(\[[^]]*\][[:space:]]+)?[a-z+]+://[^[:space:]]+' |
-	grep -oE '[a-z+]+://[^[:space:]]+' | sort -u | tr '\n' ' ')
+	grep -oE '[a-z+]+://[^[:space:]]+' | sort -u | paste -sd' ')
 
 # The host's settings for reaching the mirror; they stay in the root's apt
 # configuration (/etc/apt/apt.conf.d/99mmdebstrap), so the root's own apt-get
@@ -315,11 +315,12 @@ run_mmdebstrap() {
 	if isolate mmdebstrap "${mm_args[@]}" "$2" "$SUITE" "$1" "${sources[@]}" >"$log" 2>&1; then
 		return 0
 	fi
-	tail -n 15 "$log" | sed 's/^/    | /'
-	err=$(grep -m1 -E "Could not resolve|Temporary failure resolving|Failed to fetch|Unable to connect|Could not connect|Connection (failed|refused|timed out)|No route to host|Network is unreachable" "$log")
+	err=$(grep -m1 -E "Could not resolve|Temporary failure resolving|Failed to fetch|Unable to connect|Could not connect|Connection (failed|refused|timed out)|No route to host|Network is unreachable" "$log" |
+		sed -E 's/^[[:space:]]*//; s/^(E|W|Err):[^ ]* *//')
 	if [ -n "$err" ]; then
 		setup_fail "mmdebstrap cannot reach the Debian mirror ($mirrors): $err"
 	fi
+	tail -n 15 "$log" | sed 's/^/    | /'
 	setup_fail "mmdebstrap failed (its last lines are above)"
 }
 
