@@ -51,6 +51,8 @@ stop_capture capC
 expect_eq "B got A's ARP request" "$(tcount capB "$arp_from_a && arp.dst.proto_ipv4==203.0.113.2")" 1
 expect_eq "C got a copy of the same ARP request" "$(tcount capC "$arp_from_a && arp.dst.proto_ipv4==203.0.113.2")" 1
 expect_eq "C got nothing but that copy" "$(tcount capC vxlan)" 1
+FLOOD_FROM_A='vxlan && ip.src==198.18.0.1 && eth.dst.ig==1' # the inner destination is a group address
+expect_eq "that copy is what the flood filter sees" "$(tcount capC "$FLOOD_FROM_A")" 1
 expect_line "C learned A from the copy" "$(vx "$C" fdb show)" "$MAC_A dev vxlan0 dst 198.18.0.1 self"
 expect_ping "A pings C through the flood list (2/2)" "$A" 203.0.113.3 2 2
 
@@ -59,17 +61,35 @@ fdb=$(vx "$A" fdb show)
 expect_line "A: flood list still has B" "$fdb" "00:00:00:00:00:00 dev vxlan0 dst 198.18.0.2 self permanent"
 expect_no_line "A: flood list no longer has C" "$fdb" "00:00:00:00:00:00 dev vxlan0 dst 198.18.0.3 self permanent"
 
-# Forget what was resolved and learned for B, so A floods again.
-ip -n "$A" neigh flush dev vxlan0
+# Floods after the del: a broadcast ping, and ARP requests for an address
+# nobody has (203.0.113.99), so that A broadcasts them whatever its neighbour
+# cache holds. (Re-resolving B is not a sure flood: B's own neighbour probe
+# for A, sent 5 s after B last heard from A, lets A learn B again from the
+# probe, and A then sends no broadcast.) Every request A sends must reach B
+# exactly once, and C not at all.
+start_capture capA2 "$A" vxlan0 arp
 start_capture capB2 "$B" ul0 udp port 4789
 start_capture capC2 "$C" ul0 udp port 4789
 ip netns exec "$A" ping -n -q -c 1 -W 1 -I vxlan0 -b 203.0.113.255 >/dev/null 2>&1 || true
+ip netns exec "$A" ping -n -q -c 1 -W 1 203.0.113.99 >/dev/null 2>&1 || true
 expect_ping "A still pings B (2/2)" "$A" 203.0.113.2 2 2
+# The kernel goes on asking for 203.0.113.99 after ping gives up; stop the
+# captures once it has given up too (3 requests, 1 s apart), so A's and
+# B's captures hold the same requests.
+if ! wait_for 10 sh -c "! ip -n '$A' neigh show 203.0.113.99 | grep -q INCOMPLETE"; then
+	notok "A stops resolving 203.0.113.99 within 10 s"
+fi
+stop_capture capA2
 stop_capture capB2
 stop_capture capC2
 expect_ge "B still gets A's floods (broadcast ping)" \
 	"$(tcount capB2 'vxlan && ip.src==198.18.0.1 && eth.dst==ff:ff:ff:ff:ff:ff && icmp.type==8')" 1
-expect_eq "B still gets A's ARP request" "$(tcount capB2 "$arp_from_a && arp.dst.proto_ipv4==203.0.113.2")" 1
-expect_eq "C gets no VXLAN packet from A any more" "$(tcount capC2 'vxlan && ip.src==198.18.0.1')" 0
+sent=$(tcount capA2 "arp.opcode==1 && arp.src.proto_ipv4==203.0.113.1 && arp.dst.proto_ipv4==203.0.113.99")
+expect_ge "A broadcast ARP requests for 203.0.113.99" "$sent" 1
+expect_eq "B got each of them once" "$(tcount capB2 "$arp_from_a && arp.dst.proto_ipv4==203.0.113.99")" "$sent"
+# Only floods: A may still send C unicast frames (its own neighbour probe for
+# C, 5 s after the pings to C), which go by C's learned MAC, not the flood list.
+expect_eq "C gets none of A's floods any more (broadcast/multicast inner frames)" \
+	"$(tcount capC2 "$FLOOD_FROM_A")" 0
 
 finish
