@@ -10,8 +10,9 @@
 #    (proxies, Check-Valid-Until/Check-Date). The pristine root is cached as
 #    a tarball in /var/cache/vxnet-fresh, keyed by those inputs and the UTC
 #    date (FRESH_CACHE=0: no cache); a root with our packages in it never is.
-# 2. HEAD goes in as a git bundle, cloned inside with the root's git into
-#    /root/vxnet: uncommitted files never get in. ../shared is copied beside
+# 2. The committed history goes in as a bare clone (/root/vxnet.git), cloned
+#    inside with the root's git into /root/vxnet at HEAD: uncommitted files
+#    never get in. ../shared is copied beside
 #    it (/root/shared), as the docs refer to it.
 # 3. Each `make ARGS` runs there as root, in order, in a clean environment,
 #    with /proc, /sys, /dev (with /dev/net/tun), /dev/pts, /dev/shm, /run and
@@ -28,7 +29,8 @@
 #
 # Output: each command before it runs, then its output; the last line is
 # "N passed, N failed" over every test; exit status 0 only if none failed.
-# Environment: FRESH_TIMEOUT (seconds for everything inside, default 1500),
+# Environment: FRESH_TIMEOUT (seconds for each of the two steps, building the
+# root and the commands inside; default 1500),
 # FRESH_CACHE (0: build the root afresh), FRESH_KEEP=1 (keep the root
 # directory), FRESH_SOURCES (a sources file used instead of the host's).
 set -uo pipefail
@@ -86,8 +88,12 @@ if [ "${1:-}" = --inside ]; then
 			SHELL=/bin/bash TERM="${TERM:-dumb}" LANG=C.UTF-8 /bin/bash -c "$1"
 	}
 
-	echo "+ [fresh root] cd /root && git clone -q vxnet.bundle vxnet"
-	if ! in_root 'cd /root && git -c advice.detachedHead=false clone -q vxnet.bundle vxnet && git -C vxnet log -1 --format="  HEAD %h %s"'; then
+	echo "+ [fresh root] cd /root && git clone -q vxnet.git vxnet"
+	# The clone's HEAD is the commit under test even when the source had a
+	# detached HEAD (CI checkouts).
+	if ! in_root "cd /root && git clone -q vxnet.git vxnet && cd vxnet &&
+		{ [ \"\$(git rev-parse HEAD)\" = $FRESH_HEAD ] || git -c advice.detachedHead=false checkout -q $FRESH_HEAD; } &&
+		git log -1 --format='  HEAD %h %s'"; then
 		echo "RESULT clone 1 - -" >>"$work/results"
 		exit 1
 	fi
@@ -349,13 +355,16 @@ cp /etc/resolv.conf "$work/root/etc/resolv.conf" 2>/dev/null
 
 # ---- 2. the clone and ../shared ----
 
-head=$(git -C "$ROOT" rev-parse --short HEAD) || setup_fail "$ROOT is not a git clone"
+FRESH_HEAD=$(git -C "$ROOT" rev-parse HEAD) || setup_fail "$ROOT is not a git clone"
+export FRESH_HEAD
 if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no)" ]; then
-	say "note: uncommitted changes in $ROOT are not tested (only HEAD $head is)"
+	say "note: uncommitted changes in $ROOT are not tested (only HEAD ${FRESH_HEAD:0:7} is)"
 fi
-echo "+ git -C $ROOT bundle create /root/vxnet.bundle HEAD   # $head"
-git -C "$ROOT" bundle create "$work/root/root/vxnet.bundle" HEAD 2>"$work/bundle.log" ||
-	setup_fail "git bundle failed: $(tail -n 1 "$work/bundle.log")"
+# A bare copy of the committed history (from a shallow clone too, where a
+# bundle cannot be made), cloned inside by the root's own git.
+echo "+ git clone -q --bare --no-local $ROOT /root/vxnet.git   # HEAD ${FRESH_HEAD:0:7}"
+git clone -q --bare --no-local "$ROOT" "$work/root/root/vxnet.git" 2>"$work/clone.log" ||
+	setup_fail "git clone --bare of $ROOT failed: $(tail -n 1 "$work/clone.log")"
 if [ -d "$ROOT/../shared" ]; then
 	echo "+ cp -a $(cd "$ROOT/../shared" && pwd) /root/shared"
 	{ mkdir -p "$work/root/root/shared" && cp -a "$ROOT/../shared/." "$work/root/root/shared/"; } ||
