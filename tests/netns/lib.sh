@@ -144,12 +144,24 @@ print("missing")' "$3"
 
 mac_of() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
 
-# ping_recv NS DST COUNT [ping args]: how many echo replies came back.
+# ping_recv NS DST COUNT [ping args]: how many of COUNT echo requests were
+# answered. One request at a time (ping -c 1, never -w, so nothing is ever
+# re-sent: a lost request or reply stays lost), each waiting up to PING_WAIT
+# seconds (default 5) for its reply and not a moment longer once it came.
+# One `ping -c N -i 0.2 -W 1` gave up on a reply 0.2 s after its last request
+# once any reply had come (iputils lingers max(2 rtt, interval)), or 1 s
+# after it when none had (e.g. while ARP resolved): a busy machine lost
+# replies that were only late. All COUNT requests share one ICMP identifier,
+# one flow as for a single ping.
 ping_recv() {
-	local ns=$1 dst=$2 n=$3 out
+	local ns=$1 dst=$2 n=$3 i got=0 id out
 	shift 3
-	out=$(ip netns exec "$ns" ping -n -q -c "$n" -i 0.2 -W 1 "$@" "$dst" 2>&1 || true)
-	echo "$out" | sed -n 's/.* \([0-9][0-9]*\) received.*/\1/p' | grep . || echo 0
+	id=$((RANDOM % 65535 + 1))
+	for ((i = 0; i < n; i++)); do
+		out=$(ip netns exec "$ns" ping -n -q -c 1 -W "${PING_WAIT:-5}" -e "$id" "$@" "$dst" 2>&1 || true)
+		if echo "$out" | grep -qE '^1 packets transmitted, 1 received'; then got=$((got + 1)); fi
+	done
+	echo "$got"
 }
 
 # bg_start NAME NS CMD...: a background process inside NS (captures, monitors).
@@ -262,11 +274,13 @@ expect_ok() {
 	fi
 }
 
-# expect_ping DESC NS DST COUNT WANT [PING ARGS...]: WANT replies out of COUNT requests.
+# expect_ping DESC NS DST COUNT WANT [PING ARGS...]: WANT replies out of
+# COUNT requests. WANT 0 (nothing may answer) waits 1 s per request.
 expect_ping() {
-	local desc=$1 ns=$2 dst=$3 count=$4 want=$5
+	local desc=$1 ns=$2 dst=$3 count=$4 want=$5 wait=${PING_WAIT:-5}
 	shift 5
-	expect_eq "$desc" "$(ping_recv "$ns" "$dst" "$count" "$@")" "$want"
+	[ "$want" = 0 ] && wait=1
+	expect_eq "$desc" "$(PING_WAIT=$wait ping_recv "$ns" "$dst" "$count" "$@")" "$want"
 }
 
 # stop_vxnetd NS: SIGTERM must make the daemon exit 0 and remove its socket.
