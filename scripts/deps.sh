@@ -8,8 +8,8 @@
 # works as the first command on a fresh Debian 12 (`make fresh` proves it):
 #   build  (`make`)       compile build/ as configured in lib.sh: vxnetd, vxnet and
 #                         the cmocka unit tests (build/ is configured -Dtests=enabled)
-#   demo   (`make demo`)  build + what the two-host demo runs
-#   bench  (`make bench`) demo + iperf3 and python3
+#   demo   (`make demo`)  build + what the demo runs (namespaces, etcd)
+#   bench  (`make bench`) build + namespaces + iperf3 and python3 (no etcd)
 #   fuzz   (`make fuzz`)  clang, its sanitizer/libFuzzer runtimes and the daemon's
 #                         libraries (build-fuzz/: no gcc, no cmocka)
 #   check  (`make check`) everything: bench, fuzz, and the netns suite's tools
@@ -18,24 +18,29 @@
 set -euo pipefail
 
 # The daemon's libraries come in through pkg-config: libmnl (netlink), libcurl
-# and jansson (etcd's JSON gateway); cmocka for the unit tests of build/.
-toolchain_pkgs=(make meson ninja-build pkg-config libc6-dev libmnl-dev libcurl4-openssl-dev libjansson-dev)
+# and jansson (etcd's JSON gateway), libcrypto (libssl-dev); cmocka for the
+# unit tests of build/.
+toolchain_pkgs=(make meson ninja-build pkg-config libc6-dev libmnl-dev libcurl4-openssl-dev libjansson-dev
+	libssl-dev)
 build_pkgs=("${toolchain_pkgs[@]}" gcc libcmocka-dev)
 # ip/bridge/ss (iproute2), ping, sysctl (procps); kmod: the kernel loads
 # veth, bridge, tun and vxlan on demand through /sbin/modprobe where they are
 # modules (nothing here runs modprobe itself).
 net_pkgs=(iproute2 iputils-ping procps kmod)
-demo_pkgs=("${build_pkgs[@]}" "${net_pkgs[@]}")
-bench_pkgs=("${demo_pkgs[@]}" iperf3 python3)
+# etcd: the demo's second part runs a cluster against one etcd member.
+cluster_pkgs=(etcd-server etcd-client)
+demo_pkgs=("${build_pkgs[@]}" "${net_pkgs[@]}" "${cluster_pkgs[@]}")
+bench_pkgs=("${build_pkgs[@]}" "${net_pkgs[@]}" iperf3 python3)
 # build-fuzz/ is configured -Dtests=disabled and compiled by clang alone.
 fuzz_pkgs=("${toolchain_pkgs[@]}" clang libclang-rt-14-dev)
 # tests/netns also uses: tcpdump and tshark (decoding the underlay), scapy
 # (crafted packets, through /usr/bin/python3), ethtool and socat (t15),
 # unshare (util-linux) and mount for check.sh's private /run/netns, cmp
-# (diffutils); the cluster tests start a real etcd (etcd-server, etcdctl from
-# etcd-client) with certificates made by openssl.
+# (diffutils); the cluster and store tests start a real etcd (etcd-server,
+# etcdctl from etcd-client) with certificates made by openssl, and talk to
+# its gateway with curl.
 check_pkgs=("${bench_pkgs[@]}" clang libclang-rt-14-dev tcpdump tshark python3-scapy
-	util-linux mount coreutils ethtool socat diffutils etcd-server etcd-client openssl)
+	util-linux mount coreutils ethtool socat diffutils "${cluster_pkgs[@]}" openssl curl)
 # scripts/fresh.sh on the host: mmdebstrap builds the root, git bundles HEAD,
 # unshare/setpriv (util-linux) and mount isolate it.
 fresh_pkgs=(mmdebstrap git util-linux mount tar)
