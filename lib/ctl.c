@@ -86,7 +86,6 @@ static const char *const ctl_stat_names[CTL_STAT_MAX] = {
     [CTL_STAT_TX_ERRORS] = "tx_errors",
     [CTL_STAT_PROXY_REPLIES] = "proxy_replies",
     [CTL_STAT_PROXY_MISSES] = "proxy_misses",
-    [CTL_STAT_RX_DROP_LINK_DOWN] = "rx_drop_link_down",
 };
 
 static const char *const ctl_sockstat_names[CTL_SOCKSTAT_MAX] = {

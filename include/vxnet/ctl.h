@@ -107,7 +107,7 @@ enum ctl_stat {
 	CTL_STAT_TX_BYTES,
 	CTL_STAT_RX_DROP_LOOP,     /* inner source MAC is our own */
 	CTL_STAT_RX_DROP_CONFLICT, /* source MAC pinned by a permanent entry elsewhere */
-	CTL_STAT_RX_DROP_TAP,      /* TAP write failed, the device being up (errno logged) */
+	CTL_STAT_RX_DROP_TAP,      /* TAP write failed (device down, queue full) */
 	CTL_STAT_RX_LEARN_REFUSED, /* table full, not learned */
 	CTL_STAT_TX_DROP_NO_FDB,   /* unicast with no entry and no flood list (l2miss) */
 	CTL_STAT_TX_DROP_TOO_BIG,  /* exceeded the path MTU */
@@ -116,7 +116,6 @@ enum ctl_stat {
 	CTL_STAT_TX_ERRORS,        /* sendmsg failed */
 	CTL_STAT_PROXY_REPLIES,    /* ARP replies / NAs answered locally */
 	CTL_STAT_PROXY_MISSES,     /* l3miss: request consumed, no entry */
-	CTL_STAT_RX_DROP_LINK_DOWN, /* TAP not up: the kernel refused the frame (EIO) */
 	CTL_STAT_MAX,
 };
 

@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -43,7 +42,6 @@
 #define DP_GSO_MAXFD 4096       /* open GSO sockets at most (one per source port in use) */
 #define DP_RX_TURNS 4           /* recvmmsg calls per readiness event: fairness */
 #define DP_CMSG_SPACE 96
-#define DP_TAPLOG_MS 1000       /* one log line a second at most about failed TAP writes */
 
 struct dp_tx {
 	uint8_t hdr[16]; /* UDP header + VXLAN header */
@@ -68,9 +66,7 @@ struct dp {
 	struct offload_gro gro;
 	struct link *gro_link;
 	uint8_t *gro_buf;
-	uint8_t reply[2048];   /* locally generated ARP replies, NAs, ICMP errors */
-	uint64_t taplog_next;  /* now_ms() before which TAP write failures are not logged */
-	unsigned taplog_quiet; /* failures not logged since the last line */
+	uint8_t reply[2048]; /* locally generated ARP replies, NAs, ICMP errors */
 };
 
 struct dp *dp_new(void)
@@ -105,49 +101,16 @@ static uint8_t *slot(struct dp *dp, unsigned i)
 	return dp->arena + (size_t)i * DP_SLOT;
 }
 
-/* A frame the TAP refused. tun refuses a write with EIO when, and only when,
- * the device is not up (tun_get_user: !IFF_UP, counted in the device's
- * rx_dropped with drop reason DEV_READY, as vxlan_rcv does for a vxlan device
- * that is down): an expected drop while a link is being set up, e.g. IPv6
- * DAD/MLD/RS from a peer that came up first. Anything else (EINVAL for a bad
- * virtio-net header, ENOMEM, a short write) is a real loss. Both are counted
- * apart and logged with the errno, one line a second at most. */
-static void tap_write_failed(struct dp *dp, struct link *l, ssize_t n, int err, size_t len)
-{
-	bool down = n < 0 && err == EIO;
-	l->stats[down ? CTL_STAT_RX_DROP_LINK_DOWN : CTL_STAT_RX_DROP_TAP]++;
-	uint64_t now = now_ms();
-	if (now < dp->taplog_next) {
-		dp->taplog_quiet++;
-		return;
-	}
-	dp->taplog_next = now + DP_TAPLOG_MS;
-	char more[48] = "";
-	if (dp->taplog_quiet)
-		snprintf(more, sizeof(more), " (and %u more since the last line)", dp->taplog_quiet);
-	dp->taplog_quiet = 0;
-	if (down)
-		log_info("%s: %zu-byte frame dropped, the device is not up (%s)%s", l->cfg.name, len, strerror(err),
-			 more);
-	else if (n < 0)
-		log_err("%s: writing a %zu-byte frame into the TAP failed: %s%s", l->cfg.name, len, strerror(err),
-			more);
-	else
-		log_err("%s: short TAP write: %zd bytes of a %zu-byte frame and its virtio-net header%s", l->cfg.name,
-			n, len, more);
-}
-
 /* Every TAP write starts with a virtio-net header; vh NULL = plain frame. */
-static int tap_write(struct dp *dp, struct link *l, const struct virtio_net_hdr *vh, const uint8_t *frame, size_t len)
+static int tap_write(struct link *l, const struct virtio_net_hdr *vh, const uint8_t *frame, size_t len)
 {
 	static const struct virtio_net_hdr plain;
 	struct iovec iov[2] = {
 		{.iov_base = (void *)(vh ? vh : &plain), .iov_len = sizeof(*vh)},
 		{.iov_base = (void *)frame, .iov_len = len},
 	};
-	ssize_t n = writev(l->tap_fd, iov, 2);
-	if (n != (ssize_t)(sizeof(*vh) + len)) {
-		tap_write_failed(dp, l, n, errno, len);
+	if (writev(l->tap_fd, iov, 2) != (ssize_t)(sizeof(*vh) + len)) {
+		l->stats[CTL_STAT_RX_DROP_TAP]++;
 		return -1;
 	}
 	return 0;
@@ -329,7 +292,7 @@ static bool dp_proxy(struct daemon *d, struct dp *dp, struct link *l, const uint
 		return false;
 	}
 	if (n > 0) {
-		tap_write(dp, l, NULL, dp->reply, (size_t)n);
+		tap_write(l, NULL, dp->reply, (size_t)n);
 		l->stats[CTL_STAT_PROXY_REPLIES]++;
 	}
 	return true;
@@ -475,7 +438,7 @@ static void dp_tx_frame(struct daemon *d, struct dp *dp, struct link *l, const s
 		/* Never fragment the outer packet (RFC 7348 section 4.3): tell the sender. */
 		if (proto_too_big_check(f, len, l->path_limit) == PROTO_TOO_BIG_ICMP) {
 			int n = proto_too_big_build(dp->reply, sizeof(dp->reply), f, len, l->path_limit);
-			if (n > 0 && tap_write(dp, l, NULL, dp->reply, (size_t)n) == 0)
+			if (n > 0 && tap_write(l, NULL, dp->reply, (size_t)n) == 0)
 				l->stats[CTL_STAT_TX_ICMP_TOO_BIG]++;
 		}
 		l->stats[CTL_STAT_TX_DROP_TOO_BIG]++;
@@ -529,7 +492,7 @@ static void dp_gro_flush(struct dp *dp)
 	struct virtio_net_hdr vh;
 	size_t n = offload_gro_finish(&dp->gro, &vh);
 	if (n)
-		tap_write(dp, dp->gro_link, &vh, dp->gro_buf, n);
+		tap_write(dp->gro_link, &vh, dp->gro_buf, n);
 	dp->gro_link = NULL;
 }
 
@@ -544,11 +507,11 @@ static void dp_rx_deliver(struct dp *dp, struct link *l, const uint8_t *f, size_
 		dp_gro_flush(dp);
 		if (offload_gro_add(&dp->gro, f, len) == OFFLOAD_GRO_HELD)
 			break;
-		tap_write(dp, l, NULL, f, len);
+		tap_write(l, NULL, f, len);
 		return;
 	case OFFLOAD_GRO_PASS:
 		dp_gro_flush(dp);
-		tap_write(dp, l, NULL, f, len);
+		tap_write(l, NULL, f, len);
 		return;
 	}
 	dp->gro_link = l;
