@@ -54,6 +54,29 @@ static bool addr_is_unicast(const struct vx_addr *a)
 	return !addr_is_zero(a) && !addr_is_multicast(a);
 }
 
+static const char *const link_datapath_names[] = {
+    [LINK_DP_USER] = "user",
+    [LINK_DP_KERNEL] = "kernel",
+};
+
+const char *link_datapath_name(enum link_datapath d)
+{
+	if ((unsigned)d > LINK_DP_MAX)
+		return NULL;
+	return link_datapath_names[d];
+}
+
+int link_datapath_parse(const char *s, enum link_datapath *d)
+{
+	for (unsigned i = LINK_DP_USER; i <= LINK_DP_MAX; i++) {
+		if (!strcmp(s, link_datapath_names[i])) {
+			*d = (enum link_datapath)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 int link_config_check(const struct link_config *c, const char **why)
 {
 	bool has_remote = (c->set & LINK_P_REMOTE) || c->remote.family != AF_UNSPEC;
@@ -97,6 +120,8 @@ int link_config_check(const struct link_config *c, const char **why)
 		w = "netns must be a name in /run/netns";
 	else if (c->tos_inherit && c->tos != 0)
 		w = "tos is either a value or inherit";
+	else if (c->datapath > LINK_DP_MAX)
+		w = "datapath must be user or kernel";
 	if (why)
 		*why = w;
 	return w ? -EINVAL : 0;
@@ -145,6 +170,8 @@ int ctl_put_link_config(struct ctl_msg *m, const struct link_config *c)
 		err = ctl_put_mac(m, CTL_A_ADDRESS, c->address);
 	if (!err && (s & LINK_P_NETNS))
 		err = ctl_put_str(m, CTL_A_NETNS, c->netns);
+	if (!err && (s & LINK_P_DATAPATH))
+		err = ctl_put_u8(m, CTL_A_DATAPATH, c->datapath);
 	if (err)
 		m->len = start;
 	return err;
@@ -203,6 +230,7 @@ int ctl_get_link_config(const struct ctl_parsed *p, struct link_config *c)
 	err |= link_got(ctl_get_u32(p, CTL_A_MTU, &t.mtu), LINK_P_MTU, &t.set);
 	err |= link_got(ctl_get_mac(p, CTL_A_ADDRESS, t.address), LINK_P_ADDRESS, &t.set);
 	err |= link_got(ctl_get_strbuf(p, CTL_A_NETNS, t.netns, sizeof(t.netns)), LINK_P_NETNS, &t.set);
+	err |= link_got(ctl_get_u8(p, CTL_A_DATAPATH, &t.datapath), LINK_P_DATAPATH, &t.set);
 	if (err)
 		return -EINVAL;
 	*c = t;

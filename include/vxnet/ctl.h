@@ -2,9 +2,17 @@
  * SOCK_SEQPACKET socket (one message per datagram).
  *
  * A message is a 16-byte header followed by attributes (TLVs, netlink
- * style). Every length is checked before use; unknown attribute types are
- * refused, so a newer client talking to an older daemon fails loudly rather
- * than being half understood. The parser is fuzzed (tests/fuzz/fuzz_ctl.c).
+ * style). Every length is checked before use. The parser is fuzzed
+ * (tests/fuzz/fuzz_ctl.c).
+ *
+ * Growing the protocol: CTL_VERSION changes only for an incompatible
+ * framing. New message types and attributes are added at the end. The
+ * daemon parses requests strictly: an unknown message type (-EOPNOTSUPP) or
+ * attribute (-ENOPROTOOPT) is refused with a reason naming the cause, so a
+ * newer CLI gets "not supported by this vxnetd" instead of being half
+ * understood, and works wherever the request is understood. The CLI parses
+ * replies and events with CTL_PARSE_SKIP_UNKNOWN: a newer daemon's extra
+ * attributes are ignored.
  *
  * Exchange: the client sends one request; the daemon answers with zero or
  * more object messages (CTL_MSG_LINK/FDB/NEIGH) and then CTL_MSG_DONE whose
@@ -50,6 +58,7 @@ enum ctl_msg_type {
 	CTL_MSG_NEIGH_DEL,
 	CTL_MSG_NEIGH_SHOW, /* CTL_A_IFNAME optional */
 	CTL_MSG_MONITOR,
+	CTL_MSG_REQ_MAX = CTL_MSG_MONITOR, /* the last request type */
 	/* daemon -> client */
 	CTL_MSG_DONE = 64,
 	CTL_MSG_LINK,
@@ -92,43 +101,19 @@ enum ctl_attr_type {
 	CTL_A_AGE_MS,       /* u64: ms since the entry was last updated */
 	CTL_A_EVENT,        /* u8: enum ctl_event */
 	CTL_A_ERRMSG,       /* STR, < CTL_ERRMSG_LEN */
-	CTL_A_STATS,        /* nested-free: CTL_STAT_MAX u64 values back to back */
-	CTL_A_SOCKSTATS,    /* CTL_SOCKSTAT_MAX u64 values: the link's UDP socket */
-	CTL_A_OPER_MTU,     /* u32: the TAP's current MTU */
-	CTL_A_MAX = CTL_A_OPER_MTU,
+	CTL_A_STATS,        /* repeatable: u64 value then the counter's name (STR) */
+	CTL_A_SOCKSTATS,    /* repeatable, as STATS: the counters of the link's UDP socket */
+	CTL_A_OPER_MTU,     /* u32: the device's current MTU */
+	CTL_A_DATAPATH,     /* u8: enum link_datapath */
+	CTL_A_ORIGIN,       /* u8: enum fdb_origin of an fdb/neigh entry (CTL_ORIGIN_OTHER: not vxnet's) */
+	CTL_A_MAX = CTL_A_ORIGIN,
 };
 
-/* Per-link counters, in CTL_A_STATS order. Names (ctl_stat_name) are the
- * ones `vxnet -s link show` prints and JSON uses. */
-enum ctl_stat {
-	CTL_STAT_RX_PACKETS,
-	CTL_STAT_RX_BYTES,
-	CTL_STAT_TX_PACKETS,
-	CTL_STAT_TX_BYTES,
-	CTL_STAT_RX_DROP_LOOP,     /* inner source MAC is our own */
-	CTL_STAT_RX_DROP_CONFLICT, /* source MAC pinned by a permanent entry elsewhere */
-	CTL_STAT_RX_DROP_TAP,      /* TAP write failed (device down, queue full) */
-	CTL_STAT_RX_LEARN_REFUSED, /* table full, not learned */
-	CTL_STAT_TX_DROP_NO_FDB,   /* unicast with no entry and no flood list (l2miss) */
-	CTL_STAT_TX_DROP_TOO_BIG,  /* exceeded the path MTU */
-	CTL_STAT_TX_ICMP_TOO_BIG,  /* ICMP/ICMPv6 too-big written back */
-	CTL_STAT_TX_DROP_RUNT,     /* frame shorter than an Ethernet header */
-	CTL_STAT_TX_ERRORS,        /* sendmsg failed */
-	CTL_STAT_PROXY_REPLIES,    /* ARP replies / NAs answered locally */
-	CTL_STAT_PROXY_MISSES,     /* l3miss: request consumed, no entry */
-	CTL_STAT_MAX,
-};
-
-/* Counters of one UDP socket (shared by the links on its port), in
- * CTL_A_SOCKSTATS order: drops that happen before a link is known. */
-enum ctl_sockstat {
-	CTL_SOCKSTAT_RX_DATAGRAMS,
-	CTL_SOCKSTAT_RX_SHORT,       /* shorter than VXLAN + Ethernet headers */
-	CTL_SOCKSTAT_RX_BAD_FLAGS,   /* I flag clear */
-	CTL_SOCKSTAT_RX_UNKNOWN_VNI, /* no link with that VNI on this port */
-	CTL_SOCKSTAT_RX_ERRORS,      /* recvmsg errors, truncated datagrams */
-	CTL_SOCKSTAT_MAX,
-};
+/* Counters travel as name/value pairs (CTL_A_STATS for the link,
+ * CTL_A_SOCKSTATS for the underlay socket it shares), each datapath naming
+ * its own: a CLI prints counters it has never heard of, and a datapath adds
+ * counters without a protocol change. A name is 1-31 bytes of [a-z0-9_]. */
+#define CTL_STAT_NAME_LEN 32
 
 enum ctl_event {
 	CTL_EVENT_LEARNED = 1, /* fdb entry learned */
@@ -142,11 +127,12 @@ enum ctl_event {
 	CTL_EVENT_NEIGH_DELETED,
 	CTL_EVENT_LINK_ADDED,
 	CTL_EVENT_LINK_DELETED,
-	CTL_EVENT_MAX = CTL_EVENT_LINK_DELETED,
+	CTL_EVENT_RESTORED,      /* an entry or link changed behind vxnet's back was put back */
+	CTL_EVENT_NEIGH_RESTORED,
+	CTL_EVENT_LINK_RESTORED,
+	CTL_EVENT_MAX = CTL_EVENT_LINK_RESTORED,
 };
 
-const char *ctl_stat_name(enum ctl_stat s);         /* "rx_packets", ... */
-const char *ctl_sockstat_name(enum ctl_sockstat s); /* "rx_short", ... */
 const char *ctl_event_name(enum ctl_event e);       /* "learned", ... ; NULL if unknown */
 
 /* ---- Building a message ---- */
@@ -180,7 +166,12 @@ struct ctl_attr {
 };
 struct ctl_parsed {
 	struct ctl_hdr hdr;
-	struct ctl_attr attr[CTL_A_MAX + 1]; /* data == NULL: absent */
+	struct ctl_attr attr[CTL_A_MAX + 1]; /* data == NULL: absent; repeatable types: the first */
+	const uint8_t *attrs;                /* every attribute, for repeatable types */
+	size_t attrs_len;
+};
+enum ctl_parse_flags {
+	CTL_PARSE_SKIP_UNKNOWN = 1u << 0, /* ignore attribute types above CTL_A_MAX (replies from a newer daemon) */
 };
 /* Parse and validate buf[0..len): header length equals len, version,
  * known message type, every attribute within bounds, of a known type, of the
@@ -189,10 +180,12 @@ struct ctl_parsed {
  * Values are checked too: VNI and RVNI <= 0xffffff, LEARNING, PROXY and
  * TOS_INHERIT 0/1, STATE a known enum fdb_state, EVENT a known enum
  * ctl_event. Attribute framing (a truncated attribute header, a length
- * below 4 or past the end, padding past the end) is -EBADMSG; an unknown
- * message type is -EINVAL.
- * 0, -EBADMSG (framing), -EPROTO (version), -EINVAL (attribute). */
+ * below 4 or past the end, padding past the end) is -EBADMSG.
+ * 0, -EBADMSG (framing), -EPROTO (version), -EOPNOTSUPP (unknown message
+ * type), -ENOPROTOOPT (unknown attribute type), -EINVAL (bad attribute). */
 int ctl_parse(const void *buf, size_t len, struct ctl_parsed *p);
+/* ctl_parse with enum ctl_parse_flags. */
+int ctl_parse_opts(const void *buf, size_t len, struct ctl_parsed *p, unsigned flags);
 bool ctl_has(const struct ctl_parsed *p, uint16_t type);
 /* Getters return 0, or -ENOENT if the attribute is absent, -EINVAL if it
  * has another size (or, for ctl_get_str, is not a string type). */
@@ -205,8 +198,11 @@ int ctl_get_str(const struct ctl_parsed *p, uint16_t type, const char **s);
 int ctl_get_strbuf(const struct ctl_parsed *p, uint16_t type, char *buf, size_t size);
 int ctl_get_addr(const struct ctl_parsed *p, uint16_t type, struct vx_addr *a);
 int ctl_get_mac(const struct ctl_parsed *p, uint16_t type, uint8_t mac[MAC_LEN]);
-/* CTL_A_STATS / CTL_A_SOCKSTATS as arrays of n u64 (n = CTL_STAT_MAX / CTL_SOCKSTAT_MAX). */
-int ctl_get_u64_array(const struct ctl_parsed *p, uint16_t type, uint64_t *v, size_t n);
+/* Append one counter (CTL_A_STATS or CTL_A_SOCKSTATS). -EINVAL for a bad name, -EMSGSIZE. */
+int ctl_put_stat(struct ctl_msg *m, uint16_t type, const char *name, uint64_t v);
+/* Call cb for every counter of type, in message order; returns how many. */
+typedef void (*ctl_stat_cb)(const char *name, uint64_t v, void *arg);
+unsigned ctl_foreach_stat(const struct ctl_parsed *p, uint16_t type, ctl_stat_cb cb, void *arg);
 
 /* ---- The objects carried by the protocol ---- */
 
@@ -228,7 +224,26 @@ enum link_param {
 	LINK_P_MTU = 1u << 12,
 	LINK_P_ADDRESS = 1u << 13,
 	LINK_P_NETNS = 1u << 14,
+	LINK_P_DATAPATH = 1u << 15,
 };
+
+/* Which datapath serves a link. */
+enum link_datapath {
+	LINK_DP_DEFAULT = 0, /* the daemon's --datapath */
+	LINK_DP_USER,        /* vxnetd's TAP/UDP engine */
+	LINK_DP_KERNEL,      /* a kernel vxlan device driven over rtnetlink */
+	LINK_DP_MAX = LINK_DP_KERNEL,
+};
+/* "user", "kernel"; NULL for others. */
+const char *link_datapath_name(enum link_datapath d);
+/* 0 and *d, or -EINVAL. */
+int link_datapath_parse(const char *s, enum link_datapath *d);
+
+/* CTL_A_ORIGIN of an entry the datapath holds that vxnet did not install
+ * (e.g. `bridge fdb add` by hand on a kernel device). */
+#define CTL_ORIGIN_OTHER 15
+/* "user", "learned", "link", "store", "other"; NULL for others. */
+const char *ctl_origin_name(unsigned origin);
 
 struct link_config {
 	char name[IFNAMSIZ];
@@ -250,6 +265,7 @@ struct link_config {
 	uint32_t mtu;            /* 0 = from the underlay */
 	uint8_t address[MAC_LEN];
 	char netns[CTL_NETNS_LEN];
+	uint8_t datapath;        /* enum link_datapath */
 	unsigned set;            /* enum link_param bits */
 };
 

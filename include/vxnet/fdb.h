@@ -12,6 +12,9 @@
 
 #include "vxnet/addr.h"
 
+/* Who put an entry there: an owner only ever removes what it owns. */
+enum fdb_origin { FDB_ORIGIN_USER = 0, FDB_ORIGIN_LEARNED, FDB_ORIGIN_LINK, FDB_ORIGIN_STORE, FDB_ORIGIN_MAX };
+
 /* One remote VTEP. All fields are concrete: the caller fills the link's
  * defaults (dstport, VNI) before calling into the table. */
 struct fdb_remote {
@@ -19,6 +22,7 @@ struct fdb_remote {
 	uint16_t port;    /* UDP destination port, host order */
 	uint32_t vni;     /* VNI to put in the header */
 	uint32_t ifindex; /* outgoing underlay device, 0 = routing decides */
+	uint8_t origin;   /* enum fdb_origin; not part of a remote's identity */
 };
 
 enum fdb_state {

@@ -138,7 +138,7 @@ static int client_recv(struct client *c, int fd, uint8_t *buf, struct ctl_parsed
 	if (n == 0)
 		return 0;
 	/* MSG_TRUNC makes n the datagram's real size. */
-	if ((size_t)n > CTL_MSG_MAX || ctl_parse(buf, (size_t)n, p)) {
+	if ((size_t)n > CTL_MSG_MAX || ctl_parse_opts(buf, (size_t)n, p, CTL_PARSE_SKIP_UNKNOWN)) {
 		*status = client_bad_reply(c);
 		return -1;
 	}

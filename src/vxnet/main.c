@@ -17,7 +17,7 @@ void cli_usage(FILE *f)
 	      "           [remote ADDR | group ADDR] [dev IFNAME] [learning | nolearning]\n"
 	      "           [proxy | noproxy] [ageing SECS] [maxaddress N] [ttl N|auto]\n"
 	      "           [tos N|inherit] [srcport MIN MAX] [mtu N] [address LLADDR]\n"
-	      "           [netns NSNAME]\n"
+	      "           [netns NSNAME] [datapath user|kernel]\n"
 	      "  vxnet link del NAME\n"
 	      "  vxnet link show [NAME]\n"
 	      "  vxnet fdb add|append|replace|del LLADDR dev NAME [dst ADDR] [vni VNI]\n"

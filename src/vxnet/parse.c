@@ -192,6 +192,7 @@ enum {
 	LK_ADDRESS,
 	LK_NETNS,
 	LK_TYPE,
+	LK_DATAPATH,
 };
 
 static const struct kw link_add_kws[] = {
@@ -214,6 +215,7 @@ static const struct kw link_add_kws[] = {
     {"address", LK_ADDRESS, 1},
     {"netns", LK_NETNS, 1},
     {"type", LK_TYPE, 1},
+    {"datapath", LK_DATAPATH, 1},
 };
 
 static int parse_link_add(struct pctx *c, struct cli_cmd *cmd)
@@ -318,6 +320,14 @@ static int parse_link_add(struct pctx *c, struct cli_cmd *cmd)
 				strcpy(l->netns, v[0]);
 			l->set |= LINK_P_NETNS;
 			break;
+		case LK_DATAPATH: {
+			enum link_datapath d = LINK_DP_DEFAULT;
+			if (link_datapath_parse(v[0], &d))
+				err = perr(c, "datapath must be user or kernel");
+			l->datapath = (uint8_t)d;
+			l->set |= LINK_P_DATAPATH;
+			break;
+		}
 		case LK_TYPE:
 			/* iproute2 compatibility: `ip link add NAME type vxlan ...` */
 			if (strcmp(v[0], "vxlan") != 0)

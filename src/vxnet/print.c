@@ -99,11 +99,11 @@ struct fdb_view {
 	const char *ifname;
 	uint8_t mac[MAC_LEN];
 	char macs[MAC_STRLEN];
-	bool has_dst, has_port, has_vni, has_state, has_age, has_lvni, has_lport;
+	bool has_dst, has_port, has_vni, has_state, has_age, has_lvni, has_lport, has_origin;
 	char dst[ADDR_STRLEN];
 	uint16_t port, lport;
 	uint32_t vni, lvni;
-	uint8_t state;
+	uint8_t state, origin;
 	uint64_t age_ms;
 };
 
@@ -125,7 +125,17 @@ static int fdb_view_get(const struct ctl_parsed *p, struct fdb_view *v)
 	err |= opt(ctl_get_u64(p, CTL_A_AGE_MS, &v->age_ms), &v->has_age);
 	err |= opt(ctl_get_u32(p, CTL_A_VNI, &v->lvni), &v->has_lvni);
 	err |= opt(ctl_get_u16(p, CTL_A_DSTPORT, &v->lport), &v->has_lport);
+	err |= opt(ctl_get_u8(p, CTL_A_ORIGIN, &v->origin), &v->has_origin);
 	return err ? -EINVAL : 0;
+}
+
+/* Origins worth a word in text output: entries the cluster store installed,
+ * and entries someone else put into a kernel device. */
+static const char *origin_word(bool has, uint8_t origin)
+{
+	if (!has || (origin != FDB_ORIGIN_STORE && origin != CTL_ORIGIN_OTHER))
+		return NULL;
+	return ctl_origin_name(origin);
 }
 
 static bool fdb_learned(const struct fdb_view *v)
@@ -150,6 +160,8 @@ static void fdb_text(FILE *f, const struct fdb_view *v, bool age)
 		fputs(" permanent", f);
 	if (age && fdb_learned(v) && v->has_age)
 		fprintf(f, " age %" PRIu64 "s", v->age_ms / 1000);
+	if (origin_word(v->has_origin, v->origin))
+		fprintf(f, " origin %s", origin_word(v->has_origin, v->origin));
 }
 
 /* The members of an fdb JSON object, after 'first'. */
@@ -169,6 +181,8 @@ static void fdb_json(FILE *f, bool *first, const struct fdb_view *v, bool age)
 		json_kv_str(f, first, "state", v->state == FDB_STATE_PERMANENT ? "permanent" : "reachable");
 	if (age && fdb_learned(v) && v->has_age)
 		json_kv_u64(f, first, "age", v->age_ms / 1000);
+	if (v->has_origin && ctl_origin_name(v->origin))
+		json_kv_str(f, first, "origin", ctl_origin_name(v->origin));
 }
 
 int cli_print_fdb(struct cli_print *pr, const struct ctl_parsed *p)
@@ -195,8 +209,9 @@ int cli_print_fdb(struct cli_print *pr, const struct ctl_parsed *p)
 struct neigh_view {
 	const char *ifname;
 	char ip[ADDR_STRLEN];
-	bool has_mac;
+	bool has_mac, has_origin;
 	char macs[MAC_STRLEN];
+	uint8_t origin;
 };
 
 static int neigh_view_get(const struct ctl_parsed *p, struct neigh_view *v)
@@ -212,6 +227,7 @@ static int neigh_view_get(const struct ctl_parsed *p, struct neigh_view *v)
 	err = opt(ctl_get_mac(p, CTL_A_LLADDR, mac), &v->has_mac);
 	if (v->has_mac)
 		mac_format(mac, v->macs);
+	err |= opt(ctl_get_u8(p, CTL_A_ORIGIN, &v->origin), &v->has_origin);
 	return err ? -EINVAL : 0;
 }
 
@@ -221,7 +237,9 @@ static void neigh_text(FILE *f, const struct neigh_view *v)
 	text_str(f, v->ifname);
 	if (v->has_mac)
 		fprintf(f, " lladdr %s", v->macs);
-	fputs(" PERMANENT", f);
+	fputs(v->has_origin && v->origin == FDB_ORIGIN_LEARNED ? " REACHABLE" : " PERMANENT", f);
+	if (origin_word(v->has_origin, v->origin))
+		fprintf(f, " origin %s", origin_word(v->has_origin, v->origin));
 }
 
 static void neigh_json(FILE *f, bool *first, const struct neigh_view *v)
@@ -231,7 +249,9 @@ static void neigh_json(FILE *f, bool *first, const struct neigh_view *v)
 	if (v->has_mac)
 		json_kv_str(f, first, "lladdr", v->macs);
 	json_key(f, first, "state");
-	fputs("[\"PERMANENT\"]", f);
+	fputs(v->has_origin && v->origin == FDB_ORIGIN_LEARNED ? "[\"REACHABLE\"]" : "[\"PERMANENT\"]", f);
+	if (v->has_origin && ctl_origin_name(v->origin))
+		json_kv_str(f, first, "origin", ctl_origin_name(v->origin));
 }
 
 int cli_print_neigh(struct cli_print *pr, const struct ctl_parsed *p)
@@ -255,15 +275,45 @@ int cli_print_neigh(struct cli_print *pr, const struct ctl_parsed *p)
 
 /* ---- link ---- */
 
+#define LINK_STATS_MAX 64
+
+/* Counters as the daemon named them, in its order. */
+struct stat_list {
+	unsigned n;
+	const char *name[LINK_STATS_MAX];
+	uint64_t v[LINK_STATS_MAX];
+};
+
 struct link_view {
 	struct link_config c; /* set: what the reply carried */
-	bool has_ifindex, has_mtu, has_stats, has_sockstats;
+	bool has_ifindex, has_mtu;
 	uint32_t ifindex, mtu;
-	uint64_t stats[CTL_STAT_MAX];
-	uint64_t sockstats[CTL_SOCKSTAT_MAX];
+	struct stat_list stats, sockstats;
 	char local[ADDR_STRLEN], remote[ADDR_STRLEN], group[ADDR_STRLEN];
 	char macs[MAC_STRLEN];
 };
+
+static void stat_collect(const char *name, uint64_t v, void *arg)
+{
+	struct stat_list *l = arg;
+	if (l->n < LINK_STATS_MAX) {
+		l->name[l->n] = name;
+		l->v[l->n] = v;
+		l->n++;
+	}
+}
+
+/* A counter by name, for the RX/TX summary lines. */
+static bool stat_get(const struct stat_list *l, const char *name, uint64_t *v)
+{
+	for (unsigned i = 0; i < l->n; i++) {
+		if (!strcmp(l->name[i], name)) {
+			*v = l->v[i];
+			return true;
+		}
+	}
+	return false;
+}
 
 static int link_view_get(const struct ctl_parsed *p, struct link_view *v)
 {
@@ -284,8 +334,8 @@ static int link_view_get(const struct ctl_parsed *p, struct link_view *v)
 		v->mtu = oper;
 		v->has_mtu = true;
 	}
-	err |= opt(ctl_get_u64_array(p, CTL_A_STATS, v->stats, CTL_STAT_MAX), &v->has_stats);
-	err |= opt(ctl_get_u64_array(p, CTL_A_SOCKSTATS, v->sockstats, CTL_SOCKSTAT_MAX), &v->has_sockstats);
+	ctl_foreach_stat(p, CTL_A_STATS, stat_collect, &v->stats);
+	ctl_foreach_stat(p, CTL_A_SOCKSTATS, stat_collect, &v->sockstats);
 	if (err)
 		return -EINVAL;
 	if (((v->c.set & LINK_P_LOCAL) && addr_format(&v->c.local, v->local, sizeof(v->local))) ||
@@ -346,22 +396,31 @@ static void link_text(FILE *f, const struct link_view *v, bool stats)
 		fputs(c->learning ? " learning" : " nolearning", f);
 	if ((c->set & LINK_P_PROXY) && c->proxy)
 		fputs(" proxy", f);
+	if ((c->set & LINK_P_DATAPATH) && link_datapath_name(c->datapath))
+		fprintf(f, " datapath %s", link_datapath_name(c->datapath));
 	fputc('\n', f);
 	if (!stats)
 		return;
-	if (v->has_stats) {
-		fprintf(f, "    RX: bytes packets\n        %" PRIu64 " %" PRIu64 "\n", v->stats[CTL_STAT_RX_BYTES],
-			v->stats[CTL_STAT_RX_PACKETS]);
-		fprintf(f, "    TX: bytes packets\n        %" PRIu64 " %" PRIu64 "\n", v->stats[CTL_STAT_TX_BYTES],
-			v->stats[CTL_STAT_TX_PACKETS]);
+	if (v->stats.n) {
+		uint64_t rb = 0, rp = 0, tb = 0, tp = 0;
+		stat_get(&v->stats, "rx_bytes", &rb);
+		stat_get(&v->stats, "rx_packets", &rp);
+		stat_get(&v->stats, "tx_bytes", &tb);
+		stat_get(&v->stats, "tx_packets", &tp);
+		fprintf(f, "    RX: bytes packets\n        %" PRIu64 " %" PRIu64 "\n", rb, rp);
+		fprintf(f, "    TX: bytes packets\n        %" PRIu64 " %" PRIu64 "\n", tb, tp);
 		fputs("    counters:\n", f);
-		for (int i = CTL_STAT_TX_BYTES + 1; i < CTL_STAT_MAX; i++)
-			fprintf(f, "        %s %" PRIu64 "\n", ctl_stat_name(i), v->stats[i]);
+		for (unsigned i = 0; i < v->stats.n; i++) {
+			const char *n = v->stats.name[i];
+			if (strcmp(n, "rx_bytes") && strcmp(n, "rx_packets") && strcmp(n, "tx_bytes") &&
+			    strcmp(n, "tx_packets"))
+				fprintf(f, "        %s %" PRIu64 "\n", n, v->stats.v[i]);
+		}
 	}
-	if (v->has_sockstats) {
+	if (v->sockstats.n) {
 		fprintf(f, "    udp socket (shared by the links on port %u):\n", c->dstport);
-		for (int i = 0; i < CTL_SOCKSTAT_MAX; i++)
-			fprintf(f, "        %s %" PRIu64 "\n", ctl_sockstat_name(i), v->sockstats[i]);
+		for (unsigned i = 0; i < v->sockstats.n; i++)
+			fprintf(f, "        %s %" PRIu64 "\n", v->sockstats.name[i], v->sockstats.v[i]);
 	}
 }
 
@@ -380,6 +439,8 @@ static void link_json(FILE *f, const struct link_view *v, bool stats)
 		json_kv_str(f, &first, "address", v->macs);
 	if (c->set & LINK_P_NETNS)
 		json_kv_str(f, &first, "netns", c->netns);
+	if ((c->set & LINK_P_DATAPATH) && link_datapath_name(c->datapath))
+		json_kv_str(f, &first, "datapath", link_datapath_name(c->datapath));
 	json_key(f, &first, "linkinfo");
 	fputs("{\"info_kind\":\"vxlan\",\"info_data\":{", f);
 	json_kv_u64(f, &d, "id", c->vni);
@@ -417,20 +478,20 @@ static void link_json(FILE *f, const struct link_view *v, bool stats)
 	if (c->set & LINK_P_PROXY)
 		json_kv_bool(f, &d, "proxy", c->proxy);
 	fputs("}}", f);
-	if (stats && v->has_stats) {
+	if (stats && v->stats.n) {
 		json_key(f, &first, "stats");
 		fputc('{', f);
 		in = true;
-		for (int i = 0; i < CTL_STAT_MAX; i++)
-			json_kv_u64(f, &in, ctl_stat_name(i), v->stats[i]);
+		for (unsigned i = 0; i < v->stats.n; i++)
+			json_kv_u64(f, &in, v->stats.name[i], v->stats.v[i]);
 		fputc('}', f);
 	}
-	if (stats && v->has_sockstats) {
+	if (stats && v->sockstats.n) {
 		json_key(f, &first, "socket_stats");
 		fputc('{', f);
 		in = true;
-		for (int i = 0; i < CTL_SOCKSTAT_MAX; i++)
-			json_kv_u64(f, &in, ctl_sockstat_name(i), v->sockstats[i]);
+		for (unsigned i = 0; i < v->sockstats.n; i++)
+			json_kv_u64(f, &in, v->sockstats.name[i], v->sockstats.v[i]);
 		fputc('}', f);
 	}
 	fputc('}', f);
@@ -470,6 +531,7 @@ int cli_print_event(struct cli_print *pr, const struct ctl_parsed *p)
 	case CTL_EVENT_AGED:
 	case CTL_EVENT_DELETED:
 	case CTL_EVENT_ADDED:
+	case CTL_EVENT_RESTORED:
 	case CTL_EVENT_L2MISS:
 		if (fdb_view_get(p, &fv))
 			return -EINVAL;
@@ -494,6 +556,7 @@ int cli_print_event(struct cli_print *pr, const struct ctl_parsed *p)
 	case CTL_EVENT_L3MISS:
 	case CTL_EVENT_NEIGH_ADDED:
 	case CTL_EVENT_NEIGH_DELETED:
+	case CTL_EVENT_NEIGH_RESTORED:
 		if (neigh_view_get(p, &nv))
 			return -EINVAL;
 		if (pr->json) {
@@ -514,7 +577,7 @@ int cli_print_event(struct cli_print *pr, const struct ctl_parsed *p)
 			neigh_text(f, &nv);
 		}
 		break;
-	default: /* link-added, link-deleted */
+	default: /* link-added, link-deleted, link-restored */
 		if (ctl_get_str(p, CTL_A_IFNAME, &ifname) || opt(ctl_get_u32(p, CTL_A_VNI, &vni), &has_vni))
 			return -EINVAL;
 		if (pr->json) {

@@ -1,10 +1,11 @@
-/* ctl_server: the daemon's side of the control protocol (lib/ctl.c):
- * accepts `vxnet` clients on a UNIX SOCK_SEQPACKET socket, runs their
- * requests against the links and tables, answers, and streams events to
- * `vxnet monitor` clients. A request is checked completely before anything
- * changes; a refused request changes nothing and says why in one line. */
+/* ctl_server: accepts `vxnet` clients on a UNIX SOCK_SEQPACKET socket,
+ * decodes their requests, calls the core's change API and answers; monitor
+ * clients are subscribers of the core's events. A request is checked
+ * completely before anything changes; a refused request changes nothing
+ * and says why in one line. */
+#include "ctl_server.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,37 +15,66 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "core.h"
+#include "events.h"
 #include "log.h"
-#include "tap.h"
+#include "loop.h"
 #include "vxnet/proto.h"
-#include "vxnetd.h"
 
 struct client {
-	struct ev_src ev;
+	struct loop_src src;
+	struct ctl_server *srv;
 	int fd;
+	struct events_sub sub; /* monitor clients only */
 	bool monitor;
 	bool dead;
 	uint32_t seq; /* of the request being answered */
 	struct client *next;
 };
 
-/* Reply context: one buffer reused for every message of an answer. */
-struct reply {
-	struct daemon *d;
-	struct client *c;
-	int err; /* first send error: the rest of the answer is skipped */
-	uint8_t buf[CTL_MSG_MAX];
+struct ctl_server {
+	struct loop *loop;
+	struct core *core;
+	struct loop_src listen;
+	char path[108];
+	struct client *clients;
+	struct loop_timer reap;	  /* frees clients killed while an event was being published */
+	uint8_t buf[CTL_MSG_MAX]; /* one request at a time: reused by every reply */
 };
 
-static void client_kill(struct daemon *d, struct client *c)
+/* Reply context: one buffer reused for every message of an answer. */
+struct reply {
+	struct ctl_server *s;
+	struct client *c;
+	int err; /* first send error: the rest of the answer is skipped */
+};
+
+static void client_kill(struct ctl_server *s, struct client *c)
 {
 	if (c->dead)
 		return;
 	c->dead = true;
-	if (c->monitor)
-		d->n_monitors--;
-	close(c->fd); /* also removes it from epoll */
+	loop_del(s->loop, &c->src);
+	close(c->fd);
 	c->fd = -1;
+	/* Not freed here: a publish may be walking the subscriber list. */
+	loop_timer_once(&s->reap, 1);
+}
+
+static void clients_reap(void *arg)
+{
+	struct ctl_server *s = arg;
+	for (struct client **pp = &s->clients; *pp;) {
+		struct client *c = *pp;
+		if (c->dead) {
+			*pp = c->next;
+			if (c->monitor)
+				events_unsubscribe(core_events(s->core), &c->sub);
+			free(c);
+		} else {
+			pp = &c->next;
+		}
+	}
 }
 
 static int send_msg(struct client *c, struct ctl_msg *m, int flags)
@@ -54,6 +84,11 @@ static int send_msg(struct client *c, struct ctl_msg *m, int flags)
 	if (n < 0)
 		return -errno;
 	return n == (ssize_t)len ? 0 : -EMSGSIZE;
+}
+
+static void reply_start(struct reply *r, struct ctl_msg *m, uint16_t type)
+{
+	ctl_msg_init(m, r->s->buf, sizeof(r->s->buf), type, r->c->seq);
 }
 
 static void reply_send(struct reply *r, struct ctl_msg *m)
@@ -66,7 +101,7 @@ static void reply_send(struct reply *r, struct ctl_msg *m)
 static void reply_done(struct reply *r, int status, const char *why)
 {
 	struct ctl_msg m;
-	ctl_msg_init(&m, r->buf, sizeof(r->buf), CTL_MSG_DONE, r->c->seq);
+	reply_start(r, &m, CTL_MSG_DONE);
 	ctl_msg_set_status(&m, status);
 	if (status < 0) {
 		if (!why)
@@ -78,24 +113,30 @@ static void reply_done(struct reply *r, int status, const char *why)
 
 /* ---- objects ---- */
 
-static void put_fdb(struct ctl_msg *m, const struct link *l, const uint8_t mac[MAC_LEN], const struct fdb_remote *rem,
-		    enum fdb_state state, uint64_t updated)
+static void put_fdb(struct ctl_msg *m, const char *link, uint32_t vni, uint16_t dstport, const uint8_t mac[MAC_LEN],
+		    const struct fdb_remote *rem, enum fdb_state state, uint64_t age_ms)
 {
-	ctl_put_str(m, CTL_A_IFNAME, l->cfg.name);
-	ctl_put_u32(m, CTL_A_VNI, l->cfg.vni);
-	ctl_put_u16(m, CTL_A_DSTPORT, l->cfg.dstport);
+	ctl_put_str(m, CTL_A_IFNAME, link);
+	ctl_put_u32(m, CTL_A_VNI, vni);
+	ctl_put_u16(m, CTL_A_DSTPORT, dstport);
 	ctl_put_mac(m, CTL_A_LLADDR, mac);
 	if (rem) {
 		ctl_put_addr(m, CTL_A_DST, &rem->ip);
 		ctl_put_u16(m, CTL_A_PORT, rem->port);
 		ctl_put_u32(m, CTL_A_RVNI, rem->vni);
+		ctl_put_u8(m, CTL_A_ORIGIN, rem->origin);
 	}
-	ctl_put_u8(m, CTL_A_STATE, (uint8_t)state);
-	uint64_t now = now_ms();
-	ctl_put_u64(m, CTL_A_AGE_MS, now > updated ? now - updated : 0);
+	if (state)
+		ctl_put_u8(m, CTL_A_STATE, (uint8_t)state);
+	ctl_put_u64(m, CTL_A_AGE_MS, age_ms);
 }
 
-static void put_link(struct ctl_msg *m, const struct link *l)
+static void stat_cb(enum dp_stat_group g, const char *name, uint64_t v, void *arg)
+{
+	ctl_put_stat(arg, g == DP_STAT_SOCKET ? CTL_A_SOCKSTATS : CTL_A_STATS, name, v);
+}
+
+static void put_link(struct ctl_msg *m, struct core *core, struct core_link *l)
 {
 	const struct link_config *c = &l->cfg;
 	ctl_put_str(m, CTL_A_IFNAME, c->name);
@@ -120,309 +161,199 @@ static void put_link(struct ctl_msg *m, const struct link *l)
 	ctl_put_u16(m, CTL_A_SRCPORT_MIN, c->srcport_min);
 	ctl_put_u16(m, CTL_A_SRCPORT_MAX, c->srcport_max);
 	ctl_put_u32(m, CTL_A_MTU, l->mtu);
-	unsigned oper = l->mtu;
-	/* Only readable here while the TAP lives in our namespace. */
-	if (!(c->set & LINK_P_NETNS))
-		tap_get_mtu_by_index(l->ifindex, &oper);
-	ctl_put_u32(m, CTL_A_OPER_MTU, oper);
+	ctl_put_u32(m, CTL_A_OPER_MTU, core_oper_mtu(core, l));
 	ctl_put_mac(m, CTL_A_ADDRESS, c->address);
 	if (c->set & LINK_P_NETNS)
 		ctl_put_str(m, CTL_A_NETNS, c->netns);
-	ctl_put(m, CTL_A_STATS, l->stats, sizeof(l->stats));
-	ctl_put(m, CTL_A_SOCKSTATS, l->sock->stats, sizeof(l->sock->stats));
+	ctl_put_u8(m, CTL_A_DATAPATH, c->datapath);
+	core_stats(core, l, stat_cb, m);
 }
 
 /* ---- events ---- */
 
-static void broadcast(struct daemon *d, struct ctl_msg *m)
+static void on_event(const struct vx_event *ev, void *arg)
 {
-	size_t len = ctl_msg_finish(m);
-	for (struct client *c = d->clients; c; c = c->next) {
-		if (!c->monitor || c->dead)
-			continue;
-		/* Never block the datapath for a slow listener: drop the event. */
-		if (send(c->fd, m->buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN &&
-		    errno != EWOULDBLOCK && errno != ENOBUFS)
-			client_kill(d, c);
+	struct client *c = arg;
+	if (c->dead)
+		return;
+	uint8_t buf[512];
+	struct ctl_msg m;
+	ctl_msg_init(&m, buf, sizeof(buf), CTL_MSG_EVENT, 0);
+	ctl_put_u8(&m, CTL_A_EVENT, (uint8_t)ev->type);
+	switch (ev->type) {
+	case CTL_EVENT_LINK_ADDED:
+	case CTL_EVENT_LINK_DELETED:
+	case CTL_EVENT_LINK_RESTORED:
+		ctl_put_str(&m, CTL_A_IFNAME, ev->link);
+		ctl_put_u32(&m, CTL_A_VNI, ev->vni);
+		break;
+	case CTL_EVENT_L2MISS:
+		ctl_put_str(&m, CTL_A_IFNAME, ev->link);
+		ctl_put_mac(&m, CTL_A_LLADDR, ev->mac);
+		break;
+	case CTL_EVENT_L3MISS:
+		ctl_put_str(&m, CTL_A_IFNAME, ev->link);
+		ctl_put_addr(&m, CTL_A_DST, &ev->ip);
+		break;
+	case CTL_EVENT_NEIGH_ADDED:
+	case CTL_EVENT_NEIGH_DELETED:
+	case CTL_EVENT_NEIGH_RESTORED:
+		ctl_put_str(&m, CTL_A_IFNAME, ev->link);
+		ctl_put_addr(&m, CTL_A_DST, &ev->ip);
+		if (ev->has_mac)
+			ctl_put_mac(&m, CTL_A_LLADDR, ev->mac);
+		ctl_put_u8(&m, CTL_A_ORIGIN, ev->origin);
+		break;
+	default:
+		put_fdb(&m, ev->link, ev->vni, ev->dstport, ev->mac, ev->has_remote ? &ev->remote : NULL, ev->state, 0);
+		break;
 	}
-}
-
-/* Start an event message; false when nobody listens, the common case, so
- * the datapath pays one comparison for its events. */
-static bool event_begin(struct daemon *d, struct ctl_msg *m, uint8_t *buf, size_t cap, enum ctl_event ev)
-{
-	if (!d->n_monitors)
-		return false;
-	ctl_msg_init(m, buf, cap, CTL_MSG_EVENT, 0);
-	ctl_put_u8(m, CTL_A_EVENT, (uint8_t)ev);
-	return true;
-}
-
-void event_fdb(struct daemon *d, const struct link *l, enum ctl_event ev, const uint8_t mac[MAC_LEN],
-	       const struct fdb_remote *r, enum fdb_state state)
-{
-	uint8_t buf[512];
-	struct ctl_msg m;
-	if (!event_begin(d, &m, buf, sizeof(buf), ev))
-		return;
-	put_fdb(&m, l, mac, r, state, now_ms());
-	broadcast(d, &m);
-}
-
-void event_l2miss(struct daemon *d, const struct link *l, const uint8_t mac[MAC_LEN])
-{
-	uint8_t buf[512];
-	struct ctl_msg m;
-	if (!event_begin(d, &m, buf, sizeof(buf), CTL_EVENT_L2MISS))
-		return;
-	ctl_put_str(&m, CTL_A_IFNAME, l->cfg.name);
-	ctl_put_mac(&m, CTL_A_LLADDR, mac);
-	broadcast(d, &m);
-}
-
-void event_l3miss(struct daemon *d, const struct link *l, const struct vx_addr *ip)
-{
-	uint8_t buf[512];
-	struct ctl_msg m;
-	if (!event_begin(d, &m, buf, sizeof(buf), CTL_EVENT_L3MISS))
-		return;
-	ctl_put_str(&m, CTL_A_IFNAME, l->cfg.name);
-	ctl_put_addr(&m, CTL_A_DST, ip);
-	broadcast(d, &m);
-}
-
-void event_neigh(struct daemon *d, const struct link *l, enum ctl_event ev, const struct vx_addr *ip,
-		 const uint8_t mac[MAC_LEN])
-{
-	uint8_t buf[512];
-	struct ctl_msg m;
-	if (!event_begin(d, &m, buf, sizeof(buf), ev))
-		return;
-	ctl_put_str(&m, CTL_A_IFNAME, l->cfg.name);
-	ctl_put_addr(&m, CTL_A_DST, ip);
-	ctl_put_mac(&m, CTL_A_LLADDR, mac);
-	broadcast(d, &m);
-}
-
-void event_link(struct daemon *d, const struct link *l, enum ctl_event ev)
-{
-	uint8_t buf[512];
-	struct ctl_msg m;
-	if (!event_begin(d, &m, buf, sizeof(buf), ev))
-		return;
-	ctl_put_str(&m, CTL_A_IFNAME, l->cfg.name);
-	ctl_put_u32(&m, CTL_A_VNI, l->cfg.vni);
-	broadcast(d, &m);
+	struct ctl_server *s = c->srv;
+	/* Never block the daemon for a slow listener: drop the event. */
+	size_t len = ctl_msg_finish(&m);
+	if (send(c->fd, m.buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != ENOBUFS)
+		client_kill(s, c);
 }
 
 /* ---- requests ---- */
 
-static struct link *req_link(struct daemon *d, const char *name, const char **why)
-{
-	struct link *l = daemon_link_find(d, name);
-	if (!l)
-		*why = "no such link";
-	return l;
-}
-
-struct fdb_show_ctx {
+struct show_ctx {
 	struct reply *r;
-	const struct link *l;
+	struct core_link *l;
+	uint64_t now;
 };
 
 static void fdb_show_cb(const struct fdb_entry *e, void *arg)
 {
-	struct fdb_show_ctx *x = arg;
+	struct show_ctx *x = arg;
 	for (unsigned i = 0; i < e->n_remotes; i++) {
 		struct ctl_msg m;
-		ctl_msg_init(&m, x->r->buf, sizeof(x->r->buf), CTL_MSG_FDB, x->r->c->seq);
-		put_fdb(&m, x->l, e->mac, &e->remotes[i], e->state, e->updated);
+		reply_start(x->r, &m, CTL_MSG_FDB);
+		put_fdb(&m, x->l->cfg.name, x->l->cfg.vni, x->l->cfg.dstport, e->mac, &e->remotes[i], e->state,
+			x->now > e->updated ? x->now - e->updated : 0);
 		reply_send(x->r, &m);
 	}
 }
 
-/* Oldest link first, as ip link show orders them. */
-static void each_link_oldest_first(struct link *l, void (*fn)(struct reply *, struct link *), struct reply *r)
+static void neigh_show_cb(const struct vx_addr *ip, const uint8_t mac[MAC_LEN], unsigned origin, void *arg)
 {
-	if (!l)
-		return;
-	each_link_oldest_first(l->next, fn, r);
-	fn(r, l);
-}
-
-static void link_show_link(struct reply *r, struct link *l)
-{
+	struct show_ctx *x = arg;
 	struct ctl_msg m;
-	ctl_msg_init(&m, r->buf, sizeof(r->buf), CTL_MSG_LINK, r->c->seq);
-	put_link(&m, l);
-	reply_send(r, &m);
-}
-
-static void fdb_show_link(struct reply *r, struct link *l)
-{
-	struct fdb_show_ctx x = {r, l};
-	fdb_foreach(l->fdb, fdb_show_cb, &x);
-}
-
-struct neigh_show_ctx {
-	struct reply *r;
-	const struct link *l;
-};
-
-static void neigh_show_cb(const struct vx_addr *ip, const uint8_t mac[MAC_LEN], void *arg)
-{
-	struct neigh_show_ctx *x = arg;
-	struct ctl_msg m;
-	ctl_msg_init(&m, x->r->buf, sizeof(x->r->buf), CTL_MSG_NEIGH, x->r->c->seq);
+	reply_start(x->r, &m, CTL_MSG_NEIGH);
 	ctl_put_str(&m, CTL_A_IFNAME, x->l->cfg.name);
 	ctl_put_addr(&m, CTL_A_DST, ip);
 	ctl_put_mac(&m, CTL_A_LLADDR, mac);
+	ctl_put_u8(&m, CTL_A_ORIGIN, (uint8_t)origin);
 	reply_send(x->r, &m);
 }
 
-static void neigh_show_link(struct reply *r, struct link *l)
+enum show_kind { SHOW_LINK, SHOW_FDB, SHOW_NEIGH };
+
+struct show_all {
+	struct reply *r;
+	enum show_kind kind;
+	int err;
+};
+
+static int show_one(struct reply *r, enum show_kind kind, struct core_link *l)
 {
-	struct neigh_show_ctx x = {r, l};
-	neigh_foreach(l->neigh, neigh_show_cb, &x);
+	struct core *core = r->s->core;
+	struct show_ctx x = {r, l, loop_now_ms()};
+	struct ctl_msg m;
+	switch (kind) {
+	case SHOW_LINK:
+		reply_start(r, &m, CTL_MSG_LINK);
+		put_link(&m, core, l);
+		reply_send(r, &m);
+		return 0;
+	case SHOW_FDB:
+		return core_fdb_dump(core, l, fdb_show_cb, &x);
+	case SHOW_NEIGH:
+		return core_neigh_dump(core, l, neigh_show_cb, &x);
+	}
+	return 0;
 }
 
-static void do_show(struct reply *r, const struct ctl_parsed *p, void (*fn)(struct reply *, struct link *))
+static void show_each(struct core_link *l, void *arg)
+{
+	struct show_all *a = arg;
+	int rc = show_one(a->r, a->kind, l);
+	if (rc < 0 && !a->err)
+		a->err = rc;
+}
+
+static void do_show(struct reply *r, const struct ctl_parsed *p, enum show_kind kind)
 {
 	const char *name = NULL;
+	int rc = 0;
 	if (ctl_get_str(p, CTL_A_IFNAME, &name) == 0) {
-		struct link *l = daemon_link_find(r->d, name);
+		struct core_link *l = core_link_find(r->s->core, name);
 		if (!l) {
 			reply_done(r, -ENODEV, "no such link");
 			return;
 		}
-		fn(r, l);
+		rc = show_one(r, kind, l);
 	} else {
-		each_link_oldest_first(r->d->links, fn, r);
+		struct show_all a = {r, kind, 0};
+		core_link_foreach(r->s->core, show_each, &a);
+		rc = a.err;
 	}
-	reply_done(r, 0, NULL);
+	reply_done(r, rc, rc < 0 ? "cannot read the datapath's table" : NULL);
 }
 
-static int do_fdb_change(struct daemon *d, uint16_t type, const struct ctl_parsed *p, const char **why)
+static int do_fdb_change(struct ctl_server *s, uint16_t type, const struct ctl_parsed *p, const char **why)
 {
 	struct fdb_req req;
-	int rc = ctl_get_fdb_req(p, &req);
-	if (rc < 0) {
+	if (ctl_get_fdb_req(p, &req) < 0) {
 		*why = "bad fdb request";
-		return rc;
-	}
-	struct link *l = req_link(d, req.dev, why);
-	if (!l)
-		return -ENODEV;
-	struct fdb_remote rem;
-	if (type != CTL_MSG_FDB_DEL || (req.set & FDB_P_DST)) {
-		if (!(req.set & FDB_P_DST)) {
-			*why = "dst is required";
-			return -EINVAL;
-		}
-		rc = daemon_remote_from_req(l, &req, &rem, why);
-		if (rc < 0)
-			return rc;
-	}
-	uint64_t now = now_ms();
-	switch (type) {
-	case CTL_MSG_FDB_ADD:
-		rc = fdb_add(l->fdb, req.mac, &rem, now);
-		if (rc == -EEXIST)
-			*why = "entry exists";
-		break;
-	case CTL_MSG_FDB_REPLACE:
-		rc = fdb_replace(l->fdb, req.mac, &rem, now);
-		if (rc == -EOPNOTSUPP)
-			*why = "cannot replace all-zeros or multicast entries (use append/del)";
-		break;
-	case CTL_MSG_FDB_APPEND:
-		rc = fdb_append(l->fdb, req.mac, &rem, now);
-		if (rc == -EEXIST)
-			*why = "that remote is already in the entry";
-		else if (rc == -EOPNOTSUPP)
-			*why = "append adds remotes to all-zeros or multicast entries only (use replace)";
-		break;
-	case CTL_MSG_FDB_DEL: {
-		const struct fdb_entry *e = fdb_lookup(l->fdb, req.mac);
-		if (!e) {
-			*why = "no such entry";
-			return -ENOENT;
-		}
-		if (req.set & FDB_P_DST) {
-			rc = fdb_del(l->fdb, req.mac, &rem);
-			if (rc == -ENOENT)
-				*why = "no such remote in that entry";
-			else if (rc == 0)
-				event_fdb(d, l, CTL_EVENT_DELETED, req.mac, &rem, FDB_STATE_PERMANENT);
-			return rc;
-		}
-		/* Report each remote before they go. */
-		enum fdb_state st = e->state;
-		for (unsigned i = 0; i < e->n_remotes; i++)
-			event_fdb(d, l, CTL_EVENT_DELETED, req.mac, &e->remotes[i], st);
-		return fdb_del(l->fdb, req.mac, NULL);
-	}
-	}
-	if (rc == -ENOSPC)
-		*why = "fdb is full (maxaddress)";
-	if (rc == 0)
-		event_fdb(d, l, CTL_EVENT_ADDED, req.mac, &rem, FDB_STATE_PERMANENT);
-	return rc;
-}
-
-static int do_neigh_change(struct daemon *d, uint16_t type, const struct ctl_parsed *p, const char **why)
-{
-	struct neigh_req req;
-	int rc = ctl_get_neigh_req(p, &req);
-	if (rc < 0) {
-		*why = "bad neigh request";
-		return rc;
-	}
-	struct link *l = req_link(d, req.dev, why);
-	if (!l)
-		return -ENODEV;
-	if (type != CTL_MSG_NEIGH_DEL && !req.has_mac) {
-		*why = "lladdr is required";
 		return -EINVAL;
 	}
-	uint8_t old[MAC_LEN];
-	switch (type) {
-	case CTL_MSG_NEIGH_ADD:
-		rc = neigh_add(l->neigh, &req.ip, req.mac);
-		if (rc == -EEXIST)
-			*why = "entry exists";
-		break;
-	case CTL_MSG_NEIGH_REPLACE:
-		rc = neigh_replace(l->neigh, &req.ip, req.mac);
-		break;
-	default:
-		if (neigh_lookup(l->neigh, &req.ip, old) < 0) {
-			*why = "no such entry";
-			return -ENOENT;
-		}
-		rc = neigh_del(l->neigh, &req.ip);
-		if (rc == 0)
-			event_neigh(d, l, CTL_EVENT_NEIGH_DELETED, &req.ip, old);
-		return rc;
-	}
-	if (rc == 0)
-		event_neigh(d, l, CTL_EVENT_NEIGH_ADDED, &req.ip, req.mac);
-	return rc;
+	static const enum core_op ops[] = {[CTL_MSG_FDB_ADD - CTL_MSG_FDB_ADD] = CORE_ADD,
+					   [CTL_MSG_FDB_APPEND - CTL_MSG_FDB_ADD] = CORE_APPEND,
+					   [CTL_MSG_FDB_REPLACE - CTL_MSG_FDB_ADD] = CORE_REPLACE,
+					   [CTL_MSG_FDB_DEL - CTL_MSG_FDB_ADD] = CORE_DEL};
+	return core_fdb(s->core, ops[type - CTL_MSG_FDB_ADD], &req, FDB_ORIGIN_USER, why);
 }
 
-static void handle(struct daemon *d, struct client *c, const uint8_t *buf, size_t len)
+static int do_neigh_change(struct ctl_server *s, uint16_t type, const struct ctl_parsed *p, const char **why)
 {
-	static struct reply r; /* one request at a time: the buffer is reused */
-	r.d = d;
-	r.c = c;
-	r.err = 0;
+	struct neigh_req req;
+	if (ctl_get_neigh_req(p, &req) < 0) {
+		*why = "bad neigh request";
+		return -EINVAL;
+	}
+	enum core_op op = type == CTL_MSG_NEIGH_ADD	  ? CORE_ADD
+			  : type == CTL_MSG_NEIGH_REPLACE ? CORE_REPLACE
+							  : CORE_DEL;
+	return core_neigh(s->core, op, &req, FDB_ORIGIN_USER, why);
+}
+
+static const char *parse_error(int rc)
+{
+	switch (rc) {
+	case -EPROTO:
+		return "control protocol version mismatch (vxnet and vxnetd differ)";
+	case -EOPNOTSUPP:
+		return "request not supported by this vxnetd (older than vxnet?)";
+	case -ENOPROTOOPT:
+		return "request has an option this vxnetd does not know (older than vxnet?)";
+	default:
+		return "malformed request";
+	}
+}
+
+static void handle(struct ctl_server *s, struct client *c, const uint8_t *buf, size_t len)
+{
+	struct reply r = {s, c, 0};
 	struct ctl_parsed p;
 	int rc = ctl_parse(buf, len, &p);
 	if (rc < 0) {
-		c->seq = len >= CTL_HDR_LEN ? ((const struct ctl_hdr *)(const void *)buf)->seq : 0;
-		reply_done(&r, rc, rc == -EPROTO ? "control protocol version mismatch (vxnet and vxnetd differ)"
-						 : "malformed request");
-		return;
+		struct ctl_hdr h;
+		memcpy(&h, buf, len >= CTL_HDR_LEN ? sizeof(h) : 0);
+		c->seq = len >= CTL_HDR_LEN ? h.seq : 0;
+		reply_done(&r, rc, parse_error(rc));
+		goto out;
 	}
 	c->seq = p.hdr.seq;
 	const char *why = NULL;
@@ -435,7 +366,7 @@ static void handle(struct daemon *d, struct client *c, const uint8_t *buf, size_
 		if (rc < 0)
 			why = "bad link request";
 		else
-			rc = daemon_link_add(d, &cfg, &why);
+			rc = core_link_add(s->core, &cfg, FDB_ORIGIN_USER, false, &why);
 		break;
 	}
 	case CTL_MSG_LINK_DEL:
@@ -443,33 +374,33 @@ static void handle(struct daemon *d, struct client *c, const uint8_t *buf, size_
 			rc = -EINVAL;
 			why = "name is required";
 		} else {
-			rc = daemon_link_del(d, name, &why);
+			rc = core_link_del(s->core, name, FDB_ORIGIN_USER, &why);
 		}
 		break;
 	case CTL_MSG_LINK_SHOW:
-		do_show(&r, &p, link_show_link);
+		do_show(&r, &p, SHOW_LINK);
 		goto out;
 	case CTL_MSG_FDB_SHOW:
-		do_show(&r, &p, fdb_show_link);
+		do_show(&r, &p, SHOW_FDB);
 		goto out;
 	case CTL_MSG_NEIGH_SHOW:
-		do_show(&r, &p, neigh_show_link);
+		do_show(&r, &p, SHOW_NEIGH);
 		goto out;
 	case CTL_MSG_FDB_ADD:
 	case CTL_MSG_FDB_APPEND:
 	case CTL_MSG_FDB_REPLACE:
 	case CTL_MSG_FDB_DEL:
-		rc = do_fdb_change(d, p.hdr.type, &p, &why);
+		rc = do_fdb_change(s, p.hdr.type, &p, &why);
 		break;
 	case CTL_MSG_NEIGH_ADD:
 	case CTL_MSG_NEIGH_REPLACE:
 	case CTL_MSG_NEIGH_DEL:
-		rc = do_neigh_change(d, p.hdr.type, &p, &why);
+		rc = do_neigh_change(s, p.hdr.type, &p, &why);
 		break;
 	case CTL_MSG_MONITOR:
 		if (!c->monitor) {
 			c->monitor = true;
-			d->n_monitors++;
+			events_subscribe(core_events(s->core), &c->sub, on_event, c);
 		}
 		rc = 0;
 		break;
@@ -478,41 +409,58 @@ static void handle(struct daemon *d, struct client *c, const uint8_t *buf, size_
 		why = "not a request";
 		break;
 	}
+	if (rc == 0) {
+		/* The change is kept before it is confirmed. */
+		int prc = core_commit(s->core);
+		if (prc < 0) {
+			rc = prc;
+			why = "applied, but the state file could not be written (see the daemon's log)";
+		}
+	}
 	reply_done(&r, rc, why);
 out:
 	if (r.err) {
 		log_debug("client: reply failed: %s", strerror(-r.err));
-		client_kill(d, c);
+		client_kill(s, c);
 	}
 }
 
-void ctl_server_client_input(struct daemon *d, struct client *c)
+static void client_input(struct loop_src *src, uint32_t events)
 {
+	(void)events;
+	struct client *c = src->obj;
+	struct ctl_server *s = c->srv;
 	if (c->dead)
 		return;
-	static uint8_t buf[CTL_MSG_MAX];
-	ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+	ssize_t n = recv(c->fd, s->buf, sizeof(s->buf), MSG_DONTWAIT | MSG_TRUNC);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EINTR)
-			client_kill(d, c);
+			client_kill(s, c);
 		return;
 	}
 	if (n == 0) {
-		client_kill(d, c);
+		client_kill(s, c);
 		return;
 	}
-	if ((size_t)n > sizeof(buf)) {
-		struct reply r = {.d = d, .c = c};
-		c->seq = ((struct ctl_hdr *)(void *)buf)->seq;
+	if ((size_t)n > sizeof(s->buf)) {
+		struct reply r = {s, c, 0};
+		struct ctl_hdr h;
+		memcpy(&h, s->buf, sizeof(h));
+		c->seq = h.seq;
 		reply_done(&r, -EMSGSIZE, "request too long");
 		return;
 	}
-	handle(d, c, buf, (size_t)n);
+	/* The request is copied out: replies reuse the buffer. */
+	uint8_t req[CTL_MSG_MAX];
+	memcpy(req, s->buf, (size_t)n);
+	handle(s, c, req, (size_t)n);
 }
 
-void ctl_server_accept(struct daemon *d)
+static void accept_input(struct loop_src *src, uint32_t events)
 {
-	int fd = accept4(d->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	(void)events;
+	struct ctl_server *s = src->obj;
+	int fd = accept4(s->listen.fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
 	/* A client that stops reading must not hold the daemon for long. */
@@ -526,54 +474,45 @@ void ctl_server_accept(struct daemon *d)
 		return;
 	}
 	c->fd = fd;
-	c->ev.kind = EV_CTL_CLIENT;
-	c->ev.obj = c;
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &c->ev};
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+	c->srv = s;
+	if (loop_add(s->loop, fd, EPOLLIN, &c->src, client_input, c) < 0) {
 		close(fd);
 		free(c);
 		return;
 	}
-	c->next = d->clients;
-	d->clients = c;
+	c->next = s->clients;
+	s->clients = c;
 }
 
-/* Free clients killed during the last epoll batch. */
-void ctl_server_reap(struct daemon *d)
-{
-	for (struct client **pp = &d->clients; *pp;) {
-		struct client *c = *pp;
-		if (c->dead) {
-			*pp = c->next;
-			free(c);
-		} else {
-			pp = &c->next;
-		}
-	}
-}
-
-void ctl_server_clients_free(struct daemon *d)
-{
-	for (struct client *c = d->clients; c; c = c->next)
-		client_kill(d, c);
-	ctl_server_reap(d);
-}
-
-int ctl_server_open(struct daemon *d, const char *path)
+struct ctl_server *ctl_server_open(struct loop *lp, struct core *core, const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path) - 16)
-		return -ENAMETOOLONG;
+	if (strlen(path) >= sizeof(sa.sun_path) - 16) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
 	/* Refuse to steal the socket of a running daemon; remove a stale one. */
 	int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (probe < 0)
-		return -errno;
+		return NULL;
 	strcpy(sa.sun_path, path);
 	if (connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 		close(probe);
-		return -EADDRINUSE;
+		errno = EADDRINUSE;
+		return NULL;
 	}
 	close(probe);
+
+	struct ctl_server *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->loop = lp;
+	s->core = core;
+	s->listen.fd = -1;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	int rc = loop_timer_start(lp, &s->reap, 0, clients_reap, s);
+	if (rc < 0)
+		goto fail;
 
 	/* Create the directory (e.g. /run/vxnet) if it is missing. */
 	char dir[sizeof(sa.sun_path)];
@@ -584,8 +523,10 @@ int ctl_server_open(struct daemon *d, const char *path)
 		mkdir(dir, 0755);
 	}
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		rc = -errno;
+		goto fail;
+	}
 	/* Bind and listen under a temporary name, then rename: the socket file
 	 * appears only when it already accepts connections. */
 	char tmp[sizeof(sa.sun_path)];
@@ -593,34 +534,41 @@ int ctl_server_open(struct daemon *d, const char *path)
 	unlink(tmp);
 	strcpy(sa.sun_path, tmp);
 	mode_t old = umask(077);
-	int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (rc < 0 || chmod(tmp, 0600) < 0 || listen(fd, 64) < 0 || rename(tmp, path) < 0) {
 		rc = -errno;
 		unlink(tmp);
 		close(fd);
-		return rc;
+		goto fail;
 	}
-	d->ctl_fd = fd;
-	snprintf(d->sock_path, sizeof(d->sock_path), "%s", path);
-	d->ev_ctl.kind = EV_CTL_LISTEN;
-	d->ev_ctl.obj = NULL;
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &d->ev_ctl};
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		rc = -errno;
+	rc = loop_add(lp, fd, EPOLLIN, &s->listen, accept_input, s);
+	if (rc < 0) {
 		unlink(path);
 		close(fd);
-		d->ctl_fd = -1;
-		return rc;
+		goto fail;
 	}
-	return 0;
+	return s;
+fail:
+	loop_timer_stop(lp, &s->reap);
+	free(s);
+	errno = -rc;
+	return NULL;
 }
 
-void ctl_server_close(struct daemon *d)
+void ctl_server_close(struct ctl_server *s)
 {
-	if (d->ctl_fd >= 0) {
-		unlink(d->sock_path);
-		close(d->ctl_fd);
-		d->ctl_fd = -1;
+	if (!s)
+		return;
+	for (struct client *c = s->clients; c; c = c->next)
+		client_kill(s, c);
+	clients_reap(s);
+	loop_timer_stop(s->loop, &s->reap);
+	if (s->listen.fd >= 0) {
+		int fd = s->listen.fd;
+		loop_del(s->loop, &s->listen);
+		close(fd);
+		unlink(s->path);
 	}
+	free(s);
 }

@@ -1,40 +1,64 @@
-/* vxnetd: the vxnet VTEP daemon. Parses its options, sets up the control
- * socket, signals and timers, and runs the epoll loop that feeds the
- * datapath and the control server. */
+/* vxnetd: the vxnet VTEP daemon. Parses its options, builds the loop, the
+ * core and the control server, restores the saved state, and runs. */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "core.h"
+#include "ctl_server.h"
 #include "log.h"
-#include "vxnetd.h"
+#include "loop.h"
+#include "state.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: vxnetd [-S PATH] [-v]\n"
-		   "  -S PATH  control socket (default $VXNET_SOCKET or " CTL_DEFAULT_SOCKET ")\n"
-		   "  -v       verbose (debug) logging\n"
-		   "  -h       this help; -V version\n");
+	fprintf(f, "Usage: vxnetd [-S PATH] [--datapath user|kernel] [--state DIR] [-v]\n"
+		   "       vxnetd [-S PATH] [--state DIR] --purge\n"
+		   "  -S PATH              control socket (default $VXNET_SOCKET or " CTL_DEFAULT_SOCKET ")\n"
+		   "  --datapath user|kernel  datapath of links that do not name one (default user)\n"
+		   "  --state DIR          where the desired state is kept (default " STATE_DEFAULT_DIR
+		   ", or one directory per socket there)\n"
+		   "  --purge              remove every device the state names, and the state, then exit\n"
+		   "  -v                   verbose (debug) logging\n"
+		   "  -h                   this help; -V version\n");
 }
 
-static int add_fd(struct daemon *d, int fd, struct ev_src *src, enum ev_kind kind)
+struct daemon {
+	struct loop *loop;
+	struct core *core;
+	struct ctl_server *ctl;
+	struct loop_src sig;
+	struct loop_timer tick;
+	int sigfd;
+	bool kill_devices; /* stop removes the devices (purge) */
+};
+
+static void on_signal(struct loop_src *src, uint32_t events)
 {
-	src->kind = kind;
-	src->obj = NULL;
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = src};
-	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+	(void)events;
+	struct daemon *d = src->obj;
+	struct signalfd_siginfo si;
+	if (read(d->sigfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP) {
+		log_info("signal %u: shutting down", si.ssi_signo);
+		loop_stop(d->loop);
+	}
 }
 
-static int setup(struct daemon *d, const char *path)
+static void on_tick(void *arg)
 {
-	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (d->epfd < 0)
-		return -errno;
+	struct daemon *d = arg;
+	core_tick(d->core);
+	core_commit(d->core);
+}
+
+static int setup_signals(struct daemon *d)
+{
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -45,84 +69,37 @@ static int setup(struct daemon *d, const char *path)
 	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (d->sigfd < 0)
 		return -errno;
-	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (d->timerfd < 0)
-		return -errno;
-	/* Ageing scan once a second: entries expire within a second of their time. */
-	struct itimerspec its = {.it_interval = {1, 0}, .it_value = {1, 0}};
-	timerfd_settime(d->timerfd, 0, &its, NULL);
-	int rc = add_fd(d, d->sigfd, &d->ev_sig, EV_SIGNAL);
-	if (rc == 0)
-		rc = add_fd(d, d->timerfd, &d->ev_timer, EV_TIMER);
-	if (rc < 0)
-		return rc;
-	d->dp = dp_new();
-	if (!d->dp)
-		return -ENOMEM;
-	return ctl_server_open(d, path);
-}
-
-static void run(struct daemon *d)
-{
-	struct epoll_event evs[64];
-	while (!d->stop) {
-		int n = epoll_wait(d->epfd, evs, 64, -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			log_err("epoll_wait: %s", strerror(errno));
-			break;
-		}
-		for (int i = 0; i < n; i++) {
-			struct ev_src *src = evs[i].data.ptr;
-			switch (src->kind) {
-			case EV_SIGNAL: {
-				struct signalfd_siginfo si;
-				if (read(d->sigfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP) {
-					log_info("signal %u: shutting down", si.ssi_signo);
-					d->stop = true;
-				}
-				break;
-			}
-			case EV_TIMER: {
-				uint64_t ticks;
-				if (read(d->timerfd, &ticks, sizeof(ticks)) > 0)
-					daemon_age(d);
-				break;
-			}
-			case EV_CTL_LISTEN:
-				ctl_server_accept(d);
-				break;
-			case EV_CTL_CLIENT:
-				ctl_server_client_input(d, src->obj);
-				break;
-			case EV_TAP: {
-				struct link *l = src->obj;
-				if (!l->dead)
-					dp_tap_input(d, l);
-				break;
-			}
-			case EV_UDP: {
-				struct vsock *s = src->obj;
-				if (!s->dead)
-					dp_udp_input(d, s);
-				break;
-			}
-			}
-		}
-		daemon_reap(d);
-		ctl_server_reap(d);
-	}
+	return loop_add(d->loop, d->sigfd, EPOLLIN, &d->sig, on_signal, d);
 }
 
 int main(int argc, char **argv)
 {
 	const char *path = getenv("VXNET_SOCKET");
+	const char *state_dir = NULL;
+	enum link_datapath def = LINK_DP_USER;
+	bool purge = false;
 	int verbose = 0, opt;
-	while ((opt = getopt(argc, argv, "S:vhV")) != -1) {
+	static const struct option longopts[] = {
+	    {"datapath", required_argument, NULL, 'd'}, {"state", required_argument, NULL, 's'},
+	    {"purge", no_argument, NULL, 'P'},		{"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},	{NULL, 0, NULL, 0},
+	};
+	while ((opt = getopt_long(argc, argv, "S:vhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'S':
 			path = optarg;
+			break;
+		case 'd':
+			if (link_datapath_parse(optarg, &def) < 0) {
+				fprintf(stderr, "vxnetd: --datapath must be user or kernel\n");
+				return 2;
+			}
+			break;
+		case 's':
+			state_dir = optarg;
+			break;
+		case 'P':
+			purge = true;
 			break;
 		case 'v':
 			verbose = 1;
@@ -131,7 +108,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf("vxnetd 0.1.0\n");
+			printf("vxnetd 0.2.0\n");
 			return 0;
 		default:
 			usage(stderr);
@@ -146,34 +123,65 @@ int main(int argc, char **argv)
 		path = CTL_DEFAULT_SOCKET;
 	log_set_verbose(verbose);
 
-	struct daemon d = {.epfd = -1, .sigfd = -1, .timerfd = -1, .ctl_fd = -1, .tx_fd4 = -1, .tx_fd6 = -1};
-	int rc = setup(&d, path);
+	struct daemon d = {.sigfd = -1, .sig.fd = -1, .tick.src.fd = -1};
+	struct state *st = NULL;
+	int rc = 0;
+	d.loop = loop_new();
+	d.core = d.loop ? core_new(d.loop, def) : NULL;
+	if (!d.core) {
+		log_err("cannot start: %s", strerror(errno));
+		rc = -ENOMEM;
+		goto out;
+	}
+	st = state_open(state_dir, path, &rc);
+	if (!st) {
+		log_err("state: %s", strerror(-rc));
+		goto out;
+	}
+	if (purge) {
+		/* A running daemon owns its devices: purge only a stopped one. */
+		rc = state_purge(st, d.core, path);
+		goto out;
+	}
+	rc = setup_signals(&d);
+	if (rc == 0)
+		rc = loop_timer_start(d.loop, &d.tick, 1000, on_tick, &d);
 	if (rc < 0) {
+		log_err("cannot start: %s", strerror(-rc));
+		goto out;
+	}
+	d.ctl = ctl_server_open(d.loop, d.core, path);
+	if (!d.ctl) {
+		rc = -errno;
 		if (rc == -EADDRINUSE)
 			log_err("%s: another vxnetd is listening there", path);
 		else
 			log_err("cannot start on %s: %s", path, strerror(-rc));
-	} else {
-		log_info("listening on %s", path);
-		run(&d);
+		goto out;
 	}
-	/* One way out, whether we ran or failed half-way through setup. */
-	ctl_server_clients_free(&d);
-	daemon_links_free(&d);
-	daemon_reap(&d);
-	ctl_server_close(&d);
-	dp_gso_close(&d);
-	dp_free(d.dp);
-	if (d.tx_fd4 >= 0)
-		close(d.tx_fd4);
-	if (d.tx_fd6 >= 0)
-		close(d.tx_fd6);
-	if (d.timerfd >= 0)
-		close(d.timerfd);
-	if (d.sigfd >= 0)
+	rc = state_restore(st, d.core);
+	if (rc < 0)
+		goto out;
+	core_set_persist(d.core, state_save_cb, st);
+	log_info("listening on %s (default datapath %s, state %s)", path, link_datapath_name(core_default_dp(d.core)),
+		 state_path(st));
+	rc = loop_run(d.loop);
+	if (rc < 0)
+		log_err("event loop: %s", strerror(-rc));
+	core_commit(d.core);
+out:
+	/* One way out, whether we ran or failed half-way through setup. The
+	 * devices stay (a restart takes them over) unless purging. */
+	ctl_server_close(d.ctl);
+	core_free(d.core, !d.kill_devices && !purge);
+	state_close(st);
+	if (d.loop)
+		loop_timer_stop(d.loop, &d.tick);
+	if (d.sigfd >= 0) {
+		loop_del(d.loop, &d.sig);
 		close(d.sigfd);
-	if (d.epfd >= 0)
-		close(d.epfd);
+	}
+	loop_free(d.loop);
 	if (rc < 0)
 		return 1;
 	log_info("stopped");

@@ -103,11 +103,18 @@ STRICT_VXLAN='vxlan.flag_i==1 && vxlan.flag_g==0 && vxlan.flag_d==0 && vxlan.fla
 
 sock_of() { echo "$TMP/$1.sock"; }
 
-# start_vxnetd NS: run a daemon in NS and wait (bounded) for its socket.
+# The datapath links get when a test does not name one: VXNET_DATAPATH=kernel
+# runs the whole suite against the kernel vxlan driver behind vxnetd.
+VXNET_DATAPATH=${VXNET_DATAPATH:-user}
+
+# start_vxnetd NS [ARGS...]: run a daemon in NS (its state in $TMP) and wait
+# (bounded) for its socket.
 start_vxnetd() {
 	local ns=$1 sock
+	shift
 	sock=$(sock_of "$ns")
-	ip netns exec "$ns" "$VXNETD" -S "$sock" >"$TMP/vxnetd-$ns.log" 2>&1 &
+	ip netns exec "$ns" "$VXNETD" -S "$sock" --state "$TMP/state-$ns" --datapath "$VXNET_DATAPATH" "$@" \
+		>>"$TMP/vxnetd-$ns.log" 2>&1 &
 	DAEMON_PIDS+=("$!")
 	DAEMON_OF[$ns]=$!
 	if ! wait_for 5 test -S "$sock"; then

@@ -32,12 +32,14 @@ static int ifreq_ioctl(unsigned long req, struct ifreq *ifr)
 	return rc;
 }
 
-int tap_create(const char *name, int *ifindex)
+int tap_open(const char *name, bool adopt, int *ifindex, bool *created)
 {
 	if (strlen(name) >= IFNAMSIZ || !*name)
 		return -EINVAL;
-	/* TUNSETIFF on an existing TAP would attach us to it: refuse instead. */
-	if (if_nametoindex(name))
+	bool exists = if_nametoindex(name) != 0;
+	/* TUNSETIFF on an existing TAP would attach us to it: only a restart
+	 * adopting its own device may do that. */
+	if (exists && !adopt)
 		return -EEXIST;
 	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
@@ -51,23 +53,41 @@ int tap_create(const char *name, int *ifindex)
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int e = -errno;
 		close(fd);
-		return e;
+		/* An existing device that is not a free TAP (a TUN, another
+		 * kind, or a TAP someone holds) cannot be ours. */
+		return exists && (e == -EINVAL || e == -EBUSY || e == -EPERM) ? -EEXIST : e;
 	}
 	int hdrsz = OFFLOAD_VNET_HLEN;
 	unsigned off = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
-	if (ioctl(fd, TUNSETVNETHDRSZ, &hdrsz) < 0 || ioctl(fd, TUNSETOFFLOAD, off) < 0) {
+	/* Persistent: the device, its bridge port, addresses and up state
+	 * outlive the daemon, and a restart takes it over. */
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdrsz) < 0 || ioctl(fd, TUNSETOFFLOAD, off) < 0 ||
+	    ioctl(fd, TUNSETPERSIST, 1) < 0) {
 		int e = -errno;
+		if (!exists)
+			ioctl(fd, TUNSETPERSIST, 0);
 		close(fd);
 		return e;
 	}
 	int idx = (int)if_nametoindex(name);
 	if (!idx) {
 		int e = -errno;
+		ioctl(fd, TUNSETPERSIST, 0);
 		close(fd);
 		return e;
 	}
 	*ifindex = idx;
+	*created = !exists;
 	return fd;
+}
+
+void tap_close(int fd, bool remove)
+{
+	if (fd < 0)
+		return;
+	if (remove)
+		ioctl(fd, TUNSETPERSIST, 0); /* the device goes with the last fd */
+	close(fd);
 }
 
 int tap_set_mtu(const char *name, unsigned mtu)

@@ -1,4 +1,4 @@
-/* dp_user: the userspace forwarding engine.
+/* user_fwd: the packet path of the userspace datapath.
  *
  * Transmit (TAP -> underlay): read a batch of frames from the TAP into a
  * preallocated arena; complete left-over checksums and cut TSO super-frames
@@ -25,22 +25,21 @@
 #include <netinet/udp.h>
 #include <sys/uio.h>
 
+#include "../log.h"
 #include "udp.h"
-
-#include "log.h"
+#include "user.h"
 #include "vxnet/offload.h"
 #include "vxnet/proto.h"
-#include "vxnetd.h"
 
-#define DP_BATCH 64             /* frames per TAP turn, datagrams per recvmmsg */
-#define DP_SLOT (65536 + 64)    /* one frame or datagram, largest possible */
-#define DP_TXQ 512              /* queued copies before a forced flush */
+#define DP_BATCH 64		/* frames per TAP turn, datagrams per recvmmsg */
+#define DP_SLOT (65536 + 64)	/* one frame or datagram, largest possible */
+#define DP_TXQ 512		/* queued copies before a forced flush */
 #define DP_SEG_ARENA (1u << 20) /* segments cut from TSO frames in one batch */
-#define DP_MAXSEG 2048          /* segments of one super-frame: 64 KB at MSS 32 */
+#define DP_MAXSEG 2048		/* segments of one super-frame: 64 KB at MSS 32 */
 #define DP_GRO_CAP (65536 + 256)
-#define DP_GSO_MAXSEG 64        /* UDP_MAX_SEGMENTS of older kernels */
-#define DP_GSO_MAXFD 4096       /* open GSO sockets at most (one per source port in use) */
-#define DP_RX_TURNS 4           /* recvmmsg calls per readiness event: fairness */
+#define DP_GSO_MAXSEG 64  /* UDP_MAX_SEGMENTS of older kernels */
+#define DP_GSO_MAXFD 4096 /* open GSO sockets at most (one per source port in use) */
+#define DP_RX_TURNS 4	  /* recvmmsg calls per readiness event: fairness */
 #define DP_CMSG_SPACE 96
 
 struct dp_tx {
@@ -48,10 +47,10 @@ struct dp_tx {
 	struct sockaddr_storage dst;
 	_Alignas(struct cmsghdr) char cmsg[DP_CMSG_SPACE];
 	struct iovec iov[2];
-	struct link *link;
+	struct ulink *link;
 };
 
-struct dp {
+struct dp_fwd {
 	uint8_t *arena; /* DP_BATCH * DP_SLOT */
 	struct mmsghdr rx_msgs[DP_BATCH];
 	struct iovec rx_iov[DP_BATCH];
@@ -64,21 +63,21 @@ struct dp {
 	size_t seg_used;
 	struct offload_seg segs[DP_MAXSEG];
 	struct offload_gro gro;
-	struct link *gro_link;
+	struct ulink *gro_link;
 	uint8_t *gro_buf;
 	uint8_t reply[2048]; /* locally generated ARP replies, NAs, ICMP errors */
 };
 
-struct dp *dp_new(void)
+struct dp_fwd *fwd_new(void)
 {
-	struct dp *dp = calloc(1, sizeof(*dp));
+	struct dp_fwd *dp = calloc(1, sizeof(*dp));
 	if (!dp)
 		return NULL;
 	dp->arena = malloc((size_t)DP_BATCH * DP_SLOT);
 	dp->seg_arena = malloc(DP_SEG_ARENA);
 	dp->gro_buf = malloc(DP_GRO_CAP);
 	if (!dp->arena || !dp->seg_arena || !dp->gro_buf) {
-		dp_free(dp);
+		fwd_free(dp);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -86,7 +85,7 @@ struct dp *dp_new(void)
 	return dp;
 }
 
-void dp_free(struct dp *dp)
+void fwd_free(struct dp_fwd *dp)
 {
 	if (!dp)
 		return;
@@ -96,37 +95,47 @@ void dp_free(struct dp *dp)
 	free(dp);
 }
 
-static uint8_t *slot(struct dp *dp, unsigned i)
+static uint8_t *slot(struct dp_fwd *dp, unsigned i)
 {
 	return dp->arena + (size_t)i * DP_SLOT;
 }
 
 /* Every TAP write starts with a virtio-net header; vh NULL = plain frame. */
-static int tap_write(struct link *l, const struct virtio_net_hdr *vh, const uint8_t *frame, size_t len)
+static int tap_write(struct ulink *l, const struct virtio_net_hdr *vh, const uint8_t *frame, size_t len)
 {
 	static const struct virtio_net_hdr plain;
 	struct iovec iov[2] = {
-		{.iov_base = (void *)(vh ? vh : &plain), .iov_len = sizeof(*vh)},
-		{.iov_base = (void *)frame, .iov_len = len},
+	    {.iov_base = (void *)(vh ? vh : &plain), .iov_len = sizeof(*vh)},
+	    {.iov_base = (void *)frame, .iov_len = len},
 	};
-	if (writev(l->tap_fd, iov, 2) != (ssize_t)(sizeof(*vh) + len)) {
-		l->stats[CTL_STAT_RX_DROP_TAP]++;
-		return -1;
+	ssize_t n = writev(l->tap_fd, iov, 2);
+	if (n == (ssize_t)(sizeof(*vh) + len))
+		return 0;
+	int e = n < 0 ? errno : EMSGSIZE;
+	/* The kernel refuses frames for a TAP that is not up with EIO: a
+	 * state of the device, not a fault, and counted apart as the kernel
+	 * counts its own drops by reason. */
+	l->stats[e == EIO ? US_RX_DROP_DOWN : US_RX_DROP_TAP]++;
+	uint64_t now = loop_now_ms();
+	if (!l->down_logged || now - l->down_logged >= 10000) {
+		l->down_logged = now;
+		log_info("%s: frame not written into the TAP: %s%s", l->cfg->name, strerror(e),
+			 e == EIO ? " (device down)" : "");
 	}
-	return 0;
+	return -1;
 }
 
 /* ---- transmit ---- */
 
 /* The raw sending socket of a link's underlay family. */
-static int tx_fd(const struct daemon *d, const struct link *l)
+static int tx_fd(const struct dp_user *d, const struct ulink *l)
 {
 	return l->family == AF_INET6 ? d->tx_fd6 : d->tx_fd4;
 }
 
 /* Send what is queued. The queue only ever holds copies of one link's frames
  * (dp_tap_input flushes before it returns), so one socket serves them all. */
-static void dp_tx_flush(struct daemon *d, struct dp *dp)
+static void dp_tx_flush(struct dp_user *d, struct dp_fwd *dp)
 {
 	if (!dp->ntx)
 		return;
@@ -136,19 +145,19 @@ static void dp_tx_flush(struct daemon *d, struct dp *dp)
 		int n = sendmmsg(fd, dp->tx_msgs + off, dp->ntx - off, 0);
 		if (n < 0) {
 			/* The first message failed: count it, go on with the rest. */
-			struct link *l = dp->tx[off].link;
+			struct ulink *l = dp->tx[off].link;
 			if (errno == EMSGSIZE)
-				l->stats[CTL_STAT_TX_DROP_TOO_BIG]++;
+				l->stats[US_TX_DROP_TOO_BIG]++;
 			else
-				l->stats[CTL_STAT_TX_ERRORS]++;
-			log_debug("%s: send: %s", l->cfg.name, strerror(errno));
+				l->stats[US_TX_ERRORS]++;
+			log_debug("%s: send: %s", l->cfg->name, strerror(errno));
 			off++;
 			continue;
 		}
 		for (unsigned i = off; i < off + (unsigned)n; i++) {
-			struct link *l = dp->tx[i].link;
-			l->stats[CTL_STAT_TX_PACKETS]++;
-			l->stats[CTL_STAT_TX_BYTES] += dp->tx[i].iov[1].iov_len;
+			struct ulink *l = dp->tx[i].link;
+			l->stats[US_TX_PACKETS]++;
+			l->stats[US_TX_BYTES] += dp->tx[i].iov[1].iov_len;
 		}
 		off += (unsigned)n;
 	}
@@ -183,13 +192,13 @@ static void put_cmsg(struct msghdr *mh, int level, int type, const void *data, s
 }
 
 /* Source address, outgoing device, TTL and TOS of one outer packet. */
-static void put_tx_cmsgs(struct msghdr *mh, const struct link *l, const struct fdb_remote *r, const uint8_t *frame,
+static void put_tx_cmsgs(struct msghdr *mh, const struct ulink *l, const struct fdb_remote *r, const uint8_t *frame,
 			 size_t len)
 {
 	bool mcast = addr_is_multicast(&r->ip);
 	uint32_t oif = r->ifindex ? r->ifindex : (mcast ? l->dev_ifindex : 0);
-	int ttl = l->cfg.ttl; /* 0 = auto: the socket default, 1 for multicast */
-	int tos = l->cfg.tos_inherit ? inner_tos(frame, len) : l->cfg.tos;
+	int ttl = l->cfg->ttl; /* 0 = auto: the socket default, 1 for multicast */
+	int tos = l->cfg->tos_inherit ? inner_tos(frame, len) : l->cfg->tos;
 	if (l->family == AF_INET) {
 		if (oif || l->local.family) {
 			struct in_pktinfo pi = {.ipi_ifindex = (int)oif};
@@ -216,11 +225,11 @@ static void put_tx_cmsgs(struct msghdr *mh, const struct link *l, const struct f
 }
 
 /* Queue one copy of frame for remote r. */
-static void dp_tx_queue(struct daemon *d, struct dp *dp, struct link *l, uint8_t *frame, size_t len,
+static void dp_tx_queue(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, uint8_t *frame, size_t len,
 			const struct fdb_remote *r, uint16_t sport)
 {
 	if (r->ip.family != l->family) {
-		l->stats[CTL_STAT_TX_ERRORS]++; /* refused at configuration; learning cannot mix families */
+		l->stats[US_TX_ERRORS]++; /* refused at configuration; learning cannot mix families */
 		return;
 	}
 	if (dp->ntx == DP_TXQ)
@@ -260,7 +269,7 @@ static void dp_tx_queue(struct daemon *d, struct dp *dp, struct link *l, uint8_t
 /* Proxy ARP / ND (kernel arp_reduce / neigh_reduce). Returns true when the
  * frame was consumed. Gratuitous ARP, ARP probes and DAD solicitations are
  * left alone so that they cross the overlay untouched. */
-static bool dp_proxy(struct daemon *d, struct dp *dp, struct link *l, const uint8_t *f, size_t len)
+static bool dp_proxy(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, const uint8_t *f, size_t len)
 {
 	uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
 	struct vx_addr ip = {0};
@@ -293,18 +302,18 @@ static bool dp_proxy(struct daemon *d, struct dp *dp, struct link *l, const uint
 	}
 	if (n > 0) {
 		tap_write(l, NULL, dp->reply, (size_t)n);
-		l->stats[CTL_STAT_PROXY_REPLIES]++;
+		l->stats[US_PROXY_REPLIES]++;
 	}
 	return true;
 miss:
-	l->stats[CTL_STAT_PROXY_MISSES]++;
-	event_l3miss(d, l, &ip);
+	l->stats[US_PROXY_MISSES]++;
+	d->dp.up->l3miss(d->dp.core, l->l, &ip);
 	return true;
 }
 
 static const uint8_t zero_mac[MAC_LEN];
 
-void dp_gso_close(struct daemon *d)
+void fwd_gso_close(struct dp_user *d)
 {
 	for (int f = 0; f < 2; f++) {
 		if (!d->gso_fd[f])
@@ -319,7 +328,7 @@ void dp_gso_close(struct daemon *d)
 }
 
 /* The GSO socket for (family, source port), opened on first use. */
-static int gso_socket(struct daemon *d, int family, uint16_t sport)
+static int gso_socket(struct dp_user *d, int family, uint16_t sport)
 {
 	int f = family == AF_INET6;
 	if (!d->gso_fd[f]) {
@@ -347,7 +356,7 @@ static int gso_socket(struct daemon *d, int family, uint16_t sport)
  * as UDP GSO bursts: one trip through the stack per burst instead of one per
  * segment. Returns how many segments were sent; the caller sends the rest
  * on the raw path. */
-static int dp_tx_gso(struct daemon *d, struct dp *dp, struct link *l, struct offload_seg *segs, int nseg,
+static int dp_tx_gso(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, struct offload_seg *segs, int nseg,
 		     const struct fdb_remote *r, uint16_t sport)
 {
 	if (d->gso_broken || nseg < 2)
@@ -376,12 +385,12 @@ static int dp_tx_gso(struct daemon *d, struct dp *dp, struct link *l, struct off
 		}
 		uint8_t *start = segs[sent].data - VXLAN_HLEN;
 		struct iovec iov = {
-			.iov_base = start,
-			.iov_len = (size_t)(segs[sent + n - 1].data + segs[sent + n - 1].len - start),
+		    .iov_base = start,
+		    .iov_len = (size_t)(segs[sent + n - 1].data + segs[sent + n - 1].len - start),
 		};
 		_Alignas(struct cmsghdr) char ctrl[DP_CMSG_SPACE + 32];
-		struct msghdr mh = {.msg_name = &dst, .msg_namelen = sl, .msg_iov = &iov, .msg_iovlen = 1,
-				    .msg_control = ctrl};
+		struct msghdr mh = {
+		    .msg_name = &dst, .msg_namelen = sl, .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl};
 		uint16_t gso_size = (uint16_t)(VXLAN_HLEN + segs[sent].len);
 		put_cmsg(&mh, SOL_UDP, UDP_SEGMENT, &gso_size, sizeof(gso_size));
 		put_tx_cmsgs(&mh, l, r, segs[sent].data, segs[sent].len);
@@ -390,24 +399,24 @@ static int dp_tx_gso(struct daemon *d, struct dp *dp, struct link *l, struct off
 				log_info("UDP GSO unavailable (%s): sending segment by segment", strerror(errno));
 				d->gso_broken = true;
 			} else if (errno == EMSGSIZE) {
-				l->stats[CTL_STAT_TX_DROP_TOO_BIG] += (uint64_t)n;
+				l->stats[US_TX_DROP_TOO_BIG] += (uint64_t)n;
 				sent += n;
 				continue;
 			}
 			return sent;
 		}
-		l->stats[CTL_STAT_TX_PACKETS] += (uint64_t)n;
-		l->stats[CTL_STAT_TX_BYTES] += bytes;
+		l->stats[US_TX_PACKETS] += (uint64_t)n;
+		l->stats[US_TX_BYTES] += bytes;
 		sent += n;
 	}
 	return sent;
 }
 
-static void dp_tx_frame(struct daemon *d, struct dp *dp, struct link *l, const struct virtio_net_hdr *vh, uint8_t *f,
-			size_t len)
+static void dp_tx_frame(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, const struct virtio_net_hdr *vh,
+			uint8_t *f, size_t len)
 {
 	if (len < 14) {
-		l->stats[CTL_STAT_TX_DROP_RUNT]++;
+		l->stats[US_TX_DROP_RUNT]++;
 		return;
 	}
 	struct offload_seg one = {f, len}, *segs = &one;
@@ -421,17 +430,17 @@ static void dp_tx_frame(struct daemon *d, struct dp *dp, struct link *l, const s
 		nseg = offload_tso_segment(f, len, vh, VXLAN_HLEN, dp->seg_arena + dp->seg_used,
 					   DP_SEG_ARENA - dp->seg_used, dp->segs, DP_MAXSEG);
 		if (nseg < 0) {
-			l->stats[CTL_STAT_TX_ERRORS]++;
+			l->stats[US_TX_ERRORS]++;
 			return;
 		}
 		segs = dp->segs;
 		dp->seg_used = (size_t)(segs[nseg - 1].data + segs[nseg - 1].len - dp->seg_arena);
 	} else if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
 		if (offload_csum_complete(f, len, vh->csum_start, vh->csum_offset) < 0) {
-			l->stats[CTL_STAT_TX_ERRORS]++;
+			l->stats[US_TX_ERRORS]++;
 			return;
 		}
-	} else if (l->cfg.proxy && dp_proxy(d, dp, l, f, len)) {
+	} else if (l->cfg->proxy && dp_proxy(d, dp, l, f, len)) {
 		return;
 	}
 	if (segs[0].len - 14 > l->path_limit) {
@@ -439,21 +448,21 @@ static void dp_tx_frame(struct daemon *d, struct dp *dp, struct link *l, const s
 		if (proto_too_big_check(f, len, l->path_limit) == PROTO_TOO_BIG_ICMP) {
 			int n = proto_too_big_build(dp->reply, sizeof(dp->reply), f, len, l->path_limit);
 			if (n > 0 && tap_write(l, NULL, dp->reply, (size_t)n) == 0)
-				l->stats[CTL_STAT_TX_ICMP_TOO_BIG]++;
+				l->stats[US_TX_ICMP_TOO_BIG]++;
 		}
-		l->stats[CTL_STAT_TX_DROP_TOO_BIG]++;
+		l->stats[US_TX_DROP_TOO_BIG]++;
 		return;
 	}
 	const struct fdb_entry *e = fdb_lookup(l->fdb, f);
 	if (!e)
 		e = fdb_lookup(l->fdb, zero_mac);
 	if (!e) {
-		l->stats[CTL_STAT_TX_DROP_NO_FDB]++;
+		l->stats[US_TX_DROP_NO_FDB]++;
 		if (!mac_is_multicast(f))
-			event_l2miss(d, l, f);
+			d->dp.up->l2miss(d->dp.core, l->l, f);
 		return;
 	}
-	uint16_t sport = proto_srcport(proto_flow_hash(f, len), l->cfg.srcport_min, l->cfg.srcport_max);
+	uint16_t sport = proto_srcport(proto_flow_hash(f, len), l->cfg->srcport_min, l->cfg->srcport_max);
 	for (unsigned i = 0; i < e->n_remotes; i++) {
 		int j = segs == dp->segs ? dp_tx_gso(d, dp, l, segs, nseg, &e->remotes[i], sport) : 0;
 		for (; j < nseg; j++)
@@ -461,20 +470,20 @@ static void dp_tx_frame(struct daemon *d, struct dp *dp, struct link *l, const s
 	}
 }
 
-void dp_tap_input(struct daemon *d, struct link *l)
+void fwd_tap_input(struct dp_user *d, struct ulink *l)
 {
-	struct dp *dp = d->dp;
+	struct dp_fwd *dp = d->fwd;
 	dp->seg_used = 0;
 	for (unsigned i = 0; i < DP_BATCH; i++) {
 		uint8_t *f = slot(dp, i);
 		ssize_t n = read(l->tap_fd, f, DP_SLOT);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
-				log_debug("%s: tap read: %s", l->cfg.name, strerror(errno));
+				log_debug("%s: tap read: %s", l->cfg->name, strerror(errno));
 			break;
 		}
 		if (n < OFFLOAD_VNET_HLEN) {
-			l->stats[CTL_STAT_TX_DROP_RUNT]++;
+			l->stats[US_TX_DROP_RUNT]++;
 			continue;
 		}
 		struct virtio_net_hdr vh;
@@ -487,7 +496,7 @@ void dp_tap_input(struct daemon *d, struct link *l)
 /* ---- receive ---- */
 
 /* Write the pending merged frame, if any, into its TAP. */
-static void dp_gro_flush(struct dp *dp)
+static void dp_gro_flush(struct dp_fwd *dp)
 {
 	struct virtio_net_hdr vh;
 	size_t n = offload_gro_finish(&dp->gro, &vh);
@@ -496,7 +505,7 @@ static void dp_gro_flush(struct dp *dp)
 	dp->gro_link = NULL;
 }
 
-static void dp_rx_deliver(struct dp *dp, struct link *l, const uint8_t *f, size_t len)
+static void dp_rx_deliver(struct dp_fwd *dp, struct ulink *l, const uint8_t *f, size_t len)
 {
 	if (dp->gro_link && dp->gro_link != l)
 		dp_gro_flush(dp);
@@ -519,60 +528,60 @@ static void dp_rx_deliver(struct dp *dp, struct link *l, const uint8_t *f, size_
 		dp_gro_flush(dp);
 }
 
-static void dp_rx_one(struct daemon *d, struct vsock *s, uint8_t *buf, size_t n, const struct sockaddr *from)
+static void dp_rx_one(struct dp_user *d, struct vsock *s, uint8_t *buf, size_t n, const struct sockaddr *from)
 {
 	uint32_t vni;
 	int rc = proto_vxlan_parse(buf, n, &vni);
 	if (rc == -EMSGSIZE) {
-		s->stats[CTL_SOCKSTAT_RX_SHORT]++;
+		s->stats[USS_RX_SHORT]++;
 		return;
 	}
 	if (rc < 0) {
-		s->stats[CTL_SOCKSTAT_RX_BAD_FLAGS]++;
+		s->stats[USS_RX_BAD_FLAGS]++;
 		return;
 	}
-	struct link *l = vsock_lookup(s, vni);
+	struct ulink *l = vsock_lookup(s, vni);
 	if (!l) {
-		s->stats[CTL_SOCKSTAT_RX_UNKNOWN_VNI]++;
+		s->stats[USS_RX_UNKNOWN_VNI]++;
 		return;
 	}
 	uint8_t *f = buf + VXLAN_HLEN;
 	size_t len = n - VXLAN_HLEN;
 	const uint8_t *src = f + MAC_LEN;
-	if (mac_equal(src, l->cfg.address)) {
-		l->stats[CTL_STAT_RX_DROP_LOOP]++;
+	if (mac_equal(src, l->cfg->address)) {
+		l->stats[US_RX_DROP_LOOP]++;
 		return;
 	}
-	if (l->cfg.learning) {
-		struct fdb_remote r = {.port = l->cfg.dstport, .vni = l->cfg.vni};
+	if (l->cfg->learning) {
+		struct fdb_remote r = {.port = l->cfg->dstport, .vni = l->cfg->vni, .origin = FDB_ORIGIN_LEARNED};
 		uint16_t port;
 		addr_from_sockaddr(from, &r.ip, &port);
-		switch (fdb_learn(l->fdb, src, &r, now_ms())) {
+		switch (fdb_learn(l->fdb, src, &r, loop_now_ms())) {
 		case FDB_LEARN_CONFLICT:
-			l->stats[CTL_STAT_RX_DROP_CONFLICT]++;
+			l->stats[US_RX_DROP_CONFLICT]++;
 			return;
 		case FDB_LEARN_NEW:
-			event_fdb(d, l, CTL_EVENT_LEARNED, src, &r, FDB_STATE_REACHABLE);
+			d->dp.up->learned(d->dp.core, l->l, src, &r, false);
 			break;
 		case FDB_LEARN_MOVED:
-			event_fdb(d, l, CTL_EVENT_MOVED, src, &r, FDB_STATE_REACHABLE);
+			d->dp.up->learned(d->dp.core, l->l, src, &r, true);
 			break;
 		case FDB_LEARN_FULL:
 		case FDB_LEARN_NOMEM:
-			l->stats[CTL_STAT_RX_LEARN_REFUSED]++;
+			l->stats[US_RX_LEARN_REFUSED]++;
 			break;
 		default:
 			break;
 		}
 	}
-	l->stats[CTL_STAT_RX_PACKETS]++;
-	l->stats[CTL_STAT_RX_BYTES] += len;
-	dp_rx_deliver(d->dp, l, f, len);
+	l->stats[US_RX_PACKETS]++;
+	l->stats[US_RX_BYTES] += len;
+	dp_rx_deliver(d->fwd, l, f, len);
 }
 
-void dp_udp_input(struct daemon *d, struct vsock *s)
+void fwd_udp_input(struct dp_user *d, struct vsock *s)
 {
-	struct dp *dp = d->dp;
+	struct dp_fwd *dp = d->fwd;
 	for (unsigned turn = 0; turn < DP_RX_TURNS; turn++) {
 		for (unsigned i = 0; i < DP_BATCH; i++) {
 			dp->rx_iov[i].iov_base = slot(dp, i);
@@ -586,10 +595,10 @@ void dp_udp_input(struct daemon *d, struct vsock *s)
 			mh->msg_control = dp->rx_ctrl[i];
 			mh->msg_controllen = sizeof(dp->rx_ctrl[i]);
 		}
-		int n = recvmmsg(s->fd, dp->rx_msgs, DP_BATCH, MSG_DONTWAIT, NULL);
+		int n = recvmmsg(s->src.fd, dp->rx_msgs, DP_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR) {
-				s->stats[CTL_SOCKSTAT_RX_ERRORS]++;
+				s->stats[USS_RX_ERRORS]++;
 				log_debug("udp recv: %s", strerror(errno));
 			}
 			break;
@@ -597,8 +606,8 @@ void dp_udp_input(struct daemon *d, struct vsock *s)
 		for (int i = 0; i < n; i++) {
 			struct msghdr *mh = &dp->rx_msgs[i].msg_hdr;
 			if (mh->msg_flags & MSG_TRUNC) {
-				s->stats[CTL_SOCKSTAT_RX_DATAGRAMS]++;
-				s->stats[CTL_SOCKSTAT_RX_ERRORS]++;
+				s->stats[USS_RX_DATAGRAMS]++;
+				s->stats[USS_RX_ERRORS]++;
 				continue;
 			}
 			/* With UDP_GRO a burst of equal datagrams arrives as one
@@ -613,7 +622,7 @@ void dp_udp_input(struct daemon *d, struct vsock *s)
 				}
 			uint8_t *buf = slot(dp, (unsigned)i);
 			for (size_t off = 0; off < len; off += step) {
-				s->stats[CTL_SOCKSTAT_RX_DATAGRAMS]++;
+				s->stats[USS_RX_DATAGRAMS]++;
 				dp_rx_one(d, s, buf + off, len - off < step ? len - off : step,
 					  (struct sockaddr *)&dp->rx_addr[i]);
 			}

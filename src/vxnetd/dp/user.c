@@ -1,0 +1,674 @@
+/* user: the userspace datapath provider, its control side: each link is a
+ * persistent TAP whose frames vxnetd's engine (user_fwd.c) carries over UDP
+ * sockets shared per (family, dstport). A link is made all-or-nothing:
+ * every step that can fail runs before the link becomes visible, and a
+ * failure undoes what was done. */
+#include "user.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "../log.h"
+#include "../rtnl.h"
+#include "tap.h"
+#include "udp.h"
+#include "vxnet/proto.h"
+
+static const char *const ustat_names[US_MAX] = {
+    [US_RX_PACKETS] = "rx_packets",
+    [US_RX_BYTES] = "rx_bytes",
+    [US_TX_PACKETS] = "tx_packets",
+    [US_TX_BYTES] = "tx_bytes",
+    [US_RX_DROP_LOOP] = "rx_drop_loop",
+    [US_RX_DROP_CONFLICT] = "rx_drop_conflict",
+    [US_RX_DROP_TAP] = "rx_drop_tap",
+    [US_RX_DROP_DOWN] = "rx_drop_down",
+    [US_RX_LEARN_REFUSED] = "rx_learn_refused",
+    [US_TX_DROP_NO_FDB] = "tx_drop_no_fdb",
+    [US_TX_DROP_TOO_BIG] = "tx_drop_too_big",
+    [US_TX_ICMP_TOO_BIG] = "tx_icmp_too_big",
+    [US_TX_DROP_RUNT] = "tx_drop_runt",
+    [US_TX_ERRORS] = "tx_errors",
+    [US_PROXY_REPLIES] = "proxy_replies",
+    [US_PROXY_MISSES] = "proxy_misses",
+};
+
+static const char *const usockstat_names[USS_MAX] = {
+    [USS_RX_DATAGRAMS] = "rx_datagrams",     [USS_RX_SHORT] = "rx_short",   [USS_RX_BAD_FLAGS] = "rx_bad_flags",
+    [USS_RX_UNKNOWN_VNI] = "rx_unknown_vni", [USS_RX_ERRORS] = "rx_errors",
+};
+
+static struct dp_user *to_user(struct dp *dp)
+{
+	return (struct dp_user *)dp;
+}
+
+static struct ulink *ulink_of(struct core_link *l)
+{
+	return l->dpl;
+}
+
+/* ---- VNI table of a socket ---- */
+
+static unsigned vni_slot(uint32_t vni, unsigned cap)
+{
+	return (vni * 2654435761u) & (cap - 1);
+}
+
+struct ulink *vsock_lookup(const struct vsock *s, uint32_t vni)
+{
+	if (!s->vni_cap)
+		return NULL;
+	for (unsigned i = vni_slot(vni, s->vni_cap);; i = (i + 1) & (s->vni_cap - 1)) {
+		struct ulink *l = s->vni_tab[i];
+		if (!l)
+			return NULL;
+		if (l->cfg->vni == vni)
+			return l;
+	}
+}
+
+static void vni_insert(struct ulink **tab, unsigned cap, struct ulink *l)
+{
+	unsigned i = vni_slot(l->cfg->vni, cap);
+	while (tab[i])
+		i = (i + 1) & (cap - 1);
+	tab[i] = l;
+}
+
+/* Rebuild the table from the provider's links: links change rarely, and a
+ * rebuild keeps deletion trivial for open addressing. */
+static int vsock_rebuild(struct dp_user *u, struct vsock *s, struct ulink *extra, struct ulink *skip)
+{
+	unsigned n = 0;
+	for (struct ulink *l = u->links; l; l = l->next)
+		if (l->sock == s && l != skip)
+			n++;
+	if (extra)
+		n++;
+	unsigned cap = 8;
+	while (cap < 2 * n)
+		cap <<= 1;
+	struct ulink **tab = calloc(cap, sizeof(*tab));
+	if (!tab)
+		return -ENOMEM;
+	for (struct ulink *l = u->links; l; l = l->next)
+		if (l->sock == s && l != skip)
+			vni_insert(tab, cap, l);
+	if (extra)
+		vni_insert(tab, cap, extra);
+	free(s->vni_tab);
+	s->vni_tab = tab;
+	s->vni_cap = cap;
+	return 0;
+}
+
+/* ---- sockets ---- */
+
+static void vsock_input(struct loop_src *src, uint32_t events)
+{
+	(void)events;
+	struct vsock *s = src->obj;
+	fwd_udp_input(s->u, s);
+}
+
+static struct vsock *vsock_find(struct dp_user *u, int family, uint16_t port)
+{
+	for (struct vsock *s = u->socks; s; s = s->next)
+		if (s->family == family && s->port == port)
+			return s;
+	return NULL;
+}
+
+static int vsock_get(struct dp_user *u, int family, uint16_t port, struct vsock **out, const char **why)
+{
+	struct vsock *s = vsock_find(u, family, port);
+	if (s) {
+		*out = s;
+		return 0;
+	}
+	int *txfd = family == AF_INET6 ? &u->tx_fd6 : &u->tx_fd4;
+	if (*txfd < 0) {
+		int fd = udp_tx_open(family);
+		if (fd < 0) {
+			*why = family == AF_INET6 ? "cannot open IPv6 sending socket (IPv6 disabled?)"
+						  : "cannot open IPv4 sending socket";
+			return fd;
+		}
+		*txfd = fd;
+	}
+	int fd = udp_rx_open(family, port);
+	if (fd < 0) {
+		*why = fd == -EADDRINUSE    ? "UDP port in use (by a kernel vxlan device or another program?)"
+		       : family == AF_INET6 ? "cannot open IPv6 UDP socket (IPv6 disabled?)"
+					    : "cannot open UDP socket";
+		return fd;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		close(fd);
+		return -ENOMEM;
+	}
+	s->u = u;
+	s->family = family;
+	s->port = port;
+	int rc = loop_add(u->loop, fd, EPOLLIN, &s->src, vsock_input, s);
+	if (rc < 0) {
+		close(fd);
+		free(s);
+		return rc;
+	}
+	s->next = u->socks;
+	u->socks = s;
+	*out = s;
+	return 0;
+}
+
+static void vsock_put(struct dp_user *u, struct vsock *s)
+{
+	if (s->nlinks)
+		return;
+	for (struct vsock **pp = &u->socks; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	int fd = s->src.fd;
+	loop_del(u->loop, &s->src);
+	close(fd);
+	free(s->vni_tab);
+	free(s);
+}
+
+/* ---- links ---- */
+
+/* An IPv6 socket opens even where IPv6 is disabled by sysctl, but nothing
+ * could be sent or received: refuse IPv6 links up front instead. */
+static bool ipv6_enabled(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv6/conf/all/disable_ipv6", "r");
+	if (!f)
+		return false; /* no IPv6 in this kernel */
+	int v = 1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = 1;
+	fclose(f);
+	return v == 0;
+}
+
+/* MTU of the device that holds addr, 0 if none does. */
+static unsigned mtu_of_local(const struct vx_addr *a)
+{
+	struct ifaddrs *ifa0;
+	unsigned mtu = 0;
+	if (getifaddrs(&ifa0) < 0)
+		return 0;
+	for (struct ifaddrs *ifa = ifa0; ifa; ifa = ifa->ifa_next) {
+		struct vx_addr x;
+		uint16_t port;
+		if (!ifa->ifa_addr || addr_from_sockaddr(ifa->ifa_addr, &x, &port) < 0)
+			continue;
+		if (addr_equal(&x, a)) {
+			netdev_get_mtu(ifa->ifa_name, &mtu);
+			break;
+		}
+	}
+	freeifaddrs(ifa0);
+	return mtu;
+}
+
+static void tap_input(struct loop_src *src, uint32_t events)
+{
+	(void)events;
+	struct ulink *ul = src->obj;
+	fwd_tap_input(ul->u, ul);
+}
+
+static void ulink_free(struct ulink *ul)
+{
+	fdb_free(ul->fdb);
+	neigh_free(ul->neigh);
+	free(ul);
+}
+
+/* Open the link's TAP; a link living in another netns is looked up and
+ * (re)attached there when adopting. */
+static int open_tap(const struct link_config *cfg, bool adopt, int *ifindex, bool *created, const char **why)
+{
+	int fd;
+	if (adopt && (cfg->set & LINK_P_NETNS)) {
+		char path[128];
+		snprintf(path, sizeof(path), "/run/netns/%s", cfg->netns);
+		int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+		int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (nsfd < 0 || self < 0) {
+			if (nsfd >= 0)
+				close(nsfd);
+			if (self >= 0)
+				close(self);
+			*why = "netns: no such network namespace";
+			return -ENOENT;
+		}
+		if (setns(nsfd, CLONE_NEWNET) < 0) {
+			fd = -errno;
+		} else {
+			fd = tap_open(cfg->name, true, ifindex, created);
+			if (setns(self, CLONE_NEWNET) < 0)
+				log_err("cannot return to the daemon's network namespace: %s", strerror(errno));
+		}
+		close(nsfd);
+		close(self);
+	} else {
+		fd = tap_open(cfg->name, adopt, ifindex, created);
+	}
+	if (fd < 0)
+		*why = fd == -EEXIST ? "a device with that name exists" : "cannot create TAP device";
+	return fd;
+}
+
+static int user_link_add(struct dp *dp, struct core_link *l, bool adopt, const char **why)
+{
+	struct dp_user *u = to_user(dp);
+	struct link_config *cfg = &l->cfg;
+	int family = AF_INET;
+	if (cfg->local.family)
+		family = cfg->local.family;
+	else if (cfg->remote.family)
+		family = cfg->remote.family;
+	else if (cfg->group.family)
+		family = cfg->group.family;
+	if (family == AF_INET6 && !ipv6_enabled()) {
+		*why = "IPv6 is disabled in this network namespace";
+		return -EAFNOSUPPORT;
+	}
+	struct vsock *existing = vsock_find(u, family, cfg->dstport);
+	if (existing && vsock_lookup(existing, cfg->vni)) {
+		*why = "VNI already in use on this port";
+		return -EEXIST;
+	}
+	uint32_t dev_ifindex = 0;
+	unsigned dev_mtu = 0;
+	if (cfg->set & LINK_P_DEV) {
+		dev_ifindex = if_nametoindex(cfg->dev);
+		if (!dev_ifindex) {
+			*why = "dev: no such device";
+			return -ENODEV;
+		}
+		netdev_get_mtu(cfg->dev, &dev_mtu);
+	} else if (cfg->local.family) {
+		dev_mtu = mtu_of_local(&cfg->local);
+	}
+	if (cfg->group.family && !dev_ifindex)
+		log_info("%s: group without dev: the kernel picks the interface to join on", cfg->name);
+
+	struct ulink *ul = calloc(1, sizeof(*ul));
+	if (!ul)
+		return -ENOMEM;
+	ul->u = u;
+	ul->l = l;
+	ul->cfg = cfg;
+	ul->tap_fd = -1;
+	ul->src.fd = -1;
+	ul->family = family;
+	ul->dev_ifindex = dev_ifindex;
+	ul->local = cfg->local;
+	unsigned overhead = family == AF_INET6 ? VXLAN_OVERHEAD_V6 : VXLAN_OVERHEAD_V4;
+	unsigned underlay_limit = dev_mtu > overhead ? dev_mtu - overhead : 0;
+	unsigned mtu = cfg->mtu ? cfg->mtu : underlay_limit ? underlay_limit : 1500 - overhead;
+	/* The largest inner payload we send: what the underlay carries when we
+	 * know it; otherwise trust the configured MTU. */
+	ul->path_limit = underlay_limit ? underlay_limit : mtu;
+
+	struct fdb_config fc = {.max_entries = cfg->maxaddress, .ageing_ms = (uint64_t)cfg->ageing * 1000};
+	ul->fdb = fdb_new(&fc);
+	ul->neigh = neigh_new(0);
+	int rc;
+	bool created = false;
+	if (!ul->fdb || !ul->neigh) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	const struct vx_addr *flood = cfg->remote.family ? &cfg->remote : cfg->group.family ? &cfg->group : NULL;
+	if (flood) {
+		static const uint8_t zero[MAC_LEN];
+		struct fdb_remote r = {.ip = *flood, .port = cfg->dstport, .vni = cfg->vni, .origin = FDB_ORIGIN_LINK};
+		rc = fdb_append(ul->fdb, zero, &r, loop_now_ms());
+		if (rc < 0)
+			goto fail;
+	}
+	rc = vsock_get(u, family, cfg->dstport, &ul->sock, why);
+	if (rc < 0) {
+		ul->sock = NULL;
+		goto fail;
+	}
+	if (cfg->group.family) {
+		rc = udp_group_join(ul->sock->src.fd, &cfg->group, dev_ifindex);
+		if (rc < 0) {
+			*why = "cannot join the multicast group";
+			goto fail_sock;
+		}
+	}
+	rc = open_tap(cfg, adopt, &l->ifindex, &created, why);
+	if (rc < 0)
+		goto fail_group;
+	ul->tap_fd = rc;
+	if (created) {
+		rc = tap_set_mtu(cfg->name, mtu);
+		if (rc < 0) {
+			*why = "cannot set MTU";
+			goto fail_tap;
+		}
+		if (cfg->set & LINK_P_ADDRESS)
+			rc = tap_set_mac(ul->tap_fd, cfg->address);
+		if (rc < 0) {
+			*why = "cannot set the link's address";
+			goto fail_tap;
+		}
+	}
+	tap_get_mac(ul->tap_fd, cfg->address);
+	if (created && (cfg->set & LINK_P_NETNS)) {
+		char path[128];
+		snprintf(path, sizeof(path), "/run/netns/%s", cfg->netns);
+		int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (nsfd < 0) {
+			rc = -errno;
+			*why = "netns: no such network namespace";
+			goto fail_tap;
+		}
+		rc = rtnl_link_set_netns(l->ifindex, nsfd);
+		close(nsfd);
+		if (rc < 0) {
+			*why = "cannot move the device to that netns";
+			goto fail_tap;
+		}
+	}
+	rc = vsock_rebuild(u, ul->sock, ul, NULL);
+	if (rc < 0)
+		goto fail_tap;
+	rc = loop_add(u->loop, ul->tap_fd, EPOLLIN, &ul->src, tap_input, ul);
+	if (rc < 0) {
+		vsock_rebuild(u, ul->sock, NULL, ul);
+		goto fail_tap;
+	}
+	ul->sock->nlinks++;
+	ul->next = u->links;
+	u->links = ul;
+	l->dpl = ul;
+	l->family = family;
+	l->mtu = mtu;
+	if (!created)
+		log_info("%s: took over the existing TAP", cfg->name);
+	return 0;
+
+fail_tap:
+	tap_close(ul->tap_fd, created);
+	ul->tap_fd = -1;
+fail_group:
+	if (cfg->group.family)
+		udp_group_leave(ul->sock->src.fd, &cfg->group, dev_ifindex);
+fail_sock:
+	vsock_put(u, ul->sock);
+fail:
+	ulink_free(ul);
+	return rc;
+}
+
+/* Undo user_link_add; remove: the device goes too. */
+static void link_remove(struct dp_user *u, struct core_link *l, bool remove)
+{
+	struct ulink *ul = ulink_of(l);
+	if (!ul)
+		return;
+	for (struct ulink **pp = &u->links; *pp; pp = &(*pp)->next) {
+		if (*pp == ul) {
+			*pp = ul->next;
+			break;
+		}
+	}
+	loop_del(u->loop, &ul->src);
+	if (ul->cfg->group.family)
+		udp_group_leave(ul->sock->src.fd, &ul->cfg->group, ul->dev_ifindex);
+	vsock_rebuild(u, ul->sock, NULL, ul);
+	ul->sock->nlinks--;
+	vsock_put(u, ul->sock);
+	tap_close(ul->tap_fd, remove);
+	ulink_free(ul);
+	l->dpl = NULL;
+}
+
+static void user_link_del(struct dp *dp, struct core_link *l)
+{
+	link_remove(to_user(dp), l, true);
+}
+
+static void user_link_release(struct dp *dp, struct core_link *l)
+{
+	link_remove(to_user(dp), l, false);
+}
+
+/* Our TAP is still the device of that index (ip link del removes it even
+ * while we hold the fd). A TAP in another netns is not visible here. */
+static bool user_link_present(struct dp *dp, struct core_link *l)
+{
+	(void)dp;
+	struct ulink *ul = ulink_of(l);
+	if (!ul)
+		return false;
+	if (l->cfg.set & LINK_P_NETNS)
+		return true;
+	return if_nametoindex(l->cfg.name) == (unsigned)l->ifindex;
+}
+
+static int user_fdb_set(struct dp *dp, struct core_link *l, enum dp_fdb_op op, const uint8_t mac[MAC_LEN],
+			const struct fdb_remote *r, const char **why)
+{
+	(void)dp;
+	struct ulink *ul = ulink_of(l);
+	uint64_t now = loop_now_ms();
+	int rc = -EINVAL;
+	switch (op) {
+	case DP_FDB_ADD:
+		rc = fdb_add(ul->fdb, mac, r, now);
+		if (rc == -EEXIST)
+			*why = "entry exists";
+		break;
+	case DP_FDB_REPLACE:
+		rc = fdb_replace(ul->fdb, mac, r, now);
+		if (rc == -EOPNOTSUPP)
+			*why = "cannot replace all-zeros or multicast entries (use append/del)";
+		break;
+	case DP_FDB_APPEND:
+		rc = fdb_append(ul->fdb, mac, r, now);
+		if (rc == -EEXIST)
+			*why = "that remote is already in the entry";
+		else if (rc == -EOPNOTSUPP)
+			*why = "append adds remotes to all-zeros or multicast entries only (use replace)";
+		break;
+	}
+	if (rc == -ENOSPC)
+		*why = "fdb is full (maxaddress)";
+	return rc;
+}
+
+static int user_fdb_del(struct dp *dp, struct core_link *l, const uint8_t mac[MAC_LEN], const struct fdb_remote *r,
+			dp_fdb_cb gone, void *arg, const char **why)
+{
+	(void)dp;
+	struct ulink *ul = ulink_of(l);
+	const struct fdb_entry *e = fdb_lookup(ul->fdb, mac);
+	if (!e) {
+		*why = "no such entry";
+		return -ENOENT;
+	}
+	if (r) {
+		struct fdb_entry one = *e;
+		const struct fdb_remote *found = NULL;
+		for (unsigned i = 0; i < e->n_remotes; i++)
+			if (addr_equal(&e->remotes[i].ip, &r->ip) && e->remotes[i].port == r->port &&
+			    e->remotes[i].vni == r->vni && e->remotes[i].ifindex == r->ifindex)
+				found = &e->remotes[i];
+		if (!found) {
+			*why = "no such remote in that entry";
+			return -ENOENT;
+		}
+		one.remotes = found;
+		one.n_remotes = 1;
+		if (gone)
+			gone(&one, arg);
+		return fdb_del(ul->fdb, mac, r);
+	}
+	if (gone)
+		gone(e, arg);
+	return fdb_del(ul->fdb, mac, NULL);
+}
+
+static int user_neigh_set(struct dp *dp, struct core_link *l, bool replace, const struct vx_addr *ip,
+			  const uint8_t mac[MAC_LEN], const char **why)
+{
+	(void)dp;
+	struct ulink *ul = ulink_of(l);
+	int rc = replace ? neigh_replace(ul->neigh, ip, mac, 0) : neigh_add(ul->neigh, ip, mac, 0);
+	if (rc == -EEXIST)
+		*why = "entry exists";
+	return rc;
+}
+
+static int user_neigh_del(struct dp *dp, struct core_link *l, const struct vx_addr *ip, uint8_t old[MAC_LEN],
+			  const char **why)
+{
+	(void)dp;
+	struct ulink *ul = ulink_of(l);
+	if (neigh_lookup(ul->neigh, ip, old) < 0) {
+		*why = "no such entry";
+		return -ENOENT;
+	}
+	return neigh_del(ul->neigh, ip);
+}
+
+static int user_fdb_dump(struct dp *dp, struct core_link *l, dp_fdb_cb cb, void *arg)
+{
+	(void)dp;
+	fdb_foreach(ulink_of(l)->fdb, cb, arg);
+	return 0;
+}
+
+struct ndump {
+	dp_neigh_cb cb;
+	void *arg;
+};
+
+static void ndump_cb(const struct vx_addr *ip, const uint8_t mac[MAC_LEN], uint8_t origin, void *arg)
+{
+	(void)origin;
+	struct ndump *d = arg;
+	d->cb(ip, mac, true, d->arg);
+}
+
+static int user_neigh_dump(struct dp *dp, struct core_link *l, dp_neigh_cb cb, void *arg)
+{
+	(void)dp;
+	struct ndump d = {cb, arg};
+	neigh_foreach(ulink_of(l)->neigh, ndump_cb, &d);
+	return 0;
+}
+
+static void user_stats(struct dp *dp, struct core_link *l, dp_stat_cb cb, void *arg)
+{
+	(void)dp;
+	struct ulink *ul = ulink_of(l);
+	for (int i = 0; i < US_MAX; i++)
+		cb(DP_STAT_LINK, ustat_names[i], ul->stats[i], arg);
+	for (int i = 0; i < USS_MAX; i++)
+		cb(DP_STAT_SOCKET, usockstat_names[i], ul->sock->stats[i], arg);
+}
+
+static unsigned user_oper_mtu(struct dp *dp, struct core_link *l)
+{
+	(void)dp;
+	unsigned mtu = l->mtu;
+	/* Only readable here while the TAP lives in our namespace. */
+	if (!(l->cfg.set & LINK_P_NETNS))
+		tap_get_mtu_by_index(l->ifindex, &mtu);
+	return mtu;
+}
+
+struct age_ctx {
+	struct dp_user *u;
+	struct ulink *ul;
+};
+
+static void aged_cb(const struct fdb_entry *e, void *arg)
+{
+	struct age_ctx *a = arg;
+	a->u->dp.up->aged(a->u->dp.core, a->ul->l, e->mac, &e->remotes[0]);
+}
+
+/* Expire learned entries, and pick up a MAC address the user changed with
+ * `ip link set address` (used for loop detection). */
+static void user_tick(struct dp *dp, uint64_t now)
+{
+	struct dp_user *u = to_user(dp);
+	for (struct ulink *ul = u->links; ul; ul = ul->next) {
+		struct age_ctx a = {u, ul};
+		fdb_age(ul->fdb, now, aged_cb, &a);
+		tap_get_mac(ul->tap_fd, ul->l->cfg.address);
+	}
+}
+
+static void user_free(struct dp *dp)
+{
+	struct dp_user *u = to_user(dp);
+	fwd_gso_close(u);
+	fwd_free(u->fwd);
+	if (u->tx_fd4 >= 0)
+		close(u->tx_fd4);
+	if (u->tx_fd6 >= 0)
+		close(u->tx_fd6);
+	free(u);
+}
+
+static const struct dp_ops user_ops = {
+    .name = "user",
+    .link_add = user_link_add,
+    .link_del = user_link_del,
+    .link_release = user_link_release,
+    .link_present = user_link_present,
+    .fdb_set = user_fdb_set,
+    .fdb_del = user_fdb_del,
+    .neigh_set = user_neigh_set,
+    .neigh_del = user_neigh_del,
+    .fdb_dump = user_fdb_dump,
+    .neigh_dump = user_neigh_dump,
+    .stats = user_stats,
+    .oper_mtu = user_oper_mtu,
+    .tick = user_tick,
+    .free = user_free,
+};
+
+struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop *lp, const char **why)
+{
+	struct dp_user *u = calloc(1, sizeof(*u));
+	if (!u)
+		return NULL;
+	u->dp.ops = &user_ops;
+	u->dp.core = c;
+	u->dp.up = up;
+	u->loop = lp;
+	u->tx_fd4 = u->tx_fd6 = -1;
+	u->fwd = fwd_new();
+	if (!u->fwd) {
+		*why = "out of memory for packet buffers";
+		free(u);
+		return NULL;
+	}
+	return &u->dp;
+}

@@ -1,0 +1,108 @@
+/* user: internals of the userspace datapath provider, shared by its control
+ * side (user.c: devices, sockets, the dp_ops) and its packet path
+ * (user_fwd.c). Nothing outside dp/user*.c includes this. */
+#ifndef VXNETD_DP_USER_H
+#define VXNETD_DP_USER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core.h"
+#include "../dp.h"
+#include "../loop.h"
+#include "vxnet/fdb.h"
+#include "vxnet/neigh.h"
+
+/* Per-link counters; names in user.c (what `vxnet -s link show` prints). */
+enum ustat {
+	US_RX_PACKETS,
+	US_RX_BYTES,
+	US_TX_PACKETS,
+	US_TX_BYTES,
+	US_RX_DROP_LOOP,     /* inner source MAC is our own */
+	US_RX_DROP_CONFLICT, /* source MAC pinned by a permanent entry elsewhere */
+	US_RX_DROP_TAP,	     /* TAP write failed (queue full, other errors) */
+	US_RX_DROP_DOWN,     /* TAP down (EIO): the kernel counts these apart too */
+	US_RX_LEARN_REFUSED, /* table full, not learned */
+	US_TX_DROP_NO_FDB,   /* unicast with no entry and no flood list (l2miss) */
+	US_TX_DROP_TOO_BIG,  /* exceeded the path MTU */
+	US_TX_ICMP_TOO_BIG,  /* ICMP/ICMPv6 too-big written back */
+	US_TX_DROP_RUNT,     /* frame shorter than an Ethernet header */
+	US_TX_ERRORS,	     /* sendmsg failed */
+	US_PROXY_REPLIES,    /* ARP replies / NAs answered locally */
+	US_PROXY_MISSES,     /* l3miss: request consumed, no entry */
+	US_MAX,
+};
+
+/* Counters of one UDP socket: drops that happen before a link is known. */
+enum usockstat {
+	USS_RX_DATAGRAMS,
+	USS_RX_SHORT,	    /* shorter than VXLAN + Ethernet headers */
+	USS_RX_BAD_FLAGS,   /* I flag clear */
+	USS_RX_UNKNOWN_VNI, /* no link with that VNI on this port */
+	USS_RX_ERRORS,	    /* recvmsg errors, truncated datagrams */
+	USS_MAX,
+};
+
+struct ulink;
+
+/* The receive side of one (family, dstport): a UDP socket bound to the
+ * wildcard address, shared by every link on that port and demultiplexed by
+ * VNI, as the kernel shares its vxlan_sock. */
+struct vsock {
+	struct loop_src src;
+	struct dp_user *u;
+	int family;
+	uint16_t port;
+	unsigned nlinks;
+	struct ulink **vni_tab; /* VNI -> link, open addressing, capacity a power of two */
+	unsigned vni_cap;
+	uint64_t stats[USS_MAX];
+	struct vsock *next;
+};
+
+struct ulink {
+	struct loop_src src; /* the TAP fd */
+	struct dp_user *u;
+	struct core_link *l;
+	const struct link_config *cfg;
+	int tap_fd;
+	int family;	      /* underlay family */
+	uint32_t dev_ifindex; /* underlay device, 0 = none */
+	unsigned path_limit;  /* largest inner payload the underlay carries */
+	struct vx_addr local; /* source address, AF_UNSPEC = routing decides */
+	struct fdb *fdb;      /* the live table: permanent and learned */
+	struct neigh *neigh;  /* proxy ARP/ND answers */
+	struct vsock *sock;
+	uint64_t stats[US_MAX];
+	uint64_t down_logged; /* ms of the last "TAP down" log line (rate limit) */
+	struct ulink *next;
+};
+
+struct dp_fwd;
+
+struct dp_user {
+	struct dp dp;
+	struct loop *loop;
+	int tx_fd4, tx_fd6; /* raw IPPROTO_UDP sockets for sending, -1 until needed */
+	/* UDP GSO sockets by [family][source port]: -1 not opened yet, -2 the
+	 * port cannot be bound (the raw path serves that flow). */
+	int *gso_fd[2];
+	unsigned n_gso;
+	bool gso_broken; /* the kernel refused UDP_SEGMENT: raw path only */
+	struct vsock *socks;
+	struct ulink *links;
+	struct dp_fwd *fwd; /* packet buffers */
+};
+
+/* user_fwd.c: the packet path */
+struct dp_fwd *fwd_new(void);
+void fwd_free(struct dp_fwd *f);
+void fwd_gso_close(struct dp_user *u);
+void fwd_tap_input(struct dp_user *u, struct ulink *ul);
+void fwd_udp_input(struct dp_user *u, struct vsock *s);
+
+/* user.c */
+struct ulink *vsock_lookup(const struct vsock *s, uint32_t vni);
+
+#endif
