@@ -25,6 +25,7 @@ struct dp_null {
 	size_t used;
 	int fail_next; /* -errno for the next call that can fail, 0 = none */
 	int next_ifindex;
+	bool keep; /* ops->free leaves it to dp_null_destroy */
 };
 
 static struct dp_null *to_null(struct dp *dp)
@@ -255,6 +256,17 @@ static unsigned null_oper_mtu(struct dp *dp, struct core_link *l)
 }
 
 static void null_free(struct dp *dp)
+{
+	if (!to_null(dp)->keep)
+		free(dp);
+}
+
+void dp_null_keep(struct dp *dp)
+{
+	to_null(dp)->keep = true;
+}
+
+void dp_null_destroy(struct dp *dp)
 {
 	free(dp);
 }

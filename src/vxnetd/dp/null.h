@@ -15,4 +15,8 @@ void dp_null_fail_next(struct dp *dp, int err);
 /* Lose state behind the core's back: the device, an fdb entry, a neigh entry. */
 void dp_null_lose(struct dp *dp, struct core_link *l, bool device, const uint8_t *mac, const struct vx_addr *ip);
 
+/* Survive the core's free (to read the log after it); free with dp_null_destroy. */
+void dp_null_keep(struct dp *dp);
+void dp_null_destroy(struct dp *dp);
+
 #endif
