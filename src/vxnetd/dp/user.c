@@ -18,6 +18,7 @@
 
 #include "../log.h"
 #include "../rtnl.h"
+#include "common.h"
 #include "tap.h"
 #include "udp.h"
 #include "vxnet/proto.h"
@@ -191,41 +192,6 @@ static void vsock_put(struct dp_user *u, struct vsock *s)
 
 /* ---- links ---- */
 
-/* An IPv6 socket opens even where IPv6 is disabled by sysctl, but nothing
- * could be sent or received: refuse IPv6 links up front instead. */
-static bool ipv6_enabled(void)
-{
-	FILE *f = fopen("/proc/sys/net/ipv6/conf/all/disable_ipv6", "r");
-	if (!f)
-		return false; /* no IPv6 in this kernel */
-	int v = 1;
-	if (fscanf(f, "%d", &v) != 1)
-		v = 1;
-	fclose(f);
-	return v == 0;
-}
-
-/* MTU of the device that holds addr, 0 if none does. */
-static unsigned mtu_of_local(const struct vx_addr *a)
-{
-	struct ifaddrs *ifa0;
-	unsigned mtu = 0;
-	if (getifaddrs(&ifa0) < 0)
-		return 0;
-	for (struct ifaddrs *ifa = ifa0; ifa; ifa = ifa->ifa_next) {
-		struct vx_addr x;
-		uint16_t port;
-		if (!ifa->ifa_addr || addr_from_sockaddr(ifa->ifa_addr, &x, &port) < 0)
-			continue;
-		if (addr_equal(&x, a)) {
-			netdev_get_mtu(ifa->ifa_name, &mtu);
-			break;
-		}
-	}
-	freeifaddrs(ifa0);
-	return mtu;
-}
-
 static void tap_input(struct loop_src *src, uint32_t events)
 {
 	(void)events;
@@ -279,14 +245,8 @@ static int user_link_add(struct dp *dp, struct core_link *l, bool adopt, const c
 {
 	struct dp_user *u = to_user(dp);
 	struct link_config *cfg = &l->cfg;
-	int family = AF_INET;
-	if (cfg->local.family)
-		family = cfg->local.family;
-	else if (cfg->remote.family)
-		family = cfg->remote.family;
-	else if (cfg->group.family)
-		family = cfg->group.family;
-	if (family == AF_INET6 && !ipv6_enabled()) {
+	int family = dp_link_family(cfg);
+	if (family == AF_INET6 && !dp_ipv6_enabled()) {
 		*why = "IPv6 is disabled in this network namespace";
 		return -EAFNOSUPPORT;
 	}
@@ -295,18 +255,11 @@ static int user_link_add(struct dp *dp, struct core_link *l, bool adopt, const c
 		*why = "VNI already in use on this port";
 		return -EEXIST;
 	}
-	uint32_t dev_ifindex = 0;
-	unsigned dev_mtu = 0;
-	if (cfg->set & LINK_P_DEV) {
-		dev_ifindex = if_nametoindex(cfg->dev);
-		if (!dev_ifindex) {
-			*why = "dev: no such device";
-			return -ENODEV;
-		}
-		netdev_get_mtu(cfg->dev, &dev_mtu);
-	} else if (cfg->local.family) {
-		dev_mtu = mtu_of_local(&cfg->local);
-	}
+	uint32_t dev_ifindex;
+	unsigned mtu, underlay_limit;
+	int rc = dp_link_mtu(cfg, family, &mtu, &underlay_limit, &dev_ifindex, why);
+	if (rc < 0)
+		return rc;
 	if (cfg->group.family && !dev_ifindex)
 		log_info("%s: group without dev: the kernel picks the interface to join on", cfg->name);
 
@@ -321,9 +274,6 @@ static int user_link_add(struct dp *dp, struct core_link *l, bool adopt, const c
 	ul->family = family;
 	ul->dev_ifindex = dev_ifindex;
 	ul->local = cfg->local;
-	unsigned overhead = family == AF_INET6 ? VXLAN_OVERHEAD_V6 : VXLAN_OVERHEAD_V4;
-	unsigned underlay_limit = dev_mtu > overhead ? dev_mtu - overhead : 0;
-	unsigned mtu = cfg->mtu ? cfg->mtu : underlay_limit ? underlay_limit : 1500 - overhead;
 	/* The largest inner payload we send: what the underlay carries when we
 	 * know it; otherwise trust the configured MTU. */
 	ul->path_limit = underlay_limit ? underlay_limit : mtu;
@@ -331,7 +281,6 @@ static int user_link_add(struct dp *dp, struct core_link *l, bool adopt, const c
 	struct fdb_config fc = {.max_entries = cfg->maxaddress, .ageing_ms = (uint64_t)cfg->ageing * 1000};
 	ul->fdb = fdb_new(&fc);
 	ul->neigh = neigh_new(0);
-	int rc;
 	bool created = false;
 	if (!ul->fdb || !ul->neigh) {
 		rc = -ENOMEM;
