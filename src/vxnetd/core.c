@@ -14,6 +14,7 @@ struct core {
 	struct events events;
 	struct dp *dps[LINK_DP_MAX + 1];
 	enum link_datapath def;
+	unsigned gso_sockets;
 	struct core_link *links; /* newest first */
 	int (*persist)(struct core *c, void *arg);
 	void *persist_arg;
@@ -29,6 +30,7 @@ struct core *core_new(struct loop *lp, enum link_datapath def)
 		return NULL;
 	c->loop = lp;
 	c->def = def == LINK_DP_DEFAULT ? LINK_DP_USER : def;
+	c->gso_sockets = 256;
 	events_init(&c->events);
 	return c;
 }
@@ -64,6 +66,11 @@ void core_set_dp(struct core *c, enum link_datapath d, struct dp *dp)
 	c->dps[d] = dp;
 }
 
+void core_set_fd_budget(struct core *c, unsigned gso_sockets)
+{
+	c->gso_sockets = gso_sockets;
+}
+
 struct events *core_events(struct core *c)
 {
 	return &c->events;
@@ -96,7 +103,7 @@ static struct dp *get_dp(struct core *c, enum link_datapath d, const char **why)
 		return c->dps[d];
 	struct dp *dp = NULL;
 	if (d == LINK_DP_USER)
-		dp = dp_user_new(c, &core_upcalls, c->loop, why);
+		dp = dp_user_new(c, &core_upcalls, c->loop, c->gso_sockets, why);
 	else if (d == LINK_DP_KERNEL)
 		dp = dp_kernel_new(c, &core_upcalls, c->loop, why);
 	c->dps[d] = dp;

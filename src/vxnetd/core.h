@@ -50,6 +50,9 @@ struct core *core_new(struct loop *lp, enum link_datapath def);
  * loss); false removes them. Frees everything. */
 void core_free(struct core *c, bool release);
 void core_set_dp(struct core *c, enum link_datapath d, struct dp *dp);
+/* How many sockets the user datapath may open for UDP GSO (the rest of the
+ * daemon's file descriptor budget is for clients and devices). */
+void core_set_fd_budget(struct core *c, unsigned gso_sockets);
 struct events *core_events(struct core *c);
 enum link_datapath core_default_dp(const struct core *c);
 

@@ -2,10 +2,19 @@
  * decodes their requests, calls the core's change API and answers; monitor
  * clients are subscribers of the core's events. A request is checked
  * completely before anything changes; a refused request changes nothing
- * and says why in one line. */
+ * and says why in one line.
+ *
+ * No client can stall the daemon: sockets are non-blocking; what a client
+ * does not read yet waits in its own queue, bounded in bytes (a client over
+ * the bound is dropped, with a log line); a dump is produced a batch at a
+ * time as the client drains it; a client's next request is read only once
+ * the previous answer is out; clients are limited in number and dropped
+ * when idle or stuck; running out of file descriptors refuses one client
+ * with a reason instead of spinning. */
 #include "ctl_server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +30,27 @@
 #include "loop.h"
 #include "vxnet/proto.h"
 
+/* A dump's next batch is produced when the queue is below this. */
+#define CTL_BATCH_BYTES (256u << 10)
+
+struct qmsg {
+	struct qmsg *next;
+	size_t len;
+	uint8_t data[];
+};
+
+enum show_kind { SHOW_LINK, SHOW_FDB, SHOW_NEIGH };
+
+/* A dump in progress: which link, and how many of its objects went out. */
+struct dump {
+	enum show_kind kind;
+	bool one;	       /* the named link only, else every link */
+	char link[IFNAMSIZ];   /* the named link */
+	unsigned link_pos;     /* every link: the position of the one being dumped, oldest first */
+	uint64_t done_in_link; /* objects of that link already queued */
+	int err;
+};
+
 struct client {
 	struct loop_src src;
 	struct ctl_server *srv;
@@ -28,48 +58,69 @@ struct client {
 	struct events_sub sub; /* monitor clients only */
 	bool monitor;
 	bool dead;
-	uint32_t seq; /* of the request being answered */
+	uint32_t events; /* what epoll watches for */
+	uint32_t seq;	 /* of the request being answered */
+	struct qmsg *head, *tail;
+	size_t queued; /* bytes in the queue */
+	struct dump *dump;
+	uint64_t last_progress; /* ms: a request read or a message sent */
 	struct client *next;
 };
 
 struct ctl_server {
 	struct loop *loop;
 	struct core *core;
+	struct ctl_server_limits lim;
 	struct loop_src listen;
+	bool listen_off; /* EPOLLIN off on the listener: out of fds */
+	int reserve_fd;	 /* kept for refusing a client when out of fds */
 	char path[108];
 	struct client *clients;
-	struct loop_timer reap;	  /* frees clients killed while an event was being published */
-	uint8_t buf[CTL_MSG_MAX]; /* one request at a time: reused by every reply */
+	unsigned n_clients;
+	struct loop_timer timer; /* idle and stuck clients; reaping */
+	uint64_t last_fd_log;
+	uint8_t buf[CTL_MSG_MAX];
 };
 
-/* Reply context: one buffer reused for every message of an answer. */
-struct reply {
-	struct ctl_server *s;
-	struct client *c;
-	int err; /* first send error: the rest of the answer is skipped */
-};
+static void client_update_events(struct client *c);
 
-static void client_kill(struct ctl_server *s, struct client *c)
+static void client_kill(struct ctl_server *s, struct client *c, const char *why)
 {
 	if (c->dead)
 		return;
+	if (why)
+		log_info("control client dropped: %s", why);
 	c->dead = true;
 	loop_del(s->loop, &c->src);
 	close(c->fd);
 	c->fd = -1;
-	/* Not freed here: a publish may be walking the subscriber list. */
-	loop_timer_once(&s->reap, 1);
+	while (c->head) {
+		struct qmsg *m = c->head;
+		c->head = m->next;
+		free(m);
+	}
+	c->tail = NULL;
+	c->queued = 0;
+	free(c->dump);
+	c->dump = NULL;
+	/* Freed by the timer: a publish may be walking the subscriber list. */
+	loop_timer_once(&s->timer, 1);
+	if (s->listen_off) {
+		/* A descriptor came free: listen again. */
+		s->listen_off = false;
+		loop_mod(s->loop, &s->listen, EPOLLIN);
+	}
 }
 
-static void clients_reap(void *arg)
+static void clients_reap(struct ctl_server *s)
 {
-	struct ctl_server *s = arg;
 	for (struct client **pp = &s->clients; *pp;) {
 		struct client *c = *pp;
 		if (c->dead) {
 			*pp = c->next;
 			if (c->monitor)
 				events_unsubscribe(core_events(s->core), &c->sub);
+			s->n_clients--;
 			free(c);
 		} else {
 			pp = &c->next;
@@ -77,38 +128,77 @@ static void clients_reap(void *arg)
 	}
 }
 
-static int send_msg(struct client *c, struct ctl_msg *m, int flags)
+/* ---- the output queue ---- */
+
+/* Send what is queued until the socket is full. 0, or -1 if the client died. */
+static int client_flush(struct ctl_server *s, struct client *c)
 {
+	while (c->head) {
+		struct qmsg *m = c->head;
+		ssize_t n = send(c->fd, m->data, m->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+				return 0;
+			client_kill(s, c, NULL);
+			return -1;
+		}
+		c->head = m->next;
+		if (!c->head)
+			c->tail = NULL;
+		c->queued -= m->len;
+		free(m);
+		c->last_progress = loop_now_ms();
+	}
+	return 0;
+}
+
+/* Queue one finished message. false: the client went over its bound (and
+ * was dropped) or memory ran out. */
+static bool client_queue(struct ctl_server *s, struct client *c, struct ctl_msg *m)
+{
+	if (c->dead)
+		return false;
 	size_t len = ctl_msg_finish(m);
-	ssize_t n = send(c->fd, m->buf, len, MSG_NOSIGNAL | flags);
-	if (n < 0)
-		return -errno;
-	return n == (ssize_t)len ? 0 : -EMSGSIZE;
+	if (c->queued + len > s->lim.max_queue) {
+		char why[96];
+		snprintf(why, sizeof(why), "%s does not read (over %zu queued bytes)",
+			 c->monitor ? "monitor" : "client", s->lim.max_queue);
+		client_kill(s, c, why);
+		return false;
+	}
+	struct qmsg *q = malloc(sizeof(*q) + len);
+	if (!q) {
+		client_kill(s, c, "out of memory");
+		return false;
+	}
+	q->next = NULL;
+	q->len = len;
+	memcpy(q->data, m->buf, len);
+	if (c->tail)
+		c->tail->next = q;
+	else
+		c->head = q;
+	c->tail = q;
+	c->queued += len;
+	return true;
 }
 
-static void reply_start(struct reply *r, struct ctl_msg *m, uint16_t type)
+static void msg_start(struct ctl_server *s, struct client *c, struct ctl_msg *m, uint16_t type)
 {
-	ctl_msg_init(m, r->s->buf, sizeof(r->s->buf), type, r->c->seq);
+	ctl_msg_init(m, s->buf, sizeof(s->buf), type, c->seq);
 }
 
-static void reply_send(struct reply *r, struct ctl_msg *m)
-{
-	if (r->err)
-		return;
-	r->err = send_msg(r->c, m, 0);
-}
-
-static void reply_done(struct reply *r, int status, const char *why)
+static void queue_done(struct ctl_server *s, struct client *c, int status, const char *why)
 {
 	struct ctl_msg m;
-	reply_start(r, &m, CTL_MSG_DONE);
+	msg_start(s, c, &m, CTL_MSG_DONE);
 	ctl_msg_set_status(&m, status);
 	if (status < 0) {
 		if (!why)
 			why = strerror(-status);
 		ctl_put_str(&m, CTL_A_ERRMSG, why);
 	}
-	reply_send(r, &m);
+	client_queue(s, c, &m);
 }
 
 /* ---- objects ---- */
@@ -176,6 +266,7 @@ static void on_event(const struct vx_event *ev, void *arg)
 	struct client *c = arg;
 	if (c->dead)
 		return;
+	struct ctl_server *s = c->srv;
 	uint8_t buf[512];
 	struct ctl_msg m;
 	ctl_msg_init(&m, buf, sizeof(buf), CTL_MSG_EVENT, 0);
@@ -208,99 +299,174 @@ static void on_event(const struct vx_event *ev, void *arg)
 		put_fdb(&m, ev->link, ev->vni, ev->dstport, ev->mac, ev->has_remote ? &ev->remote : NULL, ev->state, 0);
 		break;
 	}
-	struct ctl_server *s = c->srv;
-	/* Never block the daemon for a slow listener: drop the event. */
-	size_t len = ctl_msg_finish(&m);
-	if (send(c->fd, m.buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-	    errno != ENOBUFS)
-		client_kill(s, c);
+	/* Straight out when nothing waits; else behind what waits. */
+	if (!c->head) {
+		size_t len = ctl_msg_finish(&m);
+		ssize_t n = send(c->fd, m.buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == (ssize_t)len)
+			return;
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
+			client_kill(s, c, NULL);
+			return;
+		}
+	}
+	if (client_queue(s, c, &m))
+		client_update_events(c);
 }
 
-/* ---- requests ---- */
+/* ---- dumps ---- */
 
-struct show_ctx {
-	struct reply *r;
+struct batch {
+	struct ctl_server *s;
+	struct client *c;
 	struct core_link *l;
+	uint64_t skip; /* objects of this link already sent */
+	uint64_t seen; /* objects visited in this pass */
 	uint64_t now;
+	bool full; /* the batch is complete: visit without queueing */
 };
 
-static void fdb_show_cb(const struct fdb_entry *e, void *arg)
+static bool batch_take(struct batch *b)
 {
-	struct show_ctx *x = arg;
+	if (b->full || b->c->dead)
+		return false;
+	if (b->seen++ < b->skip)
+		return false;
+	return true;
+}
+
+static void batch_queued(struct batch *b, struct ctl_msg *m)
+{
+	if (!client_queue(b->s, b->c, m)) {
+		b->full = true;
+		return;
+	}
+	b->skip = b->seen;
+	if (b->c->queued >= CTL_BATCH_BYTES)
+		b->full = true;
+}
+
+static void fdb_batch_cb(const struct fdb_entry *e, void *arg)
+{
+	struct batch *b = arg;
 	for (unsigned i = 0; i < e->n_remotes; i++) {
+		if (!batch_take(b))
+			continue;
 		struct ctl_msg m;
-		reply_start(x->r, &m, CTL_MSG_FDB);
-		put_fdb(&m, x->l->cfg.name, x->l->cfg.vni, x->l->cfg.dstport, e->mac, &e->remotes[i], e->state,
-			x->now > e->updated ? x->now - e->updated : 0);
-		reply_send(x->r, &m);
+		msg_start(b->s, b->c, &m, CTL_MSG_FDB);
+		put_fdb(&m, b->l->cfg.name, b->l->cfg.vni, b->l->cfg.dstport, e->mac, &e->remotes[i], e->state,
+			b->now > e->updated ? b->now - e->updated : 0);
+		batch_queued(b, &m);
 	}
 }
 
-static void neigh_show_cb(const struct vx_addr *ip, const uint8_t mac[MAC_LEN], unsigned origin, void *arg)
+static void neigh_batch_cb(const struct vx_addr *ip, const uint8_t mac[MAC_LEN], unsigned origin, void *arg)
 {
-	struct show_ctx *x = arg;
+	struct batch *b = arg;
+	if (!batch_take(b))
+		return;
 	struct ctl_msg m;
-	reply_start(x->r, &m, CTL_MSG_NEIGH);
-	ctl_put_str(&m, CTL_A_IFNAME, x->l->cfg.name);
+	msg_start(b->s, b->c, &m, CTL_MSG_NEIGH);
+	ctl_put_str(&m, CTL_A_IFNAME, b->l->cfg.name);
 	ctl_put_addr(&m, CTL_A_DST, ip);
 	ctl_put_mac(&m, CTL_A_LLADDR, mac);
 	ctl_put_u8(&m, CTL_A_ORIGIN, (uint8_t)origin);
-	reply_send(x->r, &m);
+	batch_queued(b, &m);
 }
 
-enum show_kind { SHOW_LINK, SHOW_FDB, SHOW_NEIGH };
-
-struct show_all {
-	struct reply *r;
-	enum show_kind kind;
-	int err;
+struct nth {
+	unsigned want, at;
+	struct core_link *found;
 };
 
-static int show_one(struct reply *r, enum show_kind kind, struct core_link *l)
+static void nth_cb(struct core_link *l, void *arg)
 {
-	struct core *core = r->s->core;
-	struct show_ctx x = {r, l, loop_now_ms()};
-	struct ctl_msg m;
-	switch (kind) {
-	case SHOW_LINK:
-		reply_start(r, &m, CTL_MSG_LINK);
-		put_link(&m, core, l);
-		reply_send(r, &m);
-		return 0;
-	case SHOW_FDB:
-		return core_fdb_dump(core, l, fdb_show_cb, &x);
-	case SHOW_NEIGH:
-		return core_neigh_dump(core, l, neigh_show_cb, &x);
-	}
-	return 0;
+	struct nth *n = arg;
+	if (n->at++ == n->want)
+		n->found = l;
 }
 
-static void show_each(struct core_link *l, void *arg)
+static void dump_finish(struct ctl_server *s, struct client *c, int rc, const char *why)
 {
-	struct show_all *a = arg;
-	int rc = show_one(a->r, a->kind, l);
-	if (rc < 0 && !a->err)
-		a->err = rc;
+	free(c->dump);
+	c->dump = NULL;
+	queue_done(s, c, rc, why);
 }
 
-static void do_show(struct reply *r, const struct ctl_parsed *p, enum show_kind kind)
+/* Queue the dump's next batches while the client keeps up; queue DONE
+ * when it is complete. Objects added or removed meanwhile may be missed or
+ * seen twice, as with a netlink dump; what is sent is never torn. */
+static void dump_pump(struct ctl_server *s, struct client *c)
 {
-	const char *name = NULL;
-	int rc = 0;
-	if (ctl_get_str(p, CTL_A_IFNAME, &name) == 0) {
-		struct core_link *l = core_link_find(r->s->core, name);
+	struct dump *d;
+	while ((d = c->dump) && !c->dead && c->queued < CTL_BATCH_BYTES) {
+		struct core_link *l;
+		if (d->one) {
+			l = core_link_find(s->core, d->link);
+		} else {
+			struct nth n = {d->link_pos, 0, NULL};
+			core_link_foreach(s->core, nth_cb, &n);
+			l = n.found;
+		}
 		if (!l) {
-			reply_done(r, -ENODEV, "no such link");
+			if (d->one)
+				dump_finish(s, c, -ENODEV, "link removed during the dump");
+			else
+				dump_finish(s, c, d->err, d->err ? "cannot read the datapath's table" : NULL);
 			return;
 		}
-		rc = show_one(r, kind, l);
-	} else {
-		struct show_all a = {r, kind, 0};
-		core_link_foreach(r->s->core, show_each, &a);
-		rc = a.err;
+		struct batch b = {s, c, l, d->done_in_link, 0, loop_now_ms(), false};
+		int rc = 0;
+		if (d->kind == SHOW_LINK) {
+			struct ctl_msg m;
+			msg_start(s, c, &m, CTL_MSG_LINK);
+			put_link(&m, s->core, l);
+			client_queue(s, c, &m);
+		} else if (d->kind == SHOW_FDB) {
+			rc = core_fdb_dump(s->core, l, fdb_batch_cb, &b);
+		} else {
+			rc = core_neigh_dump(s->core, l, neigh_batch_cb, &b);
+		}
+		if (c->dead)
+			return;
+		if (rc < 0 && !d->err)
+			d->err = rc;
+		if (b.full) {
+			d->done_in_link = b.skip; /* more of this link next time */
+			continue;
+		}
+		if (d->one) {
+			dump_finish(s, c, d->err, d->err ? "cannot read the datapath's table" : NULL);
+			return;
+		}
+		d->link_pos++;
+		d->done_in_link = 0;
 	}
-	reply_done(r, rc, rc < 0 ? "cannot read the datapath's table" : NULL);
 }
+
+static void start_show(struct ctl_server *s, struct client *c, const struct ctl_parsed *p, enum show_kind kind)
+{
+	const char *name = NULL;
+	struct dump *d = calloc(1, sizeof(*d));
+	if (!d) {
+		queue_done(s, c, -ENOMEM, NULL);
+		return;
+	}
+	d->kind = kind;
+	if (ctl_get_str(p, CTL_A_IFNAME, &name) == 0) {
+		if (!core_link_find(s->core, name)) {
+			free(d);
+			queue_done(s, c, -ENODEV, "no such link");
+			return;
+		}
+		d->one = true;
+		snprintf(d->link, sizeof(d->link), "%s", name);
+	}
+	c->dump = d;
+	dump_pump(s, c);
+}
+
+/* ---- requests ---- */
 
 static int do_fdb_change(struct ctl_server *s, uint16_t type, const struct ctl_parsed *p, const char **why)
 {
@@ -345,15 +511,15 @@ static const char *parse_error(int rc)
 
 static void handle(struct ctl_server *s, struct client *c, const uint8_t *buf, size_t len)
 {
-	struct reply r = {s, c, 0};
 	struct ctl_parsed p;
 	int rc = ctl_parse(buf, len, &p);
 	if (rc < 0) {
-		struct ctl_hdr h;
-		memcpy(&h, buf, len >= CTL_HDR_LEN ? sizeof(h) : 0);
-		c->seq = len >= CTL_HDR_LEN ? h.seq : 0;
-		reply_done(&r, rc, parse_error(rc));
-		goto out;
+		struct ctl_hdr h = {0};
+		if (len >= CTL_HDR_LEN)
+			memcpy(&h, buf, sizeof(h));
+		c->seq = h.seq;
+		queue_done(s, c, rc, parse_error(rc));
+		return;
 	}
 	c->seq = p.hdr.seq;
 	const char *why = NULL;
@@ -378,14 +544,14 @@ static void handle(struct ctl_server *s, struct client *c, const uint8_t *buf, s
 		}
 		break;
 	case CTL_MSG_LINK_SHOW:
-		do_show(&r, &p, SHOW_LINK);
-		goto out;
+		start_show(s, c, &p, SHOW_LINK);
+		return;
 	case CTL_MSG_FDB_SHOW:
-		do_show(&r, &p, SHOW_FDB);
-		goto out;
+		start_show(s, c, &p, SHOW_FDB);
+		return;
 	case CTL_MSG_NEIGH_SHOW:
-		do_show(&r, &p, SHOW_NEIGH);
-		goto out;
+		start_show(s, c, &p, SHOW_NEIGH);
+		return;
 	case CTL_MSG_FDB_ADD:
 	case CTL_MSG_FDB_APPEND:
 	case CTL_MSG_FDB_REPLACE:
@@ -417,55 +583,124 @@ static void handle(struct ctl_server *s, struct client *c, const uint8_t *buf, s
 			why = "applied, but the state file could not be written (see the daemon's log)";
 		}
 	}
-	reply_done(&r, rc, why);
-out:
-	if (r.err) {
-		log_debug("client: reply failed: %s", strerror(-r.err));
-		client_kill(s, c);
-	}
+	queue_done(s, c, rc, why);
 }
 
-static void client_input(struct loop_src *src, uint32_t events)
+/* A client is read from only when its previous answer is out: one request
+ * at a time, so what it can make us hold is one answer. A monitor is read
+ * from all the time, to notice when it goes. */
+static void client_update_events(struct client *c)
 {
-	(void)events;
+	if (c->dead)
+		return;
+	bool busy = c->head || c->dump;
+	uint32_t ev = c->monitor ? EPOLLIN | (c->head ? EPOLLOUT : 0) : busy ? EPOLLOUT : EPOLLIN;
+	if (ev != c->events && loop_mod(c->srv->loop, &c->src, ev) == 0)
+		c->events = ev;
+}
+
+static void client_io(struct loop_src *src, uint32_t events)
+{
 	struct client *c = src->obj;
 	struct ctl_server *s = c->srv;
 	if (c->dead)
 		return;
-	ssize_t n = recv(c->fd, s->buf, sizeof(s->buf), MSG_DONTWAIT | MSG_TRUNC);
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			client_kill(s, c);
-		return;
+	if (events & EPOLLOUT) {
+		if (client_flush(s, c) < 0)
+			return;
+		if (c->dump && c->queued < CTL_BATCH_BYTES) {
+			dump_pump(s, c);
+			if (c->dead || client_flush(s, c) < 0)
+				return;
+		}
 	}
-	if (n == 0) {
-		client_kill(s, c);
-		return;
+	bool readable = events & (EPOLLIN | EPOLLHUP | EPOLLERR);
+	if (readable && (c->monitor || !(c->head || c->dump))) {
+		ssize_t n = recv(c->fd, s->buf, sizeof(s->buf), MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				client_kill(s, c, NULL);
+			return;
+		}
+		if (n == 0) {
+			client_kill(s, c, NULL);
+			return;
+		}
+		c->last_progress = loop_now_ms();
+		if (c->monitor) {
+			/* A monitor has nothing more to ask. */
+			client_kill(s, c, "monitor client sent a request");
+			return;
+		}
+		if ((size_t)n > sizeof(s->buf)) {
+			struct ctl_hdr h;
+			memcpy(&h, s->buf, sizeof(h));
+			c->seq = h.seq;
+			queue_done(s, c, -EMSGSIZE, "request too long");
+		} else {
+			/* Replies reuse the buffer: the request is copied out. */
+			uint8_t req[CTL_MSG_MAX];
+			memcpy(req, s->buf, (size_t)n);
+			handle(s, c, req, (size_t)n);
+		}
+		if (c->dead || client_flush(s, c) < 0)
+			return;
 	}
-	if ((size_t)n > sizeof(s->buf)) {
-		struct reply r = {s, c, 0};
-		struct ctl_hdr h;
-		memcpy(&h, s->buf, sizeof(h));
-		c->seq = h.seq;
-		reply_done(&r, -EMSGSIZE, "request too long");
+	client_update_events(c);
+}
+
+/* Refuse one client with a reason, without keeping it. */
+static void refuse(int fd, const char *why)
+{
+	uint8_t buf[CTL_HDR_LEN + CTL_ERRMSG_LEN + 8];
+	struct ctl_msg m;
+	ctl_msg_init(&m, buf, sizeof(buf), CTL_MSG_DONE, 0);
+	ctl_msg_set_status(&m, -EUSERS);
+	ctl_put_str(&m, CTL_A_ERRMSG, why);
+	size_t len = ctl_msg_finish(&m);
+	if (send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		(void)0; /* the client left already: nothing to tell */
+	close(fd);
+}
+
+static void log_fds(struct ctl_server *s, const char *what)
+{
+	uint64_t now = loop_now_ms();
+	if (s->last_fd_log && now - s->last_fd_log < 10000)
 		return;
-	}
-	/* The request is copied out: replies reuse the buffer. */
-	uint8_t req[CTL_MSG_MAX];
-	memcpy(req, s->buf, (size_t)n);
-	handle(s, c, req, (size_t)n);
+	s->last_fd_log = now;
+	log_err("control socket: %s", what);
 }
 
 static void accept_input(struct loop_src *src, uint32_t events)
 {
 	(void)events;
 	struct ctl_server *s = src->obj;
-	int fd = accept4(s->listen.fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
+	int fd = accept4(s->listen.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0) {
+		if (errno != EMFILE && errno != ENFILE)
+			return;
+		/* Out of descriptors: free the reserve to refuse this client
+		 * with a reason rather than leave it hanging, and stop
+		 * listening until a descriptor comes free (no spinning). */
+		if (s->reserve_fd >= 0) {
+			close(s->reserve_fd);
+			s->reserve_fd = -1;
+			fd = accept4(s->listen.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+			if (fd >= 0)
+				refuse(fd, "vxnetd is out of file descriptors");
+			s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		}
+		log_fds(s, "out of file descriptors: refusing clients until one closes");
+		s->listen_off = true;
+		loop_mod(s->loop, &s->listen, 0);
 		return;
-	/* A client that stops reading must not hold the daemon for long. */
-	struct timeval tv = {.tv_sec = 2};
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+	if (s->n_clients >= s->lim.max_clients) {
+		refuse(fd, "too many control clients (vxnetd --max-clients)");
+		log_fds(s, "too many clients: refusing");
+		return;
+	}
 	int sz = 1 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	struct client *c = calloc(1, sizeof(*c));
@@ -475,23 +710,58 @@ static void accept_input(struct loop_src *src, uint32_t events)
 	}
 	c->fd = fd;
 	c->srv = s;
-	if (loop_add(s->loop, fd, EPOLLIN, &c->src, client_input, c) < 0) {
+	c->events = EPOLLIN;
+	c->last_progress = loop_now_ms();
+	if (loop_add(s->loop, fd, EPOLLIN, &c->src, client_io, c) < 0) {
 		close(fd);
 		free(c);
 		return;
 	}
 	c->next = s->clients;
 	s->clients = c;
+	s->n_clients++;
 }
 
-struct ctl_server *ctl_server_open(struct loop *lp, struct core *core, const char *path)
+/* Once a second: drop the idle and the stuck, free the dropped. */
+static void on_timer(void *arg)
+{
+	struct ctl_server *s = arg;
+	uint64_t now = loop_now_ms();
+	for (struct client *c = s->clients; c; c = c->next) {
+		if (c->dead)
+			continue;
+		uint64_t quiet = now - c->last_progress;
+		if ((c->head || c->dump) && quiet > s->lim.stuck_ms)
+			client_kill(s, c, "client stopped reading");
+		else if (!c->monitor && !c->head && !c->dump && quiet > s->lim.idle_ms)
+			client_kill(s, c, "client idle");
+	}
+	clients_reap(s);
+}
+
+void ctl_server_limits_default(struct ctl_server_limits *lim)
+{
+	lim->max_clients = 64;
+	lim->max_queue = 16u << 20;
+	lim->idle_ms = 30000;
+	lim->stuck_ms = 10000;
+}
+
+struct ctl_server *ctl_server_open(struct loop *lp, struct core *core, const char *path,
+				   const struct ctl_server_limits *lim)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof(sa.sun_path) - 16) {
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	/* Refuse to steal the socket of a running daemon; remove a stale one. */
+	/* Only a stale socket may be replaced: never another file, never the
+	 * socket of a daemon that answers. */
+	struct stat st;
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		errno = ENOTSOCK;
+		return NULL;
+	}
 	int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (probe < 0)
 		return NULL;
@@ -508,9 +778,12 @@ struct ctl_server *ctl_server_open(struct loop *lp, struct core *core, const cha
 		return NULL;
 	s->loop = lp;
 	s->core = core;
+	s->lim = *lim;
 	s->listen.fd = -1;
+	s->timer.src.fd = -1;
+	s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	snprintf(s->path, sizeof(s->path), "%s", path);
-	int rc = loop_timer_start(lp, &s->reap, 0, clients_reap, s);
+	int rc = loop_timer_start(lp, &s->timer, 1000, on_timer, s);
 	if (rc < 0)
 		goto fail;
 
@@ -550,7 +823,9 @@ struct ctl_server *ctl_server_open(struct loop *lp, struct core *core, const cha
 	}
 	return s;
 fail:
-	loop_timer_stop(lp, &s->reap);
+	loop_timer_stop(lp, &s->timer);
+	if (s->reserve_fd >= 0)
+		close(s->reserve_fd);
 	free(s);
 	errno = -rc;
 	return NULL;
@@ -561,14 +836,16 @@ void ctl_server_close(struct ctl_server *s)
 	if (!s)
 		return;
 	for (struct client *c = s->clients; c; c = c->next)
-		client_kill(s, c);
+		client_kill(s, c, NULL);
 	clients_reap(s);
-	loop_timer_stop(s->loop, &s->reap);
+	loop_timer_stop(s->loop, &s->timer);
 	if (s->listen.fd >= 0) {
 		int fd = s->listen.fd;
 		loop_del(s->loop, &s->listen);
 		close(fd);
 		unlink(s->path);
 	}
+	if (s->reserve_fd >= 0)
+		close(s->reserve_fd);
 	free(s);
 }

@@ -97,7 +97,10 @@ struct dp {
 };
 
 /* Providers. Each returns NULL (errno set) if it cannot start; *why says why. */
-struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop *lp, const char **why);
+/* gso_sockets: how many UDP GSO sockets (one bound source port each) the
+ * user datapath may hold open at once. */
+struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop *lp, unsigned gso_sockets,
+		       const char **why);
 struct dp *dp_kernel_new(struct core *c, const struct dp_upcalls *up, struct loop *lp, const char **why);
 struct dp *dp_null_new(struct core *c, const struct dp_upcalls *up);
 

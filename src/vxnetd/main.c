@@ -3,11 +3,15 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "core.h"
@@ -18,15 +22,59 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: vxnetd [-S PATH] [--datapath user|kernel] [--state DIR] [-v]\n"
+	fprintf(f, "Usage: vxnetd [-S PATH] [--datapath user|kernel] [--state DIR] [--max-clients N] [-v]\n"
 		   "       vxnetd [-S PATH] [--state DIR] --purge\n"
 		   "  -S PATH              control socket (default $VXNET_SOCKET or " CTL_DEFAULT_SOCKET ")\n"
 		   "  --datapath user|kernel  datapath of links that do not name one (default user)\n"
 		   "  --state DIR          where the desired state is kept (default " STATE_DEFAULT_DIR
 		   ", or one directory per socket there)\n"
 		   "  --purge              remove every device the state names, and the state, then exit\n"
+		   "  --max-clients N      control clients at once (default 64)\n"
 		   "  -v                   verbose (debug) logging\n"
 		   "  -h                   this help; -V version\n");
+}
+
+/* Tell systemd (Type=notify) we are ready. The protocol is one datagram,
+ * documented by systemd as stable for reimplementation: not worth a
+ * library dependency. Silently nothing without NOTIFY_SOCKET. */
+static void notify_ready(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	if (!path || (path[0] != '/' && path[0] != '@'))
+		return;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t n = strlen(path);
+	if (n >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, n);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = 0; /* abstract namespace */
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	static const char msg[] = "READY=1";
+	if (sendto(fd, msg, sizeof(msg) - 1, 0, (struct sockaddr *)&sa,
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0)
+		log_info("sd_notify: %s", strerror(errno));
+	close(fd);
+}
+
+/* The file descriptor budget: raise the soft limit to the hard one, and
+ * size the pools from what there is (documented in vxnetd.8). */
+static unsigned fd_budget(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t want = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+		if (want > rl.rlim_cur) {
+			struct rlimit nr = {want, rl.rlim_max};
+			if (setrlimit(RLIMIT_NOFILE, &nr) == 0)
+				rl.rlim_cur = want;
+		}
+	}
+	return rl.rlim_cur > 1u << 20 ? 1u << 20 : (unsigned)rl.rlim_cur;
 }
 
 struct daemon {
@@ -80,10 +128,16 @@ int main(int argc, char **argv)
 	bool purge = false;
 	int verbose = 0, opt;
 	static const struct option longopts[] = {
-	    {"datapath", required_argument, NULL, 'd'}, {"state", required_argument, NULL, 's'},
-	    {"purge", no_argument, NULL, 'P'},		{"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},	{NULL, 0, NULL, 0},
+	    {"datapath", required_argument, NULL, 'd'},
+	    {"state", required_argument, NULL, 's'},
+	    {"purge", no_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"max-clients", required_argument, NULL, 'C'},
+	    {NULL, 0, NULL, 0},
 	};
+	struct ctl_server_limits lim;
+	ctl_server_limits_default(&lim);
 	while ((opt = getopt_long(argc, argv, "S:vhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'S':
@@ -101,6 +155,16 @@ int main(int argc, char **argv)
 		case 'P':
 			purge = true;
 			break;
+		case 'C': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || v < 1 || v > 100000) {
+				fprintf(stderr, "vxnetd: --max-clients must be 1-100000\n");
+				return 2;
+			}
+			lim.max_clients = (unsigned)v;
+			break;
+		}
 		case 'v':
 			verbose = 1;
 			break;
@@ -126,8 +190,17 @@ int main(int argc, char **argv)
 	struct daemon d = {.sigfd = -1, .sig.fd = -1, .tick.src.fd = -1};
 	struct state *st = NULL;
 	int rc = 0;
+	unsigned budget = fd_budget();
+	/* Clients, the daemon's own fds, and the rest for the datapath: a GSO
+	 * socket per active flow at most half of what is left. */
+	unsigned base = lim.max_clients + 64;
+	unsigned gso = budget > base + 32 ? (budget - base) / 2 : 16;
+	if (gso > 1024)
+		gso = 1024;
 	d.loop = loop_new();
 	d.core = d.loop ? core_new(d.loop, def) : NULL;
+	if (d.core)
+		core_set_fd_budget(d.core, gso);
 	if (!d.core) {
 		log_err("cannot start: %s", strerror(errno));
 		rc = -ENOMEM;
@@ -150,11 +223,13 @@ int main(int argc, char **argv)
 		log_err("cannot start: %s", strerror(-rc));
 		goto out;
 	}
-	d.ctl = ctl_server_open(d.loop, d.core, path);
+	d.ctl = ctl_server_open(d.loop, d.core, path, &lim);
 	if (!d.ctl) {
 		rc = -errno;
 		if (rc == -EADDRINUSE)
 			log_err("%s: another vxnetd is listening there", path);
+		else if (rc == -ENOTSOCK)
+			log_err("%s exists and is not a socket: refusing to replace it", path);
 		else
 			log_err("cannot start on %s: %s", path, strerror(-rc));
 		goto out;
@@ -163,8 +238,9 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		goto out;
 	core_set_persist(d.core, state_save_cb, st);
-	log_info("listening on %s (default datapath %s, state %s)", path, link_datapath_name(core_default_dp(d.core)),
-		 state_path(st));
+	log_info("listening on %s (default datapath %s, state %s, %u fds: %u clients, %u GSO sockets)", path,
+		 link_datapath_name(core_default_dp(d.core)), state_path(st), budget, lim.max_clients, gso);
+	notify_ready();
 	rc = loop_run(d.loop);
 	if (rc < 0)
 		log_err("event loop: %s", strerror(-rc));

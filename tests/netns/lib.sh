@@ -117,8 +117,10 @@ start_vxnetd() {
 		>>"$TMP/vxnetd-$ns.log" 2>&1 &
 	DAEMON_PIDS+=("$!")
 	DAEMON_OF[$ns]=$!
-	if ! wait_for 5 test -S "$sock"; then
-		notok "vxnetd in $ns creates its control socket within 5 s"
+	# Ready when it answers: a socket file left by a killed daemon refuses
+	# connections, so its presence alone proves nothing.
+	if ! wait_for 5 ip netns exec "$ns" "$VXNET" -S "$sock" link show; then
+		notok "vxnetd in $ns answers on its control socket within 5 s"
 		sed 's/^/# /' "$TMP/vxnetd-$ns.log" | tail -n 20
 		exit 1
 	fi

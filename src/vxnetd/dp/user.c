@@ -19,6 +19,7 @@
 #include "../log.h"
 #include "../rtnl.h"
 #include "common.h"
+#include "gso_pool.h"
 #include "tap.h"
 #include "udp.h"
 #include "vxnet/proto.h"
@@ -173,6 +174,47 @@ static int vsock_get(struct dp_user *u, int family, uint16_t port, struct vsock 
 	return 0;
 }
 
+/* Join group on s for one more link; the socket joins only for the first. */
+static int vsock_join(struct vsock *s, const struct vx_addr *g, uint32_t ifindex)
+{
+	for (struct vgroup *x = s->groups; x; x = x->next) {
+		if (addr_equal(&x->group, g) && x->ifindex == ifindex) {
+			x->users++;
+			return 0;
+		}
+	}
+	struct vgroup *x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	int rc = udp_group_join(s->src.fd, g, ifindex);
+	if (rc < 0) {
+		free(x);
+		return rc;
+	}
+	x->group = *g;
+	x->ifindex = ifindex;
+	x->users = 1;
+	x->next = s->groups;
+	s->groups = x;
+	return 0;
+}
+
+/* One link less on group; the socket leaves with the last. */
+static void vsock_leave(struct vsock *s, const struct vx_addr *g, uint32_t ifindex)
+{
+	for (struct vgroup **pp = &s->groups; *pp; pp = &(*pp)->next) {
+		struct vgroup *x = *pp;
+		if (!addr_equal(&x->group, g) || x->ifindex != ifindex)
+			continue;
+		if (--x->users == 0) {
+			udp_group_leave(s->src.fd, g, ifindex);
+			*pp = x->next;
+			free(x);
+		}
+		return;
+	}
+}
+
 static void vsock_put(struct dp_user *u, struct vsock *s)
 {
 	if (s->nlinks)
@@ -186,6 +228,11 @@ static void vsock_put(struct dp_user *u, struct vsock *s)
 	int fd = s->src.fd;
 	loop_del(u->loop, &s->src);
 	close(fd);
+	while (s->groups) {
+		struct vgroup *x = s->groups;
+		s->groups = x->next;
+		free(x);
+	}
 	free(s->vni_tab);
 	free(s);
 }
@@ -300,7 +347,7 @@ static int user_link_add(struct dp *dp, struct core_link *l, bool adopt, const c
 		goto fail;
 	}
 	if (cfg->group.family) {
-		rc = udp_group_join(ul->sock->src.fd, &cfg->group, dev_ifindex);
+		rc = vsock_join(ul->sock, &cfg->group, dev_ifindex);
 		if (rc < 0) {
 			*why = "cannot join the multicast group";
 			goto fail_sock;
@@ -363,7 +410,7 @@ fail_tap:
 	ul->tap_fd = -1;
 fail_group:
 	if (cfg->group.family)
-		udp_group_leave(ul->sock->src.fd, &cfg->group, dev_ifindex);
+		vsock_leave(ul->sock, &cfg->group, dev_ifindex);
 fail_sock:
 	vsock_put(u, ul->sock);
 fail:
@@ -385,7 +432,7 @@ static void link_remove(struct dp_user *u, struct core_link *l, bool remove)
 	}
 	loop_del(u->loop, &ul->src);
 	if (ul->cfg->group.family)
-		udp_group_leave(ul->sock->src.fd, &ul->cfg->group, ul->dev_ifindex);
+		vsock_leave(ul->sock, &ul->cfg->group, ul->dev_ifindex);
 	vsock_rebuild(u, ul->sock, NULL, ul);
 	ul->sock->nlinks--;
 	vsock_put(u, ul->sock);
@@ -571,12 +618,13 @@ static void user_tick(struct dp *dp, uint64_t now)
 		fdb_age(ul->fdb, now, aged_cb, &a);
 		tap_get_mac(ul->tap_fd, ul->l->cfg.address);
 	}
+	gso_pool_tick(u->gso, now);
 }
 
 static void user_free(struct dp *dp)
 {
 	struct dp_user *u = to_user(dp);
-	fwd_gso_close(u);
+	gso_pool_free(u->gso);
 	fwd_free(u->fwd);
 	if (u->tx_fd4 >= 0)
 		close(u->tx_fd4);
@@ -603,7 +651,8 @@ static const struct dp_ops user_ops = {
     .free = user_free,
 };
 
-struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop *lp, const char **why)
+struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop *lp, unsigned gso_sockets,
+		       const char **why)
 {
 	struct dp_user *u = calloc(1, sizeof(*u));
 	if (!u)
@@ -614,8 +663,11 @@ struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop 
 	u->loop = lp;
 	u->tx_fd4 = u->tx_fd6 = -1;
 	u->fwd = fwd_new();
-	if (!u->fwd) {
+	u->gso = gso_pool_new(gso_sockets);
+	if (!u->fwd || !u->gso) {
 		*why = "out of memory for packet buffers";
+		fwd_free(u->fwd);
+		gso_pool_free(u->gso);
 		free(u);
 		return NULL;
 	}

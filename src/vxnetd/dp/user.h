@@ -46,6 +46,15 @@ enum usockstat {
 
 struct ulink;
 
+/* A multicast group joined on a socket: once, whatever the number of links
+ * using it (the kernel counts users of a group the same way). */
+struct vgroup {
+	struct vx_addr group;
+	uint32_t ifindex;
+	unsigned users;
+	struct vgroup *next;
+};
+
 /* The receive side of one (family, dstport): a UDP socket bound to the
  * wildcard address, shared by every link on that port and demultiplexed by
  * VNI, as the kernel shares its vxlan_sock. */
@@ -58,6 +67,7 @@ struct vsock {
 	struct ulink **vni_tab; /* VNI -> link, open addressing, capacity a power of two */
 	unsigned vni_cap;
 	uint64_t stats[USS_MAX];
+	struct vgroup *groups;
 	struct vsock *next;
 };
 
@@ -84,12 +94,9 @@ struct dp_fwd;
 struct dp_user {
 	struct dp dp;
 	struct loop *loop;
-	int tx_fd4, tx_fd6; /* raw IPPROTO_UDP sockets for sending, -1 until needed */
-	/* UDP GSO sockets by [family][source port]: -1 not opened yet, -2 the
-	 * port cannot be bound (the raw path serves that flow). */
-	int *gso_fd[2];
-	unsigned n_gso;
-	bool gso_broken; /* the kernel refused UDP_SEGMENT: raw path only */
+	int tx_fd4, tx_fd6;   /* raw IPPROTO_UDP sockets for sending, -1 until needed */
+	struct gso_pool *gso; /* UDP GSO sockets, one per source port in use */
+	bool gso_broken;      /* the kernel refused UDP_SEGMENT: raw path only */
 	struct vsock *socks;
 	struct ulink *links;
 	struct dp_fwd *fwd; /* packet buffers */
@@ -98,7 +105,6 @@ struct dp_user {
 /* user_fwd.c: the packet path */
 struct dp_fwd *fwd_new(void);
 void fwd_free(struct dp_fwd *f);
-void fwd_gso_close(struct dp_user *u);
 void fwd_tap_input(struct dp_user *u, struct ulink *ul);
 void fwd_udp_input(struct dp_user *u, struct vsock *s);
 

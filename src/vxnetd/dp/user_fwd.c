@@ -26,6 +26,7 @@
 #include <sys/uio.h>
 
 #include "../log.h"
+#include "gso_pool.h"
 #include "udp.h"
 #include "user.h"
 #include "vxnet/offload.h"
@@ -313,45 +314,6 @@ miss:
 
 static const uint8_t zero_mac[MAC_LEN];
 
-void fwd_gso_close(struct dp_user *d)
-{
-	for (int f = 0; f < 2; f++) {
-		if (!d->gso_fd[f])
-			continue;
-		for (unsigned p = 0; p < 65536; p++)
-			if (d->gso_fd[f][p] >= 0)
-				close(d->gso_fd[f][p]);
-		free(d->gso_fd[f]);
-		d->gso_fd[f] = NULL;
-	}
-	d->n_gso = 0;
-}
-
-/* The GSO socket for (family, source port), opened on first use. */
-static int gso_socket(struct dp_user *d, int family, uint16_t sport)
-{
-	int f = family == AF_INET6;
-	if (!d->gso_fd[f]) {
-		d->gso_fd[f] = malloc(65536 * sizeof(int));
-		if (!d->gso_fd[f])
-			return -1;
-		for (unsigned p = 0; p < 65536; p++)
-			d->gso_fd[f][p] = -1;
-	}
-	int fd = d->gso_fd[f][sport];
-	if (fd != -1 || d->n_gso >= DP_GSO_MAXFD)
-		return fd == -1 ? -2 : fd;
-	fd = udp_gso_open(family, sport);
-	if (fd < 0) {
-		log_debug("gso socket for port %u: %s", sport, strerror(-fd));
-		d->gso_fd[f][sport] = -2;
-		return -2;
-	}
-	d->gso_fd[f][sport] = fd;
-	d->n_gso++;
-	return fd;
-}
-
 /* Send segments (each with VXLAN_HLEN bytes of headroom, back to back) to r
  * as UDP GSO bursts: one trip through the stack per burst instead of one per
  * segment. Returns how many segments were sent; the caller sends the rest
@@ -361,7 +323,7 @@ static int dp_tx_gso(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, stru
 {
 	if (d->gso_broken || nseg < 2)
 		return 0;
-	int fd = gso_socket(d, l->family, sport);
+	int fd = gso_pool_get(d->gso, l->family, sport, loop_now_ms());
 	if (fd < 0)
 		return 0;
 	/* Keep the flow in order: earlier frames queued for the raw path go first. */
