@@ -258,8 +258,29 @@ struct link_config {
 void link_config_init(struct link_config *c);
 /* Check a config for consistency. 0, or -EINVAL with *why set to a static
  * one-line reason ("VNI must be below 16777216", "remote and group are
- * mutually exclusive", "group must be a multicast address", ...). */
+ * mutually exclusive", "group must be a multicast address", ...).
+ * Beyond the kernel's own checks (vxlan_validate, vxlan_config_validate):
+ * local, remote and group pass addr_check; remote differs from local; the
+ * kernel's IPv6 link-local rules (a link-local local needs dev and a
+ * link-local peer, a link-local remote a link-local local); mtu is at most
+ * link_config_mtu_max() for the link's family on the user datapath (until
+ * link_config says which datapath it is for). tos may have its two ECN bits
+ * set, as in the kernel, which ignores them: the outer ECN field always
+ * comes from the inner packet (proto_outer_tos). */
 int link_config_check(const struct link_config *c, const char **why);
+/* The underlay family of a config: local's, else remote's, else group's,
+ * else AF_INET (as the kernel assumes). */
+int link_config_family(const struct link_config *c);
+#define LINK_MTU_MIN 68 /* ETH_MIN_MTU, also a TAP's minimum */
+/* The largest mtu a link can carry: the smaller of what its device accepts
+ * (a TAP on the user datapath: 65521; a kernel vxlan device: 65535) and the
+ * largest inner frame one outer datagram holds (IPv4: 65535 - 20 - 8 - 8 -
+ * 14 = 65485; IPv6, whose payload length excludes its header: 65505). The
+ * outer datagram is the binding limit on both datapaths today. The kernel
+ * itself accepts up to 65535 on a vxlan device (frames past 65485/65505
+ * cannot leave) and, with dev, silently lowers a larger mtu to dev's MTU
+ * minus 50/70. */
+unsigned link_config_mtu_max(int family, bool kernel);
 int ctl_put_link_config(struct ctl_msg *m, const struct link_config *c);
 /* Reads what is present; missing attributes keep the values in *c (call
  * link_config_init first). -EINVAL if CTL_A_IFNAME or CTL_A_VNI is missing. */
