@@ -60,12 +60,11 @@ int link_config_family(const struct link_config *c)
 	return AF_INET;
 }
 
-/* The largest inner frame payload one outer datagram can carry: the IPv4
- * total length and the IPv6 payload length are 16 bits, and VXLAN never
- * uses jumbograms. Inner Ethernet 14 + VXLAN 8 + UDP 8, and for IPv4 the
- * 20-byte header inside the total length. */
-#define OUTER_MAX_V4 (65535u - 20 - 8 - 8 - 14) /* 65485 */
-#define OUTER_MAX_V6 (65535u - 8 - 8 - 14)	/* 65505 */
+/* The largest outer packet: an IPv4 datagram's total length is 16 bits, and
+ * an IPv6 one must fit the underlay device, whose MTU is at most ETH_MAX_MTU
+ * on every Ethernet-type device (veth, bridge, VLAN, physical). IPv6's own
+ * payload limit (65535 + 40) is never reached that way; nor are jumbograms. */
+#define OUTER_MAX 65535u
 /* What each datapath's device accepts: a TAP takes 65535 minus its
  * Ethernet header (drivers/net/tun.c: MAX_MTU - hard_header_len, measured
  * 65521 on 6.18), a kernel vxlan device ETH_MAX_MTU (65535). */
@@ -73,14 +72,15 @@ int link_config_family(const struct link_config *c)
 #define VXLAN_DEV_MTU_MAX 65535u
 
 /* The reasons in link_config_check name these numbers, for both datapaths. */
-_Static_assert(OUTER_MAX_V4 == 65485 && OUTER_MAX_V6 == 65505, "mtu reasons name 65485 and 65505");
-_Static_assert(TAP_MTU_MAX >= OUTER_MAX_V6 && VXLAN_DEV_MTU_MAX >= OUTER_MAX_V6,
-	       "the outer datagram is the binding limit on both datapaths");
+_Static_assert(OUTER_MAX - VXLAN_OVERHEAD_V4 == 65485 && OUTER_MAX - VXLAN_OVERHEAD_V6 == 65465,
+	       "mtu reasons name 65485 and 65465");
+_Static_assert(TAP_MTU_MAX >= OUTER_MAX - VXLAN_OVERHEAD_V4 && VXLAN_DEV_MTU_MAX >= OUTER_MAX - VXLAN_OVERHEAD_V4,
+	       "the outer packet is the binding limit on both datapaths");
 
 unsigned link_config_mtu_max(int family, bool kernel)
 {
 	unsigned dev = kernel ? VXLAN_DEV_MTU_MAX : TAP_MTU_MAX;
-	unsigned outer = family == AF_INET6 ? OUTER_MAX_V6 : OUTER_MAX_V4;
+	unsigned outer = OUTER_MAX - (family == AF_INET6 ? VXLAN_OVERHEAD_V6 : VXLAN_OVERHEAD_V4);
 
 	return dev < outer ? dev : outer;
 }
@@ -143,8 +143,8 @@ int link_config_check(const struct link_config *c, const char **why)
 	else if ((c->set & LINK_P_MTU) &&
 		 (c->mtu < LINK_MTU_MIN || c->mtu > link_config_mtu_max(link_config_family(c), false)))
 		w = link_config_family(c) == AF_INET6
-			? "mtu must be between 68 and 65505 (the largest inner frame one outer IPv6 datagram carries)"
-			: "mtu must be between 68 and 65485 (the largest inner frame one outer IPv4 datagram carries)";
+			? "mtu must be between 68 and 65465 (65535 minus the 70 bytes VXLAN adds over IPv6)"
+			: "mtu must be between 68 and 65485 (65535 minus the 50 bytes VXLAN adds over IPv4)";
 	else if ((c->set & LINK_P_ADDRESS) && (mac_is_zero(c->address) || mac_is_multicast(c->address)))
 		w = "address must be a unicast MAC";
 	else if ((c->set & LINK_P_NETNS) && !link_name_valid(c->netns, sizeof(c->netns)))

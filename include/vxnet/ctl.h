@@ -274,12 +274,16 @@ int link_config_family(const struct link_config *c);
 #define LINK_MTU_MIN 68 /* ETH_MIN_MTU, also a TAP's minimum */
 /* The largest mtu a link can carry: the smaller of what its device accepts
  * (a TAP on the user datapath: 65521; a kernel vxlan device: 65535) and the
- * largest inner frame one outer datagram holds (IPv4: 65535 - 20 - 8 - 8 -
- * 14 = 65485; IPv6, whose payload length excludes its header: 65505). The
- * outer datagram is the binding limit on both datapaths today. The kernel
- * itself accepts up to 65535 on a vxlan device (frames past 65485/65505
- * cannot leave) and, with dev, silently lowers a larger mtu to dev's MTU
- * minus 50/70. */
+ * largest inner frame in one outer packet of at most 65535 bytes: 65535 -
+ * VXLAN_OVERHEAD_V4 = 65485 over IPv4 (the total length is 16 bits), 65535 -
+ * VXLAN_OVERHEAD_V6 = 65465 over IPv6 (the underlay device's MTU is at most
+ * ETH_MAX_MTU). The outer packet is the binding limit on both datapaths
+ * today (measured: a 65485-byte inner ping crosses vxnetd over IPv4, a
+ * 65465-byte one over IPv6, both on 65535-byte veths). The kernel accepts up
+ * to 65535 on a vxlan device without dev (past these sizes frames cannot
+ * leave) and with dev silently lowers a larger mtu to dev's MTU - 50/70.
+ * Below this, the underlay device's own MTU limits the path: the daemon's
+ * business (too-big handling), not a configuration error. */
 unsigned link_config_mtu_max(int family, bool kernel);
 int ctl_put_link_config(struct ctl_msg *m, const struct link_config *c);
 /* Reads what is present; missing attributes keep the values in *c (call

@@ -698,7 +698,7 @@ static void bad_mtu_tap_max(struct link_config *c)
 static void bad_mtu_v6_max(struct link_config *c)
 {
 	c->remote = ip("2001:db8::2");
-	c->mtu = 65506;
+	c->mtu = 65466;
 	c->set |= LINK_P_REMOTE | LINK_P_MTU;
 }
 static void bad_mtu_v6_by_group(struct link_config *c)
@@ -725,8 +725,8 @@ static const struct {
     {bad_family_mix, "local and remote/group must be the same address family"},
     {bad_family_mix_group, "local and remote/group must be the same address family"},
     {bad_srcport, "srcport MIN must not exceed MAX"},
-    {bad_mtu_low, "mtu must be between 68 and 65485 (the largest inner frame one outer IPv4 datagram carries)"},
-    {bad_mtu_high, "mtu must be between 68 and 65485 (the largest inner frame one outer IPv4 datagram carries)"},
+    {bad_mtu_low, "mtu must be between 68 and 65485 (65535 minus the 50 bytes VXLAN adds over IPv4)"},
+    {bad_mtu_high, "mtu must be between 68 and 65485 (65535 minus the 50 bytes VXLAN adds over IPv4)"},
     {bad_address_multicast, "address must be a unicast MAC"},
     {bad_address_zero, "address must be a unicast MAC"},
     {bad_netns_path, "netns must be a name in /run/netns"},
@@ -745,10 +745,10 @@ static const struct {
     {bad_ll_remote_no_local, "a link-local remote needs a link-local local"},
     {bad_ll_remote_global_local, "a link-local remote needs a link-local local"},
     {bad_ll_without_dev, "link-local addresses need dev"},
-    {bad_mtu_v4_max, "mtu must be between 68 and 65485 (the largest inner frame one outer IPv4 datagram carries)"},
-    {bad_mtu_tap_max, "mtu must be between 68 and 65485 (the largest inner frame one outer IPv4 datagram carries)"},
-    {bad_mtu_v6_max, "mtu must be between 68 and 65505 (the largest inner frame one outer IPv6 datagram carries)"},
-    {bad_mtu_v6_by_group, "mtu must be between 68 and 65505 (the largest inner frame one outer IPv6 datagram carries)"},
+    {bad_mtu_v4_max, "mtu must be between 68 and 65485 (65535 minus the 50 bytes VXLAN adds over IPv4)"},
+    {bad_mtu_tap_max, "mtu must be between 68 and 65485 (65535 minus the 50 bytes VXLAN adds over IPv4)"},
+    {bad_mtu_v6_max, "mtu must be between 68 and 65465 (65535 minus the 70 bytes VXLAN adds over IPv6)"},
+    {bad_mtu_v6_by_group, "mtu must be between 68 and 65465 (65535 minus the 70 bytes VXLAN adds over IPv6)"},
 };
 
 static void test_link_config_check_names_each_inconsistency(void **state)
@@ -782,7 +782,7 @@ static void test_link_config_check_accepts_edge_values(void **state)
 	c.mtu = 68;
 	c.srcport_min = c.srcport_max = 65535;
 	assert_int_equal(link_config_check(&c, NULL), 0);
-	c.mtu = 65505; /* IPv6 underlay (full_config's group) */
+	c.mtu = 65465; /* IPv6 underlay (full_config's group) */
 	c.ageing = UINT32_MAX;
 	assert_int_equal(link_config_check(&c, NULL), 0);
 
@@ -817,19 +817,18 @@ static void test_link_config_check_accepts_edge_values(void **state)
 	assert_int_equal(link_config_check(&c, NULL), 0);
 }
 
-static void test_link_config_mtu_max_is_the_outer_datagram_on_both_datapaths(void **state)
+static void test_link_config_mtu_max_is_the_outer_packet_on_both_datapaths(void **state)
 {
 	struct link_config c;
 
 	(void)state;
-	/* 65535 - IPv4 20 - UDP 8 - VXLAN 8 - Ethernet 14; IPv6's payload
-	 * length leaves its 40-byte header out. */
+	/* 65535 - (IPv4 20 | IPv6 40) - UDP 8 - VXLAN 8 - Ethernet 14 */
 	assert_int_equal(link_config_mtu_max(AF_INET, false), 65485);
 	assert_int_equal(link_config_mtu_max(AF_INET, true), 65485);
-	assert_int_equal(link_config_mtu_max(AF_INET6, false), 65505);
-	assert_int_equal(link_config_mtu_max(AF_INET6, true), 65505);
+	assert_int_equal(link_config_mtu_max(AF_INET6, false), 65465);
+	assert_int_equal(link_config_mtu_max(AF_INET6, true), 65465);
 	/* both under what a TAP takes (65521) and a vxlan device (65535) */
-	assert_true(link_config_mtu_max(AF_INET6, false) <= 65521);
+	assert_true(link_config_mtu_max(AF_INET, false) <= 65521);
 	assert_int_equal(link_config_mtu_max(AF_UNSPEC, false), 65485);
 
 	link_config_init(&c);
@@ -881,7 +880,7 @@ int main(void)
 	    cmocka_unit_test(test_neigh_req_round_trips_with_and_without_mac),
 	    cmocka_unit_test(test_link_config_check_names_each_inconsistency),
 	    cmocka_unit_test(test_link_config_check_accepts_edge_values),
-	    cmocka_unit_test(test_link_config_mtu_max_is_the_outer_datagram_on_both_datapaths),
+	    cmocka_unit_test(test_link_config_mtu_max_is_the_outer_packet_on_both_datapaths),
 	    cmocka_unit_test(test_names_cover_every_counter_and_event),
 	};
 
