@@ -1,6 +1,7 @@
 /* addr: MAC and IP address parsing, formatting and comparison, strict enough
  * that the CLI can hand user input straight to it (no prefixes, no scopes,
- * no shortened MAC groups). */
+ * no shortened MAC groups), and the judgement of whether an address can mean
+ * anything where it is used (addr_check), shared by the CLI and the daemon. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
