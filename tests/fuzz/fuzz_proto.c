@@ -1,8 +1,10 @@
-/* libFuzzer target for lib/proto.c: every parser, the flow hash and the
- * too-big classifier and builder run on the input, and whatever the parsers
- * accept is fed to the matching builder. Besides the sanitizers, a few
- * invariants of the outputs are checked and trap when broken. */
+/* libFuzzer target for lib/proto.c and the address checks of lib/addr.c:
+ * every parser, the flow hash, the too-big classifier and builder, ECN
+ * decapsulation and encapsulation, and addr_check run on the input, and
+ * whatever the parsers accept is fed to the matching builder. Besides the
+ * sanitizers, invariants of the outputs are checked and trap when broken. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -179,6 +181,50 @@ static void fuzz_ecn(const uint8_t *data, size_t size)
 	CHECK(memcmp(f, before, len) == 0);
 }
 
+/* addr_check on the first 4 or 16 bytes: a reason exactly when refused, and
+ * the uses nest as documented (a neigh address is a valid remote, a valid
+ * unicast dst is a valid flood dst, a group is multicast). */
+static void fuzz_addr(const uint8_t *data, size_t size)
+{
+	static const char *const field[] = {"local ", "remote ", "group ", "dst ", "dst ", "address "};
+	struct vx_addr a;
+	int ok[ADDR_USE_NEIGH + 1];
+
+	for (int fam = 0; fam < 2; fam++) {
+		memset(&a, 0, sizeof(a));
+		if (fam == 0 && size >= 4) {
+			a.family = AF_INET;
+			memcpy(&a.v4, data, 4);
+		} else if (fam == 1 && size >= 16) {
+			a.family = AF_INET6;
+			memcpy(&a.v6, data, 16);
+		} else {
+			continue;
+		}
+		for (int use = ADDR_USE_LOCAL; use <= ADDR_USE_NEIGH; use++) {
+			const char *why = "untouched";
+			int rc = addr_check(&a, (enum addr_use)use, &why);
+
+			CHECK(rc == 0 || rc == -EINVAL);
+			CHECK((rc == 0) == (why == NULL));
+			if (why)
+				CHECK(strncmp(why, field[use], strlen(field[use])) == 0);
+			ok[use] = rc == 0;
+		}
+		CHECK(!ok[ADDR_USE_NEIGH] || ok[ADDR_USE_REMOTE]);
+		CHECK(!ok[ADDR_USE_REMOTE] || (ok[ADDR_USE_LOCAL] && ok[ADDR_USE_FDB_DST]));
+		CHECK(!ok[ADDR_USE_FDB_DST] || ok[ADDR_USE_FDB_FLOOD]);
+		CHECK(!ok[ADDR_USE_GROUP] || (addr_is_multicast(&a) && ok[ADDR_USE_FDB_FLOOD]));
+		CHECK(!ok[ADDR_USE_REMOTE] || !(addr_is_multicast(&a) || addr_is_unspec(&a)));
+	}
+	if (size >= MAC_LEN) {
+		const char *why = "untouched";
+		int rc = mac_check_neigh_lladdr(data, &why);
+
+		CHECK((rc == 0) == (why == NULL) && (rc == 0) == !(mac_is_zero(data) || mac_is_multicast(data)));
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fuzz_vxlan(data, size);
@@ -190,6 +236,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_nd(data, size);
 	fuzz_too_big(data, size);
 	fuzz_ecn(data, size);
+	fuzz_addr(data, size);
 	(void)proto_csum_fold(proto_csum_add(0, data, size));
 	return 0;
 }
