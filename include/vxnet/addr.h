@@ -56,8 +56,8 @@ enum addr_use {
  * Multicast: required for GROUP, allowed for FDB_FLOOD (head-end replication
  * to a group, as the kernel allows), refused elsewhere; an IPv6 group of
  * scope 0, 1 (interface-local) or 15 never reaches another host and is
- * refused. NEIGH also refuses 240.0.0.0/4, which proxy ARP never answers for
- * (proto_arp_parse_request), as it does not answer 0/8, 127/8 and 224/4.
+ * refused. NEIGH also refuses 240.0.0.0/4: proxy ARP (proto_arp_parse_request)
+ * answers for nothing in 0/8, 127/8 or 224.0.0.0/3. An unknown use is -EINVAL.
  * What no static check can see is left to the caller: a directed broadcast
  * (e.g. 198.18.0.255 is broadcast only if a /24 says so: ask the routing
  * table, RTN_BROADCAST), an address of this host as remote, a family other
