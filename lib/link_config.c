@@ -33,25 +33,85 @@ static bool link_name_valid(const char *s, size_t size)
 	return true;
 }
 
-static bool addr_is_zero(const struct vx_addr *a)
+/* IPv6 link-local unicast (fe80::/10). */
+static bool addr_is_ll6(const struct vx_addr *a)
 {
-	static const uint8_t zero[16];
-
-	if (a->family == AF_INET)
-		return a->v4.s_addr == 0;
-	if (a->family == AF_INET6)
-		return memcmp(&a->v6, zero, 16) == 0;
-	return true;
+	return a->family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&a->v6);
 }
 
-/* Given, of a known family, not multicast, not the unspecified address. */
-static bool addr_is_unicast(const struct vx_addr *a)
+/* A peer (remote or group) of link-local reach: link-local unicast, or
+ * multicast of link-local scope. What the kernel's ipv6_addr_type() marks
+ * IPV6_ADDR_LINKLOCAL. */
+static bool addr_is_ll6_peer(const struct vx_addr *a)
 {
-	if (a->family != AF_INET && a->family != AF_INET6)
-		return false;
-	if (a->family == AF_INET && a->v4.s_addr == 0xffffffffu)
-		return false;
-	return !addr_is_zero(a) && !addr_is_multicast(a);
+	return addr_is_ll6(a) ||
+	       (a->family == AF_INET6 && IN6_IS_ADDR_MULTICAST(&a->v6) && (a->v6.s6_addr[1] & 0x0f) == 2);
+}
+
+int link_config_family(const struct link_config *c)
+{
+	if (c->local.family == AF_INET || c->local.family == AF_INET6)
+		return c->local.family;
+	if (c->remote.family == AF_INET || c->remote.family == AF_INET6)
+		return c->remote.family;
+	if (c->group.family == AF_INET || c->group.family == AF_INET6)
+		return c->group.family;
+	/* Unless IPv6 is asked for, IPv4: the kernel's rule too. */
+	return AF_INET;
+}
+
+/* The largest outer packet: an IPv4 datagram's total length is 16 bits, and
+ * an IPv6 one must fit the underlay device, whose MTU is at most ETH_MAX_MTU
+ * on every Ethernet-type device (veth, bridge, VLAN, physical). IPv6's own
+ * payload limit (65535 + 40) is never reached that way; nor are jumbograms. */
+#define OUTER_MAX 65535u
+/* What each datapath's device accepts: a TAP takes 65535 minus its
+ * Ethernet header (drivers/net/tun.c: MAX_MTU - hard_header_len, measured
+ * 65521 on 6.18), a kernel vxlan device ETH_MAX_MTU (65535). */
+#define TAP_MTU_MAX 65521u
+#define VXLAN_DEV_MTU_MAX 65535u
+
+/* The reasons in link_config_check name these numbers, for both datapaths. */
+_Static_assert(OUTER_MAX - VXLAN_OVERHEAD_V4 == 65485 && OUTER_MAX - VXLAN_OVERHEAD_V6 == 65465,
+	       "mtu reasons name 65485 and 65465");
+_Static_assert(TAP_MTU_MAX >= OUTER_MAX - VXLAN_OVERHEAD_V4 && VXLAN_DEV_MTU_MAX >= OUTER_MAX - VXLAN_OVERHEAD_V4,
+	       "the outer packet is the binding limit on both datapaths");
+
+unsigned link_config_mtu_max(int family, bool kernel)
+{
+	unsigned dev = kernel ? VXLAN_DEV_MTU_MAX : TAP_MTU_MAX;
+	unsigned outer = OUTER_MAX - (family == AF_INET6 ? VXLAN_OVERHEAD_V6 : VXLAN_OVERHEAD_V4);
+
+	return dev < outer ? dev : outer;
+}
+
+/* The first thing wrong with local, remote and group, or NULL. */
+static const char *link_addrs_why(const struct link_config *c, bool has_local, bool has_remote, bool has_group)
+{
+	const char *w = NULL;
+
+	if (has_group && addr_check(&c->group, ADDR_USE_GROUP, &w) < 0)
+		return w;
+	if (has_remote && addr_check(&c->remote, ADDR_USE_REMOTE, &w) < 0)
+		return w;
+	if (has_local && addr_check(&c->local, ADDR_USE_LOCAL, &w) < 0)
+		return w;
+	if (has_local &&
+	    ((has_remote && c->local.family != c->remote.family) || (has_group && c->local.family != c->group.family)))
+		return "local and remote/group must be the same address family";
+	if (has_local && has_remote && addr_equal(&c->local, &c->remote))
+		return "remote must not be local (the frames would come straight back)";
+	/* The kernel's scope rules: a link-local source only reaches peers on
+	 * its link, and only dev says which link that is. */
+	if (has_local && addr_is_ll6(&c->local)) {
+		if ((has_remote && !addr_is_ll6_peer(&c->remote)) || (has_group && !addr_is_ll6_peer(&c->group)))
+			return "a link-local local needs a link-local remote or a link-scope (ff02::/16) group";
+		if (!(c->set & LINK_P_DEV))
+			return "link-local addresses need dev";
+	} else if (has_remote && addr_is_ll6(&c->remote)) {
+		return "a link-local remote needs a link-local local";
+	}
+	return NULL;
 }
 
 static const char *const link_datapath_names[] = {
@@ -95,24 +155,19 @@ int link_config_check(const struct link_config *c, const char **why)
 		w = "dstport must be 1-65535";
 	else if (has_remote && has_group)
 		w = "remote and group are mutually exclusive";
-	else if (has_group && (c->group.family == AF_UNSPEC || !addr_is_multicast(&c->group)))
-		w = "group must be a multicast address";
-	else if (has_remote && !addr_is_unicast(&c->remote))
-		w = "remote must be a unicast address";
-	else if (has_local && !addr_is_unicast(&c->local))
-		w = "local must be a unicast address";
-	else if (has_local && has_remote && c->local.family != c->remote.family)
-		w = "local and remote/group must be the same address family";
-	else if (has_local && has_group && c->local.family != c->group.family)
-		w = "local and remote/group must be the same address family";
+	else if ((w = link_addrs_why(c, has_local, has_remote, has_group)))
+		;
 	else if ((c->set & LINK_P_DEV) && !link_name_valid(c->dev, sizeof(c->dev)))
 		w = "dev must be 1-15 characters";
 	else if (c->srcport_min == 0 || c->srcport_max == 0)
 		w = "srcport must be 1-65535";
 	else if (c->srcport_min > c->srcport_max)
 		w = "srcport MIN must not exceed MAX";
-	else if ((c->set & LINK_P_MTU) && (c->mtu < 68 || c->mtu > 65535))
-		w = "mtu must be between 68 and 65535";
+	else if ((c->set & LINK_P_MTU) &&
+		 (c->mtu < LINK_MTU_MIN || c->mtu > link_config_mtu_max(link_config_family(c), false)))
+		w = link_config_family(c) == AF_INET6
+			? "mtu must be between 68 and 65465 (65535 minus the 70 bytes VXLAN adds over IPv6)"
+			: "mtu must be between 68 and 65485 (65535 minus the 50 bytes VXLAN adds over IPv4)";
 	else if ((c->set & LINK_P_ADDRESS) && (mac_is_zero(c->address) || mac_is_multicast(c->address)))
 		w = "address must be a unicast MAC";
 	else if ((c->set & LINK_P_NETNS) && !link_name_valid(c->netns, sizeof(c->netns)))

@@ -1,6 +1,7 @@
 /* proto: the wire formats the VTEP reads and writes: the VXLAN header, the
  * inner flow hash for the UDP source port, and the frames it answers locally
- * (proxy ARP and ND, ICMP fragmentation-needed / packet-too-big).
+ * (proxy ARP and ND, ICMP fragmentation-needed / packet-too-big), and the
+ * ECN field across the tunnel (RFC 6040).
  * Everything here is pure: caller buffers, explicit lengths, no state. */
 #include <errno.h>
 #include <string.h>
@@ -566,4 +567,89 @@ int proto_too_big_build(uint8_t *buf, size_t cap, const uint8_t *frame, size_t l
 				   csum_pseudo6(ip + 8, ip + 24, (uint32_t)ulen, IPPROTO_ICMPV6_), icmp, ulen)));
 	}
 	return (int)total;
+}
+
+/* Offset of the inner IP header of frame if it is one ECN can be read from:
+ * untagged or behind one tag, version nibble matching the ethertype, the
+ * fixed header complete. 0 otherwise; *v4 tells the family. */
+static size_t ecn_inner_ip(const uint8_t *frame, size_t len, bool *v4)
+{
+	uint16_t type;
+	size_t off;
+
+	*v4 = false;
+	if (!frame || !(off = eth_l3(frame, len, &type)))
+		return 0;
+	if (type == P_IPV4 && len - off >= IP4_HLEN && frame[off] >> 4 == 4) {
+		*v4 = true;
+		return off;
+	}
+	if (type == P_IPV6 && len - off >= IP6_HLEN && frame[off] >> 4 == 6)
+		return off;
+	return 0;
+}
+
+static uint8_t ip_dsfield(const uint8_t *ip, bool v4)
+{
+	return v4 ? ip[1] : (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4);
+}
+
+/* Set the ECN field of an IPv4 or IPv6 header. For IPv4 the checksum follows
+ * by RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), over the first 16-bit word
+ * (version/IHL and TOS); IPv6 has no header checksum. */
+static void ip_set_ecn(uint8_t *ip, bool v4, uint8_t ecn)
+{
+	if (!v4) {
+		ip[1] = (uint8_t)((ip[1] & ~(PROTO_ECN_MASK << 4)) | ecn << 4);
+		return;
+	}
+	uint16_t m = rd16(ip), m2 = (uint16_t)((m & ~PROTO_ECN_MASK) | ecn);
+	uint32_t s = (uint32_t)(uint16_t)~rd16(ip + 10) + (uint16_t)~m + m2;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	wr16(ip + 10, (uint16_t)~s);
+	wr16(ip, m2);
+}
+
+enum proto_ecn proto_ecn_decap(uint8_t outer_tos, uint8_t *frame, size_t len)
+{
+	uint8_t outer = outer_tos & PROTO_ECN_MASK, inner;
+	size_t off;
+	bool v4;
+
+	if (!(off = ecn_inner_ip(frame, len, &v4)))
+		return PROTO_ECN_PASS;
+	inner = ip_dsfield(frame + off, v4) & PROTO_ECN_MASK;
+	if (inner == PROTO_ECN_NOT_ECT) {
+		/* The sender did not ask for ECN: a congestion mark has nowhere
+		 * to go but a drop, and ECT on the outside means someone on the
+		 * path rewrote the outer header. */
+		if (outer == PROTO_ECN_CE)
+			return PROTO_ECN_DROP;
+		return outer == PROTO_ECN_NOT_ECT ? PROTO_ECN_PASS : PROTO_ECN_PASS_LOG;
+	}
+	if (outer == PROTO_ECN_CE && inner != PROTO_ECN_CE) {
+		ip_set_ecn(frame + off, v4, PROTO_ECN_CE);
+		return PROTO_ECN_REWRITTEN;
+	}
+	/* An ECT(1) mark (L4S, RFC 9331) propagates onto ECT(0) only. */
+	if (outer == PROTO_ECN_ECT_1 && inner == PROTO_ECN_ECT_0) {
+		ip_set_ecn(frame + off, v4, PROTO_ECN_ECT_1);
+		return PROTO_ECN_REWRITTEN;
+	}
+	return PROTO_ECN_PASS;
+}
+
+uint8_t proto_outer_tos(uint8_t tos, bool inherit, const uint8_t *frame, size_t len)
+{
+	bool v4;
+	size_t off = ecn_inner_ip(frame, len, &v4);
+	uint8_t ds = off ? ip_dsfield(frame + off, v4) : 0, ecn = ds & PROTO_ECN_MASK;
+
+	if (inherit)
+		tos = ds;
+	if (ecn == PROTO_ECN_CE)
+		ecn = PROTO_ECN_ECT_0;
+	return (uint8_t)((tos & ~PROTO_ECN_MASK) | ecn);
 }

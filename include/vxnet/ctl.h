@@ -274,8 +274,33 @@ struct link_config {
 void link_config_init(struct link_config *c);
 /* Check a config for consistency. 0, or -EINVAL with *why set to a static
  * one-line reason ("VNI must be below 16777216", "remote and group are
- * mutually exclusive", "group must be a multicast address", ...). */
+ * mutually exclusive", "group must be a multicast address", ...).
+ * Beyond the kernel's own checks (vxlan_validate, vxlan_config_validate):
+ * local, remote and group pass addr_check; remote differs from local; the
+ * kernel's IPv6 link-local rules (a link-local local needs dev and a
+ * link-local peer, a link-local remote a link-local local); mtu is at most
+ * link_config_mtu_max() for the link's family on the user datapath (until
+ * link_config says which datapath it is for). tos may have its two ECN bits
+ * set, as in the kernel, which ignores them: the outer ECN field always
+ * comes from the inner packet (proto_outer_tos). */
 int link_config_check(const struct link_config *c, const char **why);
+/* The underlay family of a config: local's, else remote's, else group's,
+ * else AF_INET (as the kernel assumes). */
+int link_config_family(const struct link_config *c);
+#define LINK_MTU_MIN 68 /* ETH_MIN_MTU, also a TAP's minimum */
+/* The largest mtu a link can carry: the smaller of what its device accepts
+ * (a TAP on the user datapath: 65521; a kernel vxlan device: 65535) and the
+ * largest inner frame in one outer packet of at most 65535 bytes: 65535 -
+ * VXLAN_OVERHEAD_V4 = 65485 over IPv4 (the total length is 16 bits), 65535 -
+ * VXLAN_OVERHEAD_V6 = 65465 over IPv6 (the underlay device's MTU is at most
+ * ETH_MAX_MTU). The outer packet is the binding limit on both datapaths
+ * today (measured: a 65485-byte inner ping crosses vxnetd over IPv4, a
+ * 65465-byte one over IPv6, both on 65535-byte veths). The kernel accepts up
+ * to 65535 on a vxlan device without dev (past these sizes frames cannot
+ * leave) and with dev silently lowers a larger mtu to dev's MTU - 50/70.
+ * Below this, the underlay device's own MTU limits the path: the daemon's
+ * business (too-big handling), not a configuration error. */
+unsigned link_config_mtu_max(int family, bool kernel);
 int ctl_put_link_config(struct ctl_msg *m, const struct link_config *c);
 /* Reads what is present; missing attributes keep the values in *c (call
  * link_config_init first). -EINVAL if CTL_A_IFNAME or CTL_A_VNI is missing. */

@@ -665,6 +665,105 @@ static void bad_dev_empty(struct link_config *c)
 	c->dev[0] = '\0';
 	c->set |= LINK_P_DEV;
 }
+static void bad_remote_loopback(struct link_config *c)
+{
+	c->remote = ip("127.0.0.1");
+	c->set |= LINK_P_REMOTE;
+}
+static void bad_remote_loopback6(struct link_config *c)
+{
+	c->remote = ip("::1");
+	c->set |= LINK_P_REMOTE;
+}
+static void bad_remote_broadcast(struct link_config *c)
+{
+	c->remote = ip("255.255.255.255");
+	c->set |= LINK_P_REMOTE;
+}
+static void bad_remote_v4mapped(struct link_config *c)
+{
+	c->remote = ip("::ffff:198.18.0.2");
+	c->set |= LINK_P_REMOTE;
+}
+static void bad_local_loopback(struct link_config *c)
+{
+	c->local = ip("127.0.0.1");
+	c->set |= LINK_P_LOCAL;
+}
+static void bad_local_zero(struct link_config *c)
+{
+	c->local = ip("0.0.0.0");
+	c->set |= LINK_P_LOCAL;
+}
+static void bad_group_interface_local(struct link_config *c)
+{
+	c->group = ip("ff01::100");
+	c->set |= LINK_P_GROUP;
+}
+static void bad_remote_is_local(struct link_config *c)
+{
+	c->local = c->remote = ip("198.18.0.1");
+	c->set |= LINK_P_LOCAL | LINK_P_REMOTE;
+}
+static void bad_remote_unset_family(struct link_config *c)
+{
+	c->set |= LINK_P_REMOTE; /* flagged but never filled in */
+}
+static void bad_ll_local_global_remote(struct link_config *c)
+{
+	c->local = ip("fe80::1");
+	c->remote = ip("2001:db8::2");
+	strcpy(c->dev, "eth0");
+	c->set |= LINK_P_LOCAL | LINK_P_REMOTE | LINK_P_DEV;
+}
+static void bad_ll_local_site_group(struct link_config *c)
+{
+	c->local = ip("fe80::1");
+	c->group = ip("ff05::100");
+	strcpy(c->dev, "eth0");
+	c->set |= LINK_P_LOCAL | LINK_P_GROUP | LINK_P_DEV;
+}
+static void bad_ll_remote_no_local(struct link_config *c)
+{
+	c->remote = ip("fe80::2");
+	strcpy(c->dev, "eth0");
+	c->set |= LINK_P_REMOTE | LINK_P_DEV;
+}
+static void bad_ll_remote_global_local(struct link_config *c)
+{
+	c->local = ip("2001:db8::1");
+	c->remote = ip("fe80::2");
+	strcpy(c->dev, "eth0");
+	c->set |= LINK_P_LOCAL | LINK_P_REMOTE | LINK_P_DEV;
+}
+static void bad_ll_without_dev(struct link_config *c)
+{
+	c->local = ip("fe80::1");
+	c->remote = ip("fe80::2");
+	c->set |= LINK_P_LOCAL | LINK_P_REMOTE;
+}
+static void bad_mtu_v4_max(struct link_config *c)
+{
+	c->mtu = 65486;
+	c->set |= LINK_P_MTU;
+}
+static void bad_mtu_tap_max(struct link_config *c)
+{
+	c->mtu = 65521; /* a TAP would take it; the outer IPv4 datagram cannot */
+	c->set |= LINK_P_MTU;
+}
+static void bad_mtu_v6_max(struct link_config *c)
+{
+	c->remote = ip("2001:db8::2");
+	c->mtu = 65466;
+	c->set |= LINK_P_REMOTE | LINK_P_MTU;
+}
+static void bad_mtu_v6_by_group(struct link_config *c)
+{
+	c->group = ip("ff05::100");
+	c->mtu = 65535;
+	c->set |= LINK_P_GROUP | LINK_P_MTU;
+}
 
 static const struct {
 	void (*spoil)(struct link_config *c);
@@ -678,17 +777,35 @@ static const struct {
     {bad_remote_group, "remote and group are mutually exclusive"},
     {bad_group_unicast, "group must be a multicast address"},
     {bad_remote_multicast, "remote must be a unicast address"},
-    {bad_remote_zero, "remote must be a unicast address"},
+    {bad_remote_zero, "remote must not be unspecified (0.0.0.0/8 or ::)"},
     {bad_local_multicast, "local must be a unicast address"},
     {bad_family_mix, "local and remote/group must be the same address family"},
     {bad_family_mix_group, "local and remote/group must be the same address family"},
     {bad_srcport, "srcport MIN must not exceed MAX"},
-    {bad_mtu_low, "mtu must be between 68 and 65535"},
-    {bad_mtu_high, "mtu must be between 68 and 65535"},
+    {bad_mtu_low, "mtu must be between 68 and 65485 (65535 minus the 50 bytes VXLAN adds over IPv4)"},
+    {bad_mtu_high, "mtu must be between 68 and 65485 (65535 minus the 50 bytes VXLAN adds over IPv4)"},
     {bad_address_multicast, "address must be a unicast MAC"},
     {bad_address_zero, "address must be a unicast MAC"},
     {bad_netns_path, "netns must be a name in /run/netns"},
     {bad_dev_empty, "dev must be 1-15 characters"},
+    {bad_remote_loopback, "remote must not be a loopback address (the frames would come straight back)"},
+    {bad_remote_loopback6, "remote must not be a loopback address (the frames would come straight back)"},
+    {bad_remote_broadcast, "remote must not be the broadcast address 255.255.255.255"},
+    {bad_remote_v4mapped, "remote must not be an IPv4-mapped or -compatible IPv6 address (give the IPv4 address)"},
+    {bad_local_loopback, "local must not be a loopback address (no other host could reach it)"},
+    {bad_local_zero, "local must not be unspecified (0.0.0.0/8 or ::)"},
+    {bad_group_interface_local, "group must not be of IPv6 multicast scope 0, 1 (interface-local) or 15"},
+    {bad_remote_is_local, "remote must not be local (the frames would come straight back)"},
+    {bad_remote_unset_family, "remote must be an IPv4 or IPv6 address"},
+    {bad_ll_local_global_remote, "a link-local local needs a link-local remote or a link-scope (ff02::/16) group"},
+    {bad_ll_local_site_group, "a link-local local needs a link-local remote or a link-scope (ff02::/16) group"},
+    {bad_ll_remote_no_local, "a link-local remote needs a link-local local"},
+    {bad_ll_remote_global_local, "a link-local remote needs a link-local local"},
+    {bad_ll_without_dev, "link-local addresses need dev"},
+    {bad_mtu_v4_max, "mtu must be between 68 and 65485 (65535 minus the 50 bytes VXLAN adds over IPv4)"},
+    {bad_mtu_tap_max, "mtu must be between 68 and 65485 (65535 minus the 50 bytes VXLAN adds over IPv4)"},
+    {bad_mtu_v6_max, "mtu must be between 68 and 65465 (65535 minus the 70 bytes VXLAN adds over IPv6)"},
+    {bad_mtu_v6_by_group, "mtu must be between 68 and 65465 (65535 minus the 70 bytes VXLAN adds over IPv6)"},
 };
 
 static void test_link_config_check_names_each_inconsistency(void **state)
@@ -722,9 +839,63 @@ static void test_link_config_check_accepts_edge_values(void **state)
 	c.mtu = 68;
 	c.srcport_min = c.srcport_max = 65535;
 	assert_int_equal(link_config_check(&c, NULL), 0);
-	c.mtu = 65535;
+	c.mtu = 65465; /* IPv6 underlay (full_config's group) */
 	c.ageing = UINT32_MAX;
 	assert_int_equal(link_config_check(&c, NULL), 0);
+
+	/* IPv4, by address or by default */
+	link_config_init(&c);
+	strcpy(c.name, "vxlan1");
+	c.mtu = 65485;
+	c.set |= LINK_P_MTU;
+	assert_int_equal(link_config_check(&c, NULL), 0);
+	c.remote = ip("198.18.0.255"); /* broadcast only if some /24 says so */
+	c.local = ip("198.18.0.1");
+	c.tos = 0xff; /* the ECN bits are ignored, as by the kernel (proto_outer_tos) */
+	c.set |= LINK_P_REMOTE | LINK_P_LOCAL | LINK_P_TOS;
+	assert_int_equal(link_config_check(&c, NULL), 0);
+
+	/* the kernel's accepted link-local shapes, all with dev */
+	link_config_init(&c);
+	strcpy(c.name, "vxlan1");
+	strcpy(c.dev, "eth0");
+	c.local = ip("fe80::1");
+	c.set |= LINK_P_LOCAL | LINK_P_DEV;
+	assert_int_equal(link_config_check(&c, NULL), 0);
+	c.remote = ip("fe80::2");
+	c.set |= LINK_P_REMOTE;
+	assert_int_equal(link_config_check(&c, NULL), 0);
+	c.remote.family = AF_UNSPEC;
+	c.set &= ~(unsigned)LINK_P_REMOTE;
+	c.group = ip("ff02::5");
+	c.set |= LINK_P_GROUP;
+	assert_int_equal(link_config_check(&c, NULL), 0);
+	c.local = ip("2001:db8::1"); /* a link-scope group with a global local */
+	assert_int_equal(link_config_check(&c, NULL), 0);
+}
+
+static void test_link_config_mtu_max_is_the_outer_packet_on_both_datapaths(void **state)
+{
+	struct link_config c;
+
+	(void)state;
+	/* 65535 - (IPv4 20 | IPv6 40) - UDP 8 - VXLAN 8 - Ethernet 14 */
+	assert_int_equal(link_config_mtu_max(AF_INET, false), 65485);
+	assert_int_equal(link_config_mtu_max(AF_INET, true), 65485);
+	assert_int_equal(link_config_mtu_max(AF_INET6, false), 65465);
+	assert_int_equal(link_config_mtu_max(AF_INET6, true), 65465);
+	/* both under what a TAP takes (65521) and a vxlan device (65535) */
+	assert_true(link_config_mtu_max(AF_INET, false) <= 65521);
+	assert_int_equal(link_config_mtu_max(AF_UNSPEC, false), 65485);
+
+	link_config_init(&c);
+	assert_int_equal(link_config_family(&c), AF_INET);
+	c.group = ip("ff05::1");
+	assert_int_equal(link_config_family(&c), AF_INET6);
+	c.remote = ip("198.18.0.2"); /* inconsistent, but the order is local, remote, group */
+	assert_int_equal(link_config_family(&c), AF_INET);
+	c.local = ip("2001:db8::1");
+	assert_int_equal(link_config_family(&c), AF_INET6);
 }
 
 static void test_names_cover_every_counter_and_event(void **state)
@@ -761,6 +932,7 @@ int main(void)
 	    cmocka_unit_test(test_neigh_req_round_trips_with_and_without_mac),
 	    cmocka_unit_test(test_link_config_check_names_each_inconsistency),
 	    cmocka_unit_test(test_link_config_check_accepts_edge_values),
+	    cmocka_unit_test(test_link_config_mtu_max_is_the_outer_packet_on_both_datapaths),
 	    cmocka_unit_test(test_names_cover_every_counter_and_event),
 	};
 
