@@ -196,6 +196,10 @@ accepted address=02:00:00:00:42:02 address 'd[0]["address"]' "'02:00:00:00:42:02
 accepted remote=239.1.1.9 remote "$I.get(\"group\")" "'239.1.1.9'"
 accepted remote=0.0.0.0 remote "('remote' in $I, 'group' in $I)" "(False, False)"
 ok_json "change remote back to 198.18.0.3" "$($A $D change vx1 remote=198.18.0.3)"
+ok_json "create vxd (remote, dev ul0)" "$($A $D create name=vxd id=44 remote=198.18.0.3 dev=ul0)"
+ok_json "change vxd dev and remote in one request" "$($A $D change vxd dev=ul1 remote=198.18.0.4)"
+expect "change dev with remote: the default fdb entry follows (no stale one)" "$($A bridge -j fdb show dev vxd)" \
+	'[(e["dst"], e.get("viaIf")) for e in d if e["mac"] == "00:00:00:00:00:00"]' "[('198.18.0.4', 'ul1')]"
 ok_json "change name=vx1r (rename through changelink)" "$($A $D change vx1 name=vx1r)"
 if $A ip link show vx1r >/dev/null 2>&1; then
 	pass "change name: ip shows vx1r"
@@ -380,7 +384,8 @@ $A ip neigh del 203.0.113.31 dev vxm
 $A ip link del vxm
 # B's device comes up only now: its first packets are what A learns from.
 $B ip link set vxl up
-# l2miss: a unicast frame to an unknown MAC; l3miss: an ARP request (proxy) for an address without neighbour.
+# l2miss: a unicast frame to an unknown MAC; l3miss: an ARP request and a neighbour
+# solicitation (proxy) for addresses without neighbour entry.
 $A $PY - <<'EOF'
 import socket, struct
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
@@ -389,6 +394,10 @@ src = bytes.fromhex("020000000300")
 s.send(bytes.fromhex("020000000399") + src + b"\x08\x00" + b"\x45" + b"\0" * 45)
 arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + src + socket.inet_aton("203.0.113.1") + b"\0" * 6 + socket.inet_aton("203.0.113.77")
 s.send(b"\xff" * 6 + src + b"\x08\x06" + arp)
+# A neighbour solicitation for 2001:db8:1::77 (the driver checks type and code, not the checksum).
+ns = struct.pack("!BBHI", 135, 0, 0, 0) + socket.inet_pton(socket.AF_INET6, "2001:db8:1::77")
+ip6 = struct.pack("!IHBB", 6 << 28, len(ns), 58, 255) + socket.inet_pton(socket.AF_INET6, "2001:db8:1::1") + socket.inet_pton(socket.AF_INET6, "ff02::1:ff00:77")
+s.send(bytes.fromhex("3333ff000077") + src + b"\x86\xdd" + ip6 + ns)
 EOF
 $B ping -c 3 -i 0.2 -W 2 203.0.113.1 >"$TMP/ping" 2>&1
 # Let the last notifications arrive, then stop the monitor.
@@ -416,6 +425,8 @@ expect "monitor: l2miss with the MAC and the device" "$ev" \
 	"[(e['mac'], e['ifindex']) for e in d if e['event'] == 'l2miss' and e['mac'] == '02:00:00:00:03:99']" "[('02:00:00:00:03:99', $vxmiss)]"
 expect "monitor: l3miss with the address and the device" "$ev" \
 	"[(e['ip'], e['ifindex']) for e in d if e['event'] == 'l3miss' and e['ip'] == '203.0.113.77']" "[('203.0.113.77', $vxmiss)]"
+expect "monitor: IPv6 l3miss (proxy ND) with the address" "$ev" \
+	"[(e['ip'], e['ifindex']) for e in d if e['event'] == 'l3miss' and e['ip'] == '2001:db8:1::77']" "[('2001:db8:1::77', $vxmiss)]"
 expect "monitor: no miss reported as a neighbour or fdb event" "$ev" \
 	'[e for e in d if e["event"] in ("neigh_new", "fdb_new") and e.get("mac") == "02:00:00:00:03:99"]' "[]"
 if grep -q ' 0% packet loss' "$TMP/ping"; then pass "overlay ping $NB -> $NA"; else fail "overlay ping $NB -> $NA: $(tail -n 2 "$TMP/ping")"; fi
