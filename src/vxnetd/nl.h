@@ -31,7 +31,8 @@
  * neither stores nor reports NDA_PROTOCOL on fdb entries (see docs/kernel-vxlan.md),
  * so fdb ownership cannot be tagged in the kernel. */
 #define NL_PROTO_VXNET 245
-#define NL_KIND_LEN 16
+/* Link kinds are short module aliases ("vxlan", "ip6erspan"); room to spare. */
+#define NL_KIND_LEN 32
 
 /* --- vxlan device parameters ------------------------------------------- */
 
@@ -318,8 +319,8 @@ void nl_close(struct nl *nl);
 const char *nl_errmsg(const struct nl *nl);
 
 /* Create a vxlan device from p (NAME and ID at least). *ifindex (may be
- * NULL) gets the new index when the device was created in this namespace, 0
- * when NETNS put it elsewhere. */
+ * NULL) gets the new index (from the kernel's NLM_F_ECHO, else by name), or 0
+ * when it cannot be known here (NETNS put the device in another namespace). */
 int nl_vxlan_create(struct nl *nl, const struct nl_vxlan *p, int *ifindex);
 /* Changelink of a live vxlan device: only the fields set in p are sent; a
  * change the kernel cannot make live is refused (-EOPNOTSUPP and the
