@@ -90,14 +90,6 @@ void tap_close(int fd, bool remove)
 	close(fd);
 }
 
-int tap_set_mtu(const char *name, unsigned mtu)
-{
-	struct ifreq ifr = {0};
-	ifr_set_name(&ifr, name);
-	ifr.ifr_mtu = (int)mtu;
-	return ifreq_ioctl(SIOCSIFMTU, &ifr);
-}
-
 int netdev_get_mtu(const char *name, unsigned *mtu)
 {
 	struct ifreq ifr = {0};

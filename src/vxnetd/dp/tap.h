@@ -19,7 +19,6 @@
 int tap_open(const char *name, bool adopt, int *ifindex, bool *created);
 /* Close the fd; remove: the device goes too, else it stays for a restart. */
 void tap_close(int fd, bool remove);
-int tap_set_mtu(const char *name, unsigned mtu);
 int tap_get_mtu_by_index(int ifindex, unsigned *mtu);
 /* Through the TAP fd, so it keeps working after the device moved to another netns. */
 int tap_set_mac(int fd, const uint8_t mac[MAC_LEN]);

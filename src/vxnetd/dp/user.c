@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "../log.h"
-#include "../rtnl.h"
+#include "../nl.h"
 #include "common.h"
 #include "gso_pool.h"
 #include "tap.h"
@@ -358,7 +358,7 @@ static int user_link_add(struct dp *dp, struct core_link *l, bool adopt, const c
 		goto fail_group;
 	ul->tap_fd = rc;
 	if (created) {
-		rc = tap_set_mtu(cfg->name, mtu);
+		rc = nl_link_set_mtu(u->nl, l->ifindex, mtu);
 		if (rc < 0) {
 			*why = "cannot set MTU";
 			goto fail_tap;
@@ -380,7 +380,7 @@ static int user_link_add(struct dp *dp, struct core_link *l, bool adopt, const c
 			*why = "netns: no such network namespace";
 			goto fail_tap;
 		}
-		rc = rtnl_link_set_netns(l->ifindex, nsfd);
+		rc = nl_link_set_netns(u->nl, l->ifindex, nsfd);
 		close(nsfd);
 		if (rc < 0) {
 			*why = "cannot move the device to that netns";
@@ -624,6 +624,7 @@ static void user_tick(struct dp *dp, uint64_t now)
 static void user_free(struct dp *dp)
 {
 	struct dp_user *u = to_user(dp);
+	nl_close(u->nl);
 	gso_pool_free(u->gso);
 	fwd_free(u->fwd);
 	if (u->tx_fd4 >= 0)
@@ -664,8 +665,10 @@ struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop 
 	u->tx_fd4 = u->tx_fd6 = -1;
 	u->fwd = fwd_new();
 	u->gso = gso_pool_new(gso_sockets);
-	if (!u->fwd || !u->gso) {
-		*why = "out of memory for packet buffers";
+	int rc = nl_open(&u->nl, -1);
+	if (!u->fwd || !u->gso || rc < 0) {
+		*why = rc < 0 ? "cannot open an rtnetlink socket" : "out of memory for packet buffers";
+		nl_close(u->nl);
 		fwd_free(u->fwd);
 		gso_pool_free(u->gso);
 		free(u);

@@ -45,6 +45,7 @@ enum usockstat {
 };
 
 struct ulink;
+struct nl;
 
 /* A multicast group joined on a socket: once, whatever the number of links
  * using it (the kernel counts users of a group the same way). */
@@ -100,6 +101,7 @@ struct dp_user {
 	struct vsock *socks;
 	struct ulink *links;
 	struct dp_fwd *fwd; /* packet buffers */
+	struct nl *nl;	    /* rtnetlink: the TAPs' MTU and namespace */
 };
 
 /* user_fwd.c: the packet path */
