@@ -107,6 +107,11 @@ sock_of() { echo "$TMP/$1.sock"; }
 # runs the whole suite against the kernel vxlan driver behind vxnetd.
 VXNET_DATAPATH=${VXNET_DATAPATH:-user}
 
+# dp_is user|kernel: is this run against that datapath? Checks of what only
+# one datapath has go under `if dp_is ...`, with the other's behaviour (and
+# why it differs, see docs/datapaths.md) in the else branch.
+dp_is() { [ "$VXNET_DATAPATH" = "$1" ]; }
+
 # start_vxnetd NS [ARGS...]: run a daemon in NS (its state in $TMP) and wait
 # (bounded) for its socket.
 start_vxnetd() {

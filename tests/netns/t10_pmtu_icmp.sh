@@ -7,6 +7,12 @@
 # pass. An IPv6 overlay packet too big gets ICMPv6 "packet too big", mtu 1450.
 # On the underlay: no fragments, DF on every outer packet.
 #
+# datapaths: user
+# not on kernel: a kernel vxlan device cannot be given an MTU above what its
+# dev carries (vxnet refuses `mtu 1500` over a 1500-byte dev there, as the
+# kernel would silently lower it), so the sender's own stack meets the limit
+# at the device and no ICMP comes from the datapath.
+#
 #     vx-a-$$ (vxnetd)                          vx-b-$$ (vxnetd)
 #     vxlan0 mtu 1500                           vxlan0 mtu 1500
 #       203.0.113.1/24, 2001:db8:1::1/64          203.0.113.2/24, 2001:db8:1::2/64

@@ -77,9 +77,14 @@ expect_ok "A: link del vxlan1" vx "$A" link del vxlan1
 expect_eq "vxlan1 left container A1" "$(ip -n "$CA1" -br link show vxlan1 2>/dev/null | grep -c . || true)" 0
 expect_eq "A: the UDP socket on 4789 is still open" "$(udp4789 "$A")" 1
 expect_ping "VNI 200 still works after vxlan1 went (3/3)" "$CA2" 203.0.113.2 3 3
-u0=$(counter "$A" vxlan2 rx_unknown_vni)
+if dp_is user; then
+	u0=$(counter "$A" vxlan2 rx_unknown_vni)
+fi
 expect_ping "B1 gets no answer in VNI 100 any more" "$CB1" 203.0.113.1 2 0
-expect_ge "A counts B1's packets as unknown VNI" "$(delta "$u0" "$(counter "$A" vxlan2 rx_unknown_vni)")" 1
+# The kernel drops an unknown VNI without a counter vxnet can read.
+if dp_is user; then
+	expect_ge "A counts B1's packets as unknown VNI" "$(delta "$u0" "$(counter "$A" vxlan2 rx_unknown_vni)")" 1
+fi
 
 expect_ok "A: link del vxlan2" vx "$A" link del vxlan2
 expect_eq "A: no links left" "$(vx "$A" link show)" ""

@@ -98,6 +98,9 @@ ratio_check() {
 # TXNS or RXNS may be "-" for a kernel vxlan end.
 offload_checks() {
 	local t0 t1 r0 r1
+	# On the kernel datapath no vxnetd is in the packet path: the offloads
+	# are the kernel's own, and there is nothing of vxnetd's to count.
+	dp_is user || return 0
 	if [ "$1" != - ]; then
 		read -ra t0 <<<"$3"
 		read -ra t1 <<<"$(snap "$1")"
@@ -175,8 +178,12 @@ sample_checks() {
 		$1 > 1514 { print "len:" $0 }' | head -n 3)
 	expect_eq "$2: outer UDP checksums zero or correct, inner IPv4/TCP checksums correct, no frame above 1450 + headers" \
 		"$bad" ""
-	expect_ge "$2: the sample has GSO segments with a computed outer UDP checksum" \
-		"$(echo "$fields" | awk -F';' '$2 != "0x0000" && $3 == 1 && $4 == 1 && $1 > 1400' | wc -l)" 50
+	# vxnetd sends its GSO bursts from UDP sockets, which checksum; the
+	# kernel device sends IPv4 with zero checksums (noudpcsum), as RFC 7348 asks.
+	if dp_is user; then
+		expect_ge "$2: the sample has GSO segments with a computed outer UDP checksum" \
+			"$(echo "$fields" | awk -F';' '$2 != "0x0000" && $3 == 1 && $4 == 1 && $1 > 1400' | wc -l)" 50
+	fi
 }
 
 # ---- a) vxnetd <-> vxnetd, IPv4 ----
@@ -261,8 +268,13 @@ xfer d "$CA" "$CB" 203.0.113.13
 offload_checks "$OA" "$OB" "$ta" "$tb" "d) container A -> container B"
 
 # Nothing was lost inside a daemon on the way (TCP would hide it by retransmitting).
+if dp_is user; then
+	DROPS="tx_errors rx_drop_tap tx_drop_too_big tx_drop_runt"
+else
+	DROPS="tx_errors rx_errors"
+fi
 for ns in $A $B $C $D $E $OA $OB; do
-	for c in tx_errors rx_drop_tap tx_drop_too_big tx_drop_runt; do
+	for c in $DROPS; do
 		expect_eq "$ns: $c is 0" "$(counter "$ns" vxlan1 $c)" 0
 	done
 done

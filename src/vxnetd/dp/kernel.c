@@ -144,7 +144,9 @@ static void to_remote(const struct klink *kl, const struct nl_fdb *f, struct fdb
 	r->ip = f->dst;
 	r->port = (f->set & NL_FDB_PORT) ? f->port : kl->l->cfg.dstport;
 	r->vni = (f->set & NL_FDB_VNI) ? f->vni : kl->l->cfg.vni;
-	r->ifindex = (f->set & NL_FDB_VIA) ? f->via : 0;
+	/* vxnet never sets an entry's outgoing device; the kernel reports its
+	 * default remote "via" the link's dev, which is not a difference. */
+	r->ifindex = 0;
 }
 
 static void on_fdb_event(struct dp_kernel *k, struct klink *kl, const struct nl_fdb *f, bool deleted)
@@ -334,12 +336,14 @@ static int to_nl_vxlan(const struct link_config *c, unsigned mtu, uint32_t dev_i
 	v->port_max = c->srcport_max;
 	/* Misses are what `vxnet monitor` reports, as for the user datapath. */
 	v->l2miss = v->l3miss = true;
-	/* RFC 7348: never fragment the outer packet; IPv6 sends checksums. */
+	/* RFC 7348: never fragment the outer packet; IPv4 UDP checksums zero
+	 * (section 5), IPv6 ones computed (RFC 6935), as the user datapath. */
 	v->df = NL_VX_DF_SET;
+	v->udp_csum = false;
 	v->set = NL_VX_BIT(NL_VX_NAME) | NL_VX_BIT(NL_VX_ID) | NL_VX_BIT(NL_VX_PORT) | NL_VX_BIT(NL_VX_MTU) |
 		 NL_VX_BIT(NL_VX_LEARNING) | NL_VX_BIT(NL_VX_PROXY) | NL_VX_BIT(NL_VX_AGEING) | NL_VX_BIT(NL_VX_LIMIT) |
 		 NL_VX_BIT(NL_VX_TTL) | NL_VX_BIT(NL_VX_TOS) | NL_VX_BIT(NL_VX_PORT_RANGE) | NL_VX_BIT(NL_VX_L2MISS) |
-		 NL_VX_BIT(NL_VX_L3MISS) | NL_VX_BIT(NL_VX_DF);
+		 NL_VX_BIT(NL_VX_L3MISS) | NL_VX_BIT(NL_VX_DF) | NL_VX_BIT(NL_VX_UDP_CSUM);
 	if (c->remote.family || c->group.family) {
 		v->remote = c->remote.family ? c->remote : c->group;
 		v->set |= NL_VX_BIT(NL_VX_REMOTE);
@@ -390,6 +394,11 @@ static int kernel_link_add(struct dp *dp, struct core_link *l, bool adopt, const
 	int rc = dp_link_mtu(cfg, family, &mtu, &underlay_limit, &dev_ifindex, why);
 	if (rc < 0)
 		return rc;
+	/* The kernel would silently lower it to what dev carries: say so. */
+	if ((cfg->set & LINK_P_DEV) && cfg->mtu && underlay_limit && cfg->mtu > underlay_limit) {
+		*why = "mtu is above what dev carries after the VXLAN overhead (the kernel datapath cannot send it)";
+		return -EINVAL;
+	}
 	struct knet *n;
 	rc = knet_get(k, (cfg->set & LINK_P_NETNS) ? cfg->netns : "", &n, why);
 	if (rc < 0)
