@@ -314,7 +314,7 @@ struct txn {
 	bool done;
 	int err;
 	bool succeeded;
-	int64_t revision;
+	int64_t revision, count;
 	bool has_existing;
 	struct kvcopy existing;
 };
@@ -329,6 +329,7 @@ static void txn_cb(void *arg, int err, const struct store_txn_result *r)
 		return;
 	t->succeeded = r->succeeded;
 	t->revision = r->revision;
+	t->count = r->count;
 	t->has_existing = r->existing != NULL;
 	if (r->existing)
 		copy_kv(&t->existing, r->existing);
@@ -353,6 +354,19 @@ static int delete_if(struct store *s, const char *key, int64_t rev, struct txn *
 
 	memset(t, 0, sizeof(*t));
 	err = store_delete_if(s, key, rev, txn_cb, t);
+	if (err)
+		return err;
+	if (!run_until(&t->done, 30))
+		return -ETIME;
+	return t->err;
+}
+
+static int delete_if_none(struct store *s, const char *key, const char *guard, struct txn *t)
+{
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	err = store_delete_if_none(s, key, guard, txn_cb, t);
 	if (err)
 		return err;
 	if (!run_until(&t->done, 30))
@@ -607,6 +621,20 @@ static void t_txn(void)
 	CHECK(put_if_absent(s, "/t/txn/10.1.0.2", "{\"host\":\"h2\"}", 0, &t2) == 0 && t2.succeeded &&
 		  t2.revision > t1.revision,
 	      "after release, a new claim succeeds");
+	/* A network is deleted only while nothing is under its endpoints. */
+	put(s, "/t/txn/net/blue", "{}", 0, NULL);
+	put(s, "/t/txn/ep/blue/02:42:0a:01:00:02/h1", "{}", 0, NULL);
+	put(s, "/t/txn/ep/blue/02:42:0a:01:00:03/h2", "{}", 0, NULL);
+	put(s, "/t/txn/ep/bluex/02:42:0a:01:00:04/h2", "{}", 0, NULL);
+	err = delete_if_none(s, "/t/txn/net/blue", "/t/txn/ep/blue/", &t3);
+	CHECK(err == 0 && !t3.succeeded && t3.count == 2,
+	      "delete_if_none refuses while 2 keys are under the guard (got %d, count %" PRId64 ")", err, t3.count);
+	CHECK(exists(s, "/t/txn/net/blue") == 1, "and the key is still there");
+	del(s, "/t/txn/ep/blue/", true, NULL);
+	err = delete_if_none(s, "/t/txn/net/blue", "/t/txn/ep/blue/", &t3);
+	CHECK(err == 0 && t3.succeeded && t3.count == 1,
+	      "with the guard empty (a sibling prefix /t/txn/ep/bluex/ does not count) it deletes the key");
+	CHECK(exists(s, "/t/txn/net/blue") == 0, "the key is gone");
 	CHECK(grant(s, 30, &id) == 0 && id > 0, "grant a lease for a leased claim");
 	CHECK(put_if_absent(s, "/t/txn/leased", "x", id, &t1) == 0 && t1.succeeded, "put_if_absent with a lease");
 	CHECK(get(s, "/t/txn/leased", &l) == 0 && l.n == 1 && l.kv[0].lease == id, "the claim is on that lease");

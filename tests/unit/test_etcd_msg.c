@@ -145,10 +145,24 @@ static void test_txn_answers_say_succeeded_and_carry_the_existing_key(void **sta
 	etcd_msg_kv_resp_free(&r);
 	assert_int_equal(etcd_msg_parse_kv_resp(refused, strlen(refused), &r), 0);
 	assert_false(r.succeeded);
+	assert_int_equal(r.count, 1);
 	assert_int_equal(r.n, 1);
 	assert_string_equal(r.kvs[0].key, "/vxnet/b");
 	assert_string_equal(r.kvs[0].value, "2");
 	assert_int_equal(r.kvs[0].create_revision, 3);
+	etcd_msg_kv_resp_free(&r);
+	/* delete_if_none: the deleted count on success, the guard's count (no kvs) when refused. */
+	ok = "{" HDR
+	     ",\"succeeded\":true,\"responses\":[{\"response_delete_range\":{\"header\":{},\"deleted\":\"1\"}}]}";
+	assert_int_equal(etcd_msg_parse_kv_resp(ok, strlen(ok), &r), 0);
+	assert_true(r.succeeded);
+	assert_int_equal(r.count, 1);
+	etcd_msg_kv_resp_free(&r);
+	refused = "{" HDR ",\"responses\":[{\"response_range\":{\"header\":{},\"count\":\"3\"}}]}";
+	assert_int_equal(etcd_msg_parse_kv_resp(refused, strlen(refused), &r), 0);
+	assert_false(r.succeeded);
+	assert_int_equal(r.count, 3);
+	assert_int_equal(r.n, 0);
 	etcd_msg_kv_resp_free(&r);
 }
 
@@ -182,6 +196,9 @@ static void test_kv_answers_refuse_malformed_fields(void **state)
 	    "{\"responses\":[1]}",
 	    "{\"responses\":[{\"response_range\":[]}]}",
 	    "{\"responses\":[{\"response_range\":{\"kvs\":[{\"key\":1}]}}]}",
+	    "{\"responses\":[{\"response_range\":{\"count\":\"-1\"}}]}",
+	    "{\"responses\":[{\"response_delete_range\":{\"deleted\":[]}}]}",
+	    "{\"responses\":[{\"response_delete_range\":7}]}",
 	};
 	struct etcd_kv_resp r;
 
@@ -467,6 +484,22 @@ static void test_requests_carry_base64_keys_int64_strings_and_prefix_ends(void *
 	assert_string_equal(json_string_value(json_object_get(x, "target")), "MOD");
 	assert_string_equal(json_string_value(json_object_get(x, "mod_revision")), "4294967297");
 	assert_non_null(json_object_get(json_array_get(json_object_get(o, "success"), 0), "request_delete_range"));
+	json_decref(o);
+	free(s);
+
+	s = etcd_msg_delete_if_none_req("/vxnet/networks/blue", 20, "/vxnet/endpoints/blue/", 22);
+	o = load(s);
+	x = json_array_get(json_object_get(o, "compare"), 0);
+	assert_string_equal(json_string_value(json_object_get(x, "target")), "CREATE");
+	assert_string_equal(json_string_value(json_object_get(x, "create_revision")), "0");
+	assert_string_equal(json_string_value(json_object_get(x, "key")), "L3Z4bmV0L2VuZHBvaW50cy9ibHVlLw==");
+	assert_string_equal(json_string_value(json_object_get(x, "range_end")), "L3Z4bmV0L2VuZHBvaW50cy9ibHVlMA==");
+	x = json_object_get(json_array_get(json_object_get(o, "success"), 0), "request_delete_range");
+	assert_string_equal(json_string_value(json_object_get(x, "key")), "L3Z4bmV0L25ldHdvcmtzL2JsdWU=");
+	assert_null(json_object_get(x, "range_end"));
+	x = json_object_get(json_array_get(json_object_get(o, "failure"), 0), "request_range");
+	assert_true(json_is_true(json_object_get(x, "count_only")));
+	assert_string_equal(json_string_value(json_object_get(x, "range_end")), "L3Z4bmV0L2VuZHBvaW50cy9ibHVlMA==");
 	json_decref(o);
 	free(s);
 

@@ -36,6 +36,7 @@ enum req_kind {
 	R_DELETE,
 	R_TXN_PUT,
 	R_TXN_DEL,
+	R_TXN_DEL_NONE,
 	R_GRANT,
 	R_KEEPALIVE,
 	R_REVOKE,
@@ -43,15 +44,11 @@ enum req_kind {
 };
 
 static const char *const req_path[] = {
-    [R_RANGE] = "/v3/kv/range",
-    [R_PUT] = "/v3/kv/put",
-    [R_DELETE] = "/v3/kv/deleterange",
-    [R_TXN_PUT] = "/v3/kv/txn",
-    [R_TXN_DEL] = "/v3/kv/txn",
-    [R_GRANT] = "/v3/lease/grant",
-    [R_KEEPALIVE] = "/v3/lease/keepalive",
-    [R_REVOKE] = "/v3/lease/revoke",
-    [R_WATCH] = "/v3/watch",
+    [R_RANGE] = "/v3/kv/range",	       [R_PUT] = "/v3/kv/put",
+    [R_DELETE] = "/v3/kv/deleterange", [R_TXN_PUT] = "/v3/kv/txn",
+    [R_TXN_DEL] = "/v3/kv/txn",	       [R_TXN_DEL_NONE] = "/v3/kv/txn",
+    [R_GRANT] = "/v3/lease/grant",     [R_KEEPALIVE] = "/v3/lease/keepalive",
+    [R_REVOKE] = "/v3/lease/revoke",   [R_WATCH] = "/v3/watch",
 };
 
 struct etcd;
@@ -112,6 +109,7 @@ struct ewatch {
 	uint64_t retry_ms; /* when to re-create the stream (0: not waiting) */
 	unsigned backoff_ms;
 	bool live;	    /* created and not broken since */
+	bool was_created;   /* created at least once: the store's history is known */
 	bool down_reported; /* DISCONNECTED already said for this outage */
 	bool dead;	    /* canceled or ended: free when no longer in use */
 };
@@ -363,6 +361,9 @@ static int req_start(struct req *r)
 	}
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* etcd is reached directly: an http_proxy in the daemon's environment
+	 * must not reroute (or break) the control plane. */
+	curl_easy_setopt(h, CURLOPT_PROXY, "");
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(r->body));
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, e->headers);
@@ -708,7 +709,9 @@ static void watch_msg(struct ewatch *w, struct req *r, const struct etcd_watch_m
 	if (m->created) {
 		struct store_watch_event ev = {.type = STORE_WATCH_CREATED, .revision = m->hdr.revision};
 
-		if (w->next_rev > 0 && m->hdr.revision + 1 < w->next_rev) {
+		/* On a resume, the member must know every revision we delivered;
+		 * a first start_revision in the future is the caller's business. */
+		if (w->was_created && m->hdr.revision + 1 < w->next_rev) {
 			snprintf(why, sizeof(why), "the store's revision went back from %" PRId64 " to %" PRId64,
 				 w->next_rev - 1, m->hdr.revision);
 			watch_end(w, STORE_WATCH_BROKEN, m->hdr.revision, 0, -ESTALE, why);
@@ -717,6 +720,7 @@ static void watch_msg(struct ewatch *w, struct req *r, const struct etcd_watch_m
 		if (w->next_rev == 0)
 			w->next_rev = m->hdr.revision + 1;
 		w->live = true;
+		w->was_created = true;
 		w->down_reported = false;
 		w->backoff_ms = 0;
 		state_change(e, true, member_name(e, r->member));
@@ -947,7 +951,8 @@ static void req_complete(struct req *r)
 		break;
 	}
 	case R_TXN_PUT:
-	case R_TXN_DEL: {
+	case R_TXN_DEL:
+	case R_TXN_DEL_NONE: {
 		struct etcd_kv_resp kr;
 		struct store_txn_result res = {0};
 		struct store_kv kv;
@@ -958,6 +963,7 @@ static void req_complete(struct req *r)
 		if (!err) {
 			res.succeeded = kr.succeeded;
 			res.revision = kr.hdr.revision;
+			res.count = kr.count;
 			if (!kr.succeeded && kr.n > 0) {
 				kv_to_store(&kr.kvs[0], &kv);
 				res.existing = &kv;
@@ -1247,6 +1253,20 @@ static int etcd_delete_if(struct store *s, const char *key, int64_t mod_revision
 	/* Repeating it is harmless: a second try finds the revision changed
 	 * (or the key gone) and does nothing. */
 	struct req *r = req_new(e, R_TXN_DEL, etcd_msg_delete_if_req(key, strlen(key), mod_revision), true);
+
+	if (!r)
+		return -ENOMEM;
+	r->cb.txn = cb;
+	r->arg = arg;
+	return req_submit(r);
+}
+
+static int etcd_delete_if_none(struct store *s, const char *key, const char *guard, store_txn_cb cb, void *arg)
+{
+	struct etcd *e = (struct etcd *)s;
+	/* Harmless to repeat: a second try deletes nothing or counts again. */
+	struct req *r =
+	    req_new(e, R_TXN_DEL_NONE, etcd_msg_delete_if_none_req(key, strlen(key), guard, strlen(guard)), true);
 
 	if (!r)
 		return -ENOMEM;
@@ -1550,6 +1570,7 @@ const struct store_ops store_etcd_ops = {
     .del = etcd_del,
     .put_if_absent = etcd_put_if_absent,
     .delete_if = etcd_delete_if,
+    .delete_if_none = etcd_delete_if_none,
     .lease_grant = etcd_lease_grant,
     .lease_keepalive = etcd_lease_keepalive,
     .lease_revoke = etcd_lease_revoke,

@@ -384,19 +384,28 @@ int etcd_msg_parse_kv_resp(const char *buf, size_t len, struct etcd_kv_resp *out
 		r.count = deleted;
 	resps = json_object_get(o, "responses");
 	if (resps) {
-		/* txn: the kvs of the first response_range (ours have at most one). */
+		/* txn: kvs and count of the first response_range, or the count of
+		 * the first response_delete_range (ours have one operation). */
 		if (!json_is_array(resps))
 			goto out;
 		for (size_t i = 0; i < json_array_size(resps); i++) {
-			json_t *op = json_array_get(resps, i), *rr;
+			json_t *op = json_array_get(resps, i), *rr, *dr;
 
-			if (!json_is_object(op) || get_object(op, "response_range", &rr))
+			if (!json_is_object(op) || get_object(op, "response_range", &rr) ||
+			    get_object(op, "response_delete_range", &dr))
 				goto out;
 			if (rr) {
+				if (get_i64(rr, "count", &r.count) || r.count < 0)
+					goto out;
 				err = parse_kvs(json_object_get(rr, "kvs"), &r.kvs, &r.n);
 				if (err)
 					goto out;
 				err = -EBADMSG;
+				break;
+			}
+			if (dr) {
+				if (get_i64(dr, "deleted", &r.count) || r.count < 0)
+					goto out;
 				break;
 			}
 		}
@@ -782,6 +791,28 @@ char *etcd_msg_put_if_absent_req(const char *key, size_t klen, const void *value
 char *etcd_msg_delete_if_req(const char *key, size_t klen, int64_t mod_revision)
 {
 	return txn(key, klen, "MOD", "mod_revision", mod_revision, "request_delete_range", key_range(key, klen, false));
+}
+
+char *etcd_msg_delete_if_none_req(const char *key, size_t klen, const char *guard, size_t glen)
+{
+	json_t *cmp = NULL, *o, *del = NULL, *cnt = NULL;
+
+	cmp = key_range(guard, glen, true);
+	del = key_range(key, klen, false);
+	cnt = key_range(guard, glen, true);
+	if (!cmp || !del || !cnt || json_object_set_new(cmp, "target", json_string("CREATE")) ||
+	    json_object_set_new(cmp, "result", json_string("EQUAL")) || !set_i64(cmp, "create_revision", 0) ||
+	    json_object_set_new(cnt, "count_only", json_true()))
+		goto fail;
+	o = json_pack("{s:[o],s:[{s:o}],s:[{s:o}]}", "compare", cmp, "success", "request_delete_range", del, "failure",
+		      "request_range", cnt);
+	return dump(o);
+fail:
+	json_decref(cmp);
+	json_decref(del);
+	json_decref(cnt);
+	errno = ENOMEM;
+	return NULL;
 }
 
 char *etcd_msg_lease_grant_req(int64_t ttl)

@@ -35,7 +35,8 @@ struct etcd_kv {
 };
 
 /* Answer of /v3/kv/range, /v3/kv/put, /v3/kv/deleterange and /v3/kv/txn
- * (for a txn, kvs are those of the first response_range). */
+ * (for a txn, kvs and count are those of the first response_range, or count
+ * is the deleted count of the first response_delete_range). */
 struct etcd_kv_resp {
 	struct etcd_header hdr;
 	struct etcd_kv *kvs;
@@ -142,6 +143,9 @@ char *etcd_msg_delete_req(const char *key, size_t len, bool prefix);
 char *etcd_msg_put_if_absent_req(const char *key, size_t klen, const void *value, size_t vlen, int64_t lease);
 /* txn: if key's mod_revision == mod_revision then delete else range key. */
 char *etcd_msg_delete_if_req(const char *key, size_t klen, int64_t mod_revision);
+/* txn: if no key starts with guard (compare create_revision == 0 over the
+ * range, true for an empty range) then delete key else count guard's keys. */
+char *etcd_msg_delete_if_none_req(const char *key, size_t klen, const char *guard, size_t glen);
 char *etcd_msg_lease_grant_req(int64_t ttl);
 /* Keepalive and revoke share the body {"ID":"N"}. */
 char *etcd_msg_lease_id_req(int64_t id);

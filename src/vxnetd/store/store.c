@@ -103,6 +103,13 @@ int store_delete_if(struct store *s, const char *key, int64_t mod_revision, stor
 	return s->ops->delete_if(s, key, mod_revision, cb, arg);
 }
 
+int store_delete_if_none(struct store *s, const char *key, const char *guard_prefix, store_txn_cb cb, void *arg)
+{
+	if (!key || !*key || !guard_prefix || !*guard_prefix || !cb)
+		return -EINVAL;
+	return s->ops->delete_if_none(s, key, guard_prefix, cb, arg);
+}
+
 int store_lease_grant(struct store *s, int64_t ttl, store_lease_cb cb, void *arg)
 {
 	if (ttl < 1 || !cb)

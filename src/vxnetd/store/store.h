@@ -119,6 +119,7 @@ int store_delete(struct store *s, const char *key, bool prefix, store_done_cb cb
 struct store_txn_result {
 	bool succeeded;
 	int64_t revision;
+	int64_t count; /* delete_if/delete_if_none: keys deleted; delete_if_none refused: keys under the guard */
 	const struct store_kv *existing; /* when !succeeded: the key as it is now (NULL if it is gone) */
 };
 typedef void (*store_txn_cb)(void *arg, int err, const struct store_txn_result *r);
@@ -130,6 +131,12 @@ int store_put_if_absent(struct store *s, const char *key, const void *value, siz
 /* Delete key only if its mod_revision is still mod_revision (release what we
  * own, never what someone created since). */
 int store_delete_if(struct store *s, const char *key, int64_t mod_revision, store_txn_cb cb, void *arg);
+
+/* Delete key only if no key starts with guard_prefix, atomically (e.g. a
+ * network only while no endpoint and no IPAM claim is under it; a claim made
+ * at the same time makes one of the two fail). Refused: r->count says how
+ * many keys are under the guard. */
+int store_delete_if_none(struct store *s, const char *key, const char *guard_prefix, store_txn_cb cb, void *arg);
 
 /* ---- leases ---- */
 
@@ -200,6 +207,7 @@ struct store_ops {
 	int (*put_if_absent)(struct store *s, const char *key, const void *value, size_t len, int64_t lease,
 			     store_txn_cb cb, void *arg);
 	int (*delete_if)(struct store *s, const char *key, int64_t mod_revision, store_txn_cb cb, void *arg);
+	int (*delete_if_none)(struct store *s, const char *key, const char *guard_prefix, store_txn_cb cb, void *arg);
 	int (*lease_grant)(struct store *s, int64_t ttl, store_lease_cb cb, void *arg);
 	int (*lease_keepalive)(struct store *s, int64_t lease, store_lease_cb cb, void *arg);
 	int (*lease_revoke)(struct store *s, int64_t lease, store_lease_cb cb, void *arg);
