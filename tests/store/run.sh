@@ -5,7 +5,7 @@
 #
 #   one member  (127.0.0.1:P0)          kv, txn, leases, watch, compaction, measurements
 #   three members (P2, P4, P6)          failover (the leader, first in the URL, is killed),
-#                                       whole-cluster stop and restart
+#                                       whole-cluster stop and restart, a frozen member (SIGSTOP)
 #   one TLS member (https, P8)          client certificates made here with openssl;
 #                                       a wrong client certificate, none, a wrong CA: refused
 #
@@ -46,9 +46,11 @@ start_member() {
 	launch "$name"
 }
 
-# launch NAME: (re)start a member with the arguments it was created with.
+# launch NAME: (re)start a member with the arguments it was created with
+# (nothing if it is running).
 launch() {
-	local name=$1 args=()
+	local name=$1 args=() pid
+	pid=$(cat "$STATE/$name.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null && return 0
 	mapfile -t args <"$STATE/$name.args"
 	"$ETCD" "${args[@]}" >>"$STATE/$name.log" 2>&1 &
 	echo $! >"$STATE/$name.pid"
@@ -60,6 +62,7 @@ stop_member() { # NAME SIGNAL
 	local pid
 	pid=$(cat "$STATE/$1.pid" 2>/dev/null) || return 0
 	kill -"$2" "$pid" 2>/dev/null
+	kill -CONT "$pid" 2>/dev/null # a frozen member must see the signal
 	for _ in $(seq 100); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
@@ -87,6 +90,22 @@ member() { sed -n "$(($1 + 1))p" "$STATE/order"; }
 member_url() { echo "http://127.0.0.1:$(cat "$STATE/$(member "$1").port")"; }
 cluster_eps() { echo "$(member_url 0),$(member_url 1),$(member_url 2)"; }
 
+# Reorder $STATE/order so that the current leader is member 0.
+order_leader_first() {
+	local leader m members=()
+	mapfile -t members <"$STATE/order"
+	leader=$("$ETCDCTL" --endpoints "$(cluster_eps)" endpoint status -w json |
+		python3 -c 'import json,sys; s=json.load(sys.stdin); print([x["Endpoint"] for x in s if x["Status"]["leader"]==x["Status"]["header"]["member_id"]][0])')
+	for m in "${members[@]}"; do
+		[ "http://127.0.0.1:$(cat "$STATE/$m.port")" = "$leader" ] && echo "$m"
+	done >"$STATE/order.new"
+	for m in "${members[@]}"; do
+		[ "http://127.0.0.1:$(cat "$STATE/$m.port")" = "$leader" ] || echo "$m"
+	done >>"$STATE/order.new"
+	mv "$STATE/order.new" "$STATE/order"
+	echo "# leader: $leader ($(member 0)), member order: $(tr '\n' ' ' <"$STATE/order")"
+}
+
 # ---- the hook: actions the test program asks for ----
 hook() {
 	local action=$1
@@ -96,6 +115,8 @@ hook() {
 	revoke) "$ETCDCTL" --endpoints "$HOOK_EPS" lease revoke "$1" >/dev/null ;;
 	kill-member) stop_member "$(member "$1")" KILL ;;
 	stop-all) for m in 0 1 2; do stop_member "$(member $m)" TERM; done ;;
+	freeze-member) kill -STOP "$(cat "$STATE/$(member "$1").pid")" ;;
+	thaw-member) kill -CONT "$(cat "$STATE/$(member "$1").pid")" ;;
 	start-members)
 		local m eps=""
 		for m in "$@"; do
@@ -232,18 +253,9 @@ start_member m1 $((base + 4)) $((base + 5)) "$initial"
 start_member m2 $((base + 6)) $((base + 7)) "$initial"
 printf '%s\n' m0 m1 m2 >"$STATE/order"
 if wait_healthy "$(cluster_eps)"; then
-	# Put the leader first: the module talks to it, and killing it forces
-	# both a failover and an election.
-	leader=$("$ETCDCTL" --endpoints "$(cluster_eps)" endpoint status -w json |
-		python3 -c 'import json,sys; s=json.load(sys.stdin); print([x["Endpoint"] for x in s if x["Status"]["leader"]==x["Status"]["header"]["member_id"]][0])')
-	for m in m0 m1 m2; do
-		[ "http://127.0.0.1:$(cat "$STATE/$m.port")" = "$leader" ] && echo "$m"
-	done >"$STATE/order.new"
-	for m in m0 m1 m2; do
-		[ "http://127.0.0.1:$(cat "$STATE/$m.port")" = "$leader" ] || echo "$m"
-	done >>"$STATE/order.new"
-	mv "$STATE/order.new" "$STATE/order"
-	echo "# leader: $leader ($(member 0)), member order: $(tr '\n' ' ' <"$STATE/order")"
+	# The leader first: the module talks to it, and killing it forces both a
+	# failover and an election.
+	order_leader_first
 	export HOOK_EPS
 	HOOK_EPS=$(cluster_eps)
 	URL3="etcd://${HOOK_EPS//http:\/\//}"
@@ -255,6 +267,10 @@ if wait_healthy "$(cluster_eps)"; then
 	# Compaction during the restart test happens while member 0 is down.
 	HOOK_EPS="$(member_url 1),$(member_url 2)"
 	run restart restart --url "$URL3" --url2 "etcd://127.0.0.1:$(cat "$STATE/$(member 0).port")"
+	wait_healthy "$(cluster_eps)"
+	# Freeze the leader, which is also the member the client talks to.
+	order_leader_first
+	run freeze freeze --url "etcd://127.0.0.1:$(cat "$STATE/$(member 0).port"),127.0.0.1:$(cat "$STATE/$(member 1).port"),127.0.0.1:$(cat "$STATE/$(member 2).port")"
 else
 	fail "etcd (three members) did not start"
 	tail -n 20 "$STATE"/m?.log | sed 's/^/    /'

@@ -960,6 +960,42 @@ static void t_restart(void)
 	free(r2);
 }
 
+/* Member 0 (the one the client talks to) freezes (SIGSTOP): its sockets
+ * stay open and silent. Requests time out and move on; the watch on it moves
+ * too, because a request to its member failed; the lease stays alive. */
+static void t_freeze(void)
+{
+	struct events evs = {0};
+	struct store *s = open_store(opt_url, &evs);
+	struct rec *r = calloc(1, sizeof(*r));
+	int64_t id, rev;
+	double t0, took;
+	int err;
+
+	del(s, "/t/z/", true, NULL);
+	CHECK(grant(s, 3, &id) == 0, "grant a 3 s lease");
+	CHECK(put(s, "/t/z/leased", "x", id, &rev) == 0, "put a key on it");
+	CHECK(watch(s, "/t/z/", rev + 1, r) == 0 && wait_count(&r->created, 1, 5), "watch /t/z/ (on member 0)");
+	hook("freeze-member 0");
+	t0 = now_s();
+	err = put(s, "/t/z/k1", "v", 0, NULL);
+	took = now_s() - t0;
+	CHECK(err == 0 && took < 10, "a put with member 0 frozen succeeds after %.2f s (%s)", took, strerror(-err));
+	t0 = now_s();
+	CHECK(wait_key(r, "/t/z/k1", 10), "the watch moved off the frozen member and saw it %.2f s later",
+	      now_s() - t0);
+	run_for(7);
+	CHECK(exists(s, "/t/z/leased") == 1 && evs.lost_count == 0, "the 3 s lease is alive 7 s later");
+	put(s, "/t/z/k2", "v", 0, NULL);
+	CHECK(wait_key(r, "/t/z/k2", 5) && !r->ended, "the watch goes on");
+	hook("thaw-member 0");
+	store_watch_cancel(r->w);
+	lease_revoke_sync(s, id);
+	del(s, "/t/z/", true, NULL);
+	close_store(s);
+	free(r);
+}
+
 /* TLS: with the right client certificate everything works. */
 static void t_tls(void)
 {
@@ -1182,6 +1218,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		t_restart();
+	} else if (!strcmp(scenario, "freeze")) {
+		t_freeze();
 	} else if (!strcmp(scenario, "tls")) {
 		t_tls();
 	} else if (!strncmp(scenario, "tls-refused-", 12)) {

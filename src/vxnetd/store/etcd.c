@@ -29,6 +29,7 @@
 #define WATCH_BACKOFF_MIN_MS 100
 #define WATCH_BACKOFF_MAX_MS 2000
 #define KEEPALIVE_RETRY_MS 500
+#define ROUND_DELAY_MS 200 /* between rounds of members during an election */
 
 enum req_kind {
 	R_RANGE,
@@ -64,10 +65,13 @@ struct req {
 	struct req *prev, *next; /* e->reqs: every request alive */
 	enum req_kind kind;
 	char *body;
-	CURL *h;	 /* NULL while not in curl */
-	unsigned member; /* member of the current attempt */
-	unsigned tried;	 /* attempts so far */
-	int last_err;	 /* of the last failed attempt */
+	CURL *h;	      /* NULL while not in curl */
+	unsigned member;      /* member of the current attempt */
+	unsigned tried;	      /* attempts so far */
+	int last_err;	      /* of the last failed attempt */
+	uint64_t started_ms;  /* when the request was first submitted */
+	uint64_t retry_ms;    /* waiting for another round of members (0: not waiting) */
+	bool saw_unavailable; /* a member answered "unavailable" (no leader, stopping) */
 	bool idempotent;
 	bool done; /* waiting in the deferred list for its callback */
 	int done_err;
@@ -206,6 +210,9 @@ static void rearm(struct etcd *e)
 	for (struct ewatch *w = e->watches; w; w = w->next)
 		if (!w->dead && w->retry_ms && w->retry_ms < next)
 			next = w->retry_ms;
+	for (struct req *r = e->reqs; r; r = r->next)
+		if (r->retry_ms && r->retry_ms < next)
+			next = r->retry_ms;
 	if (next == UINT64_MAX)
 		disarm(e->tick_tfd);
 	else
@@ -317,6 +324,7 @@ static struct req *req_new(struct etcd *e, enum req_kind kind, char *body, bool 
 	r->body = body;
 	r->idempotent = idempotent;
 	r->member = e->cur;
+	r->started_ms = now_ms();
 	if (kind == R_WATCH)
 		etcd_stream_init(&r->stream, 0);
 	r->next = e->reqs;
@@ -515,6 +523,21 @@ static void req_retry_or_fail(struct req *r, int err, bool maybe_sent, const cha
 		if (req_start(r) == 0)
 			return;
 		err = -ENOMEM;
+	} else if ((!maybe_sent || r->idempotent) && r->saw_unavailable && !r->keeper &&
+		   now_ms() + ROUND_DELAY_MS < r->started_ms + 2 * (uint64_t)e->req_timeout_ms) {
+		/* Every member was tried and at least one is alive but has no
+		 * leader: an election is under way. Try the round again shortly
+		 * rather than failing a write that will work in a second. (The
+		 * keeper has its own retry.) */
+		if (r->h) {
+			curl_multi_remove_handle(e->multi, r->h);
+			curl_easy_cleanup(r->h);
+			r->h = NULL;
+		}
+		r->tried = 0;
+		r->member = e->cur;
+		r->retry_ms = now_ms() + ROUND_DELAY_MS;
+		return;
 	}
 	if (err == -ECONNREFUSED || err == -ETIMEDOUT || err == -EIO || err == -EAGAIN)
 		state_change(e, false, e->last_error);
@@ -828,6 +851,18 @@ static void watch_tick(struct etcd *e, uint64_t now)
 	}
 }
 
+/* Requests waiting for another round of members. */
+static void req_tick(struct etcd *e, uint64_t now)
+{
+	for (struct req *r = e->reqs; r; r = r->next) {
+		if (!r->retry_ms || r->retry_ms > now)
+			continue;
+		r->retry_ms = 0;
+		if (req_start(r))
+			req_defer(r, -ENOMEM);
+	}
+}
+
 /* ---- completions ---- */
 
 /* The transfer of r finished with curl result c. */
@@ -893,6 +928,7 @@ static void req_finished(struct req *r, CURLcode c)
 		snprintf(why, sizeof(why), "etcd: %s (code %d)", er.message, er.code);
 		err = grpc_errno(&er);
 		if (er.code == 14) {
+			r->saw_unavailable = true;
 			/* Unavailable: this member cannot serve (no leader, stopping).
 			 * Only "no leader" guarantees a write was not proposed. */
 			req_retry_or_fail(r, err, !strstr(er.message, "no leader"), why);
@@ -1155,6 +1191,7 @@ static int etcd_dispatch(struct store *s)
 		check_multi(e);
 		keeper_tick(e, now);
 		watch_tick(e, now);
+		req_tick(e, now);
 		run_deferred(e);
 		watch_reap(e);
 	}
