@@ -881,7 +881,8 @@ static void req_finished(struct req *r, CURLcode c)
 		struct ewatch *w = r->watch;
 
 		if (!w) {
-			req_defer(r, -ECANCELED);
+			if (!r->done)
+				req_defer(r, -ECANCELED);
 			return;
 		}
 		if (c == CURLE_OK && status == 200) {
