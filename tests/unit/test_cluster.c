@@ -60,6 +60,7 @@ static const char *const all_reasons[] = {
     "name is empty",
     "name is longer than 64 bytes",
     "name is missing",
+    "no output",
     "prefix contains a byte other than letters, digits, '/', '.', '_' and '-'",
     "prefix does not start with '/'",
     "prefix ends with '/' (or is only '/')",
@@ -860,6 +861,25 @@ static void test_encoders_round_trip_and_refuse_what_decoders_would(void **state
 	assert_int_equal(cluster_ipam_encode(&c, &s, NULL), -EINVAL);
 }
 
+static void test_decoders_refuse_a_null_output(void **state)
+{
+	const char *why;
+
+	(void)state;
+	why = NULL;
+	assert_int_equal(cluster_network_decode("{}", 2, NULL, &why), -EINVAL);
+	expect_reason(why, "no output");
+	why = NULL;
+	assert_int_equal(cluster_host_decode("{}", 2, NULL, &why), -EINVAL);
+	expect_reason(why, "no output");
+	why = NULL;
+	assert_int_equal(cluster_endpoint_decode("{}", 2, NULL, &why), -EINVAL);
+	expect_reason(why, "no output");
+	why = NULL;
+	assert_int_equal(cluster_ipam_decode("{}", 2, NULL, &why), -EINVAL);
+	expect_reason(why, "no output");
+}
+
 static void test_names_of_kinds_and_datapaths(void **state)
 {
 	(void)state;
@@ -899,6 +919,7 @@ int main(void)
 	    cmocka_unit_test(test_endpoint_values_need_an_ip),
 	    cmocka_unit_test(test_ipam_values_need_an_owner_and_a_good_mac),
 	    cmocka_unit_test(test_encoders_round_trip_and_refuse_what_decoders_would),
+	    cmocka_unit_test(test_decoders_refuse_a_null_output),
 	    cmocka_unit_test(test_names_of_kinds_and_datapaths),
 	    cmocka_unit_test(test_every_refusal_reason_is_covered),
 	};
