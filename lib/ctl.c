@@ -70,6 +70,14 @@ static const struct ctl_policy ctl_policy[CTL_A_MAX + 1] = {
     [CTL_A_OPER_MTU] = {K_U32, 0, 0},
     [CTL_A_DATAPATH] = {K_U8, LINK_DP_MAX, 0},
     [CTL_A_ORIGIN] = {K_U8, CTL_ORIGIN_OTHER, 0},
+    [CTL_A_DF] = {K_U8, 2, 0},
+    [CTL_A_LOCALBYPASS] = {K_BOOL, 0, 0},
+    [CTL_A_NETWORK] = {K_STR, CTL_NAME_LEN, 0},
+    [CTL_A_SUBNET] = {K_STR, CTL_NAME_LEN, 0},
+    [CTL_A_HOST] = {K_STR, CTL_NAME_LEN, 0},
+    [CTL_A_NSPATH] = {K_STR, CTL_PATH_LEN, 0},
+    [CTL_A_PREFIXLEN] = {K_U8, 128, 0},
+    [CTL_A_COUNT] = {K_U32, 0, 0},
 };
 
 static const char *const ctl_event_names[CTL_EVENT_MAX + 1] = {

@@ -34,6 +34,8 @@
 #define CTL_DEFAULT_SOCKET "/run/vxnet/vxnetd.sock"
 #define CTL_NETNS_LEN 64
 #define CTL_ERRMSG_LEN 256
+#define CTL_NAME_LEN 64
+#define CTL_PATH_LEN 256
 
 /* Wire header, all fields in host byte order (the socket never leaves the host). */
 struct ctl_hdr {
@@ -58,14 +60,22 @@ enum ctl_msg_type {
 	CTL_MSG_NEIGH_DEL,
 	CTL_MSG_NEIGH_SHOW, /* CTL_A_IFNAME optional */
 	CTL_MSG_MONITOR,
-	CTL_MSG_REQ_MAX = CTL_MSG_MONITOR, /* the last request type */
+	CTL_MSG_LINK_SET,       /* change a live link: CTL_A_IFNAME and what changes */
+	CTL_MSG_NETWORK_CREATE, /* cluster: CTL_A_NETWORK, CTL_A_VNI, CTL_A_SUBNET [MTU DSTPORT DATAPATH] */
+	CTL_MSG_NETWORK_DEL,    /* cluster: CTL_A_NETWORK */
+	CTL_MSG_NETWORK_SHOW,   /* cluster: CTL_A_NETWORK optional */
+	CTL_MSG_ATTACH,         /* cluster: CTL_A_NSPATH, CTL_A_NETWORK [DST+PREFIXLEN LLADDR IFNAME] */
+	CTL_MSG_DETACH,         /* cluster: CTL_A_NSPATH, CTL_A_NETWORK */
+	CTL_MSG_REQ_MAX = CTL_MSG_DETACH, /* the last request type */
 	/* daemon -> client */
 	CTL_MSG_DONE = 64,
 	CTL_MSG_LINK,
 	CTL_MSG_FDB,
 	CTL_MSG_NEIGH,
 	CTL_MSG_EVENT,
-	CTL_MSG_TYPE_MAX = CTL_MSG_EVENT,
+	CTL_MSG_NETWORK,  /* one network (network show) */
+	CTL_MSG_ENDPOINT, /* one endpoint (network show, attach) */
+	CTL_MSG_TYPE_MAX = CTL_MSG_ENDPOINT,
 };
 
 /* Attribute types. The payload size is fixed per type (checked by the
@@ -106,7 +116,15 @@ enum ctl_attr_type {
 	CTL_A_OPER_MTU,     /* u32: the device's current MTU */
 	CTL_A_DATAPATH,     /* u8: enum link_datapath */
 	CTL_A_ORIGIN,       /* u8: enum fdb_origin of an fdb/neigh entry (CTL_ORIGIN_OTHER: not vxnet's) */
-	CTL_A_MAX = CTL_A_ORIGIN,
+	CTL_A_DF,           /* u8: enum link_df */
+	CTL_A_LOCALBYPASS,  /* u8 0/1 */
+	CTL_A_NETWORK,      /* STR, < CTL_NAME_LEN: a cluster network */
+	CTL_A_SUBNET,       /* STR, < CTL_NAME_LEN: "ADDR/PLEN" */
+	CTL_A_HOST,         /* STR, < CTL_NAME_LEN: a cluster host */
+	CTL_A_NSPATH,       /* STR, < CTL_PATH_LEN: a netns name under /run/netns or a path */
+	CTL_A_PREFIXLEN,    /* u8 */
+	CTL_A_COUNT,        /* u32 */
+	CTL_A_MAX = CTL_A_COUNT,
 };
 
 /* Counters travel as name/value pairs (CTL_A_STATS for the link,
