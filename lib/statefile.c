@@ -37,6 +37,15 @@ int statefile_add_link(struct statefile *sf, const struct link_config *cfg, uint
 	return 0;
 }
 
+void statefile_set_link_state(struct statefile *sf, bool up, const char *master)
+{
+	if (!sf->n_links)
+		return;
+	struct statefile_link *l = &sf->links[sf->n_links - 1];
+	l->up = up;
+	snprintf(l->master, sizeof(l->master), "%s", master ? master : "");
+}
+
 int statefile_add_fdb(struct statefile *sf, const uint8_t mac[MAC_LEN], const struct fdb_remote *r)
 {
 	if (!sf->n_links)
@@ -176,6 +185,9 @@ char *statefile_format(const struct statefile *sf)
 		put(o, "name", json_string(l->cfg.name), &err);
 		put(o, "origin", json_string(origin_names[l->origin < FDB_ORIGIN_MAX ? l->origin : 0]), &err);
 		put(o, "config", config_json(&l->cfg, &err), &err);
+		put(o, "up", json_boolean(l->up), &err);
+		if (l->master[0])
+			put(o, "master", json_string(l->master), &err);
 		for (unsigned j = 0; j < l->n_fdb; j++) {
 			const struct statefile_fdb *e = &l->fdb[j];
 			json_t *x = json_object();
@@ -463,8 +475,13 @@ static int parse_link(json_t *o, struct statefile *sf, struct perr *e, unsigned 
 	for (unsigned j = 0; j < sf->n_links; j++)
 		if (!strcmp(sf->links[j].cfg.name, c.name))
 			return fail(e, "%s: link %s twice", where, c.name);
+	bool up = false;
+	char master[IFNAMSIZ] = "";
+	if (get_bool(o, "up", &up, e, where) < 0 || get_name(o, "master", master, sizeof(master), e, where) < 0)
+		return e->rc;
 	if (statefile_add_link(sf, &c, origin) < 0)
 		return -ENOMEM;
+	statefile_set_link_state(sf, up, master);
 	json_t *arr = json_object_get(o, "fdb");
 	if (arr && !json_is_array(arr))
 		return fail(e, "%s.fdb: not an array", where);

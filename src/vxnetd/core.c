@@ -2,6 +2,7 @@
 #include "core.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,6 +211,12 @@ static bool link_default_remote(const struct core_link *l, struct fdb_remote *r)
 
 int core_link_add(struct core *c, const struct link_config *cfg, uint8_t origin, bool adopt, const char **why)
 {
+	return core_link_add_state(c, cfg, origin, adopt, false, "", why);
+}
+
+int core_link_add_state(struct core *c, const struct link_config *cfg, uint8_t origin, bool adopt, bool up,
+			const char *master, const char **why)
+{
 	int rc = link_config_check(cfg, why);
 	if (rc < 0)
 		return rc;
@@ -232,6 +239,8 @@ int core_link_add(struct core *c, const struct link_config *cfg, uint8_t origin,
 	l->cfg.set |= LINK_P_DATAPATH;
 	l->dp = dp;
 	l->origin = origin;
+	l->up = up;
+	snprintf(l->master, sizeof(l->master), "%s", master ? master : "");
 	l->want_fdb = fdb_new(NULL);
 	l->want_neigh = neigh_new(0);
 	if (!l->want_fdb || !l->want_neigh) {
@@ -909,6 +918,15 @@ static void up_link_gone(struct core *c, struct core_link *l)
 	relink(c, l);
 }
 
+static void up_link_state(struct core *c, struct core_link *l, bool up, const char *master)
+{
+	if (l->up == up && !strcmp(l->master, master))
+		return;
+	l->up = up;
+	snprintf(l->master, sizeof(l->master), "%s", master);
+	changed(c);
+}
+
 const struct dp_upcalls core_upcalls = {
     .learned = up_learned,
     .aged = up_aged,
@@ -917,4 +935,5 @@ const struct dp_upcalls core_upcalls = {
     .fdb_changed = up_fdb_changed,
     .neigh_changed = up_neigh_changed,
     .link_gone = up_link_gone,
+    .link_state = up_link_state,
 };

@@ -87,6 +87,8 @@ struct dp_upcalls {
 	void (*neigh_changed)(struct core *c, struct core_link *l, bool deleted, const struct vx_addr *ip,
 			      const uint8_t mac[MAC_LEN]);
 	void (*link_gone)(struct core *c, struct core_link *l);
+	/* The device's up state or bridge master changed ("" = none). */
+	void (*link_state)(struct core *c, struct core_link *l, bool up, const char *master);
 };
 
 /* The common head of every provider's object. */

@@ -160,6 +160,11 @@ static void on_fdb_event(struct dp_kernel *k, struct klink *kl, const struct nl_
 	if (permanent) {
 		if (echo_match(k, deleted ? ECHO_FDB_DEL : ECHO_FDB_NEW, kl->ifindex, f->mac, dst))
 			return;
+		/* A device being deleted empties its table first: the link's
+		 * own deletion, reported next, puts everything back. */
+		struct nl_link have;
+		if (deleted && nl_link_get(kl->net->nl, kl->ifindex, NULL, &have) < 0)
+			return;
 		k->dp.up->fdb_changed(k->dp.core, kl->l, deleted, f->mac, dst ? &r : NULL, true);
 		return;
 	}
@@ -205,6 +210,9 @@ static int on_event(const struct nl_event *ev, void *arg)
 		if (!kl || !(ev->neigh.state & NUD_PERMANENT))
 			break;
 		if (echo_match(k, del ? ECHO_NEIGH_DEL : ECHO_NEIGH_NEW, kl->ifindex, NULL, &ev->neigh.ip))
+			break;
+		struct nl_link have;
+		if (del && nl_link_get(n->nl, kl->ifindex, NULL, &have) < 0)
 			break;
 		k->dp.up->neigh_changed(k->dp.core, kl->l, del, &ev->neigh.ip, ev->neigh.mac);
 		break;
@@ -468,6 +476,7 @@ static int kernel_link_add(struct dp *dp, struct core_link *l, bool adopt, const
 			goto fail;
 		}
 		kl->ifindex = have.ifindex;
+		dp_apply_state(n->nl, l, kl->ifindex);
 	}
 	if (have.has_address)
 		memcpy(cfg->address, have.address, MAC_LEN);
@@ -778,6 +787,20 @@ static unsigned kernel_oper_mtu(struct dp *dp, struct core_link *l)
 	return have.mtu;
 }
 
+/* Once a second: the devices' up state and master, sampled (a sample can
+ * never see a device half-way through its deletion, which notifications
+ * can: down first, then gone). */
+static void kernel_tick(struct dp *dp, uint64_t now)
+{
+	(void)now;
+	struct dp_kernel *k = to_kernel(dp);
+	for (struct klink *kl = k->links; kl; kl = kl->next) {
+		struct nl_link have;
+		if (nl_link_get(kl->net->nl, kl->ifindex, NULL, &have) == 0)
+			dp_observe_state(kl->net->nl, dp, kl->l, &have);
+	}
+}
+
 static void kernel_free(struct dp *dp)
 {
 	struct dp_kernel *k = to_kernel(dp);
@@ -803,6 +826,7 @@ static const struct dp_ops kernel_ops = {
     .neigh_dump = kernel_neigh_dump,
     .stats = kernel_stats,
     .oper_mtu = kernel_oper_mtu,
+    .tick = kernel_tick,
     .free = kernel_free,
 };
 

@@ -371,6 +371,8 @@ static int user_link_add(struct dp *dp, struct core_link *l, bool adopt, const c
 		}
 	}
 	tap_get_mac(ul->tap_fd, cfg->address);
+	if (created && !(cfg->set & LINK_P_NETNS))
+		dp_apply_state(u->nl, l, l->ifindex);
 	if (created && (cfg->set & LINK_P_NETNS)) {
 		char path[128];
 		snprintf(path, sizeof(path), "/run/netns/%s", cfg->netns);
@@ -457,7 +459,7 @@ static bool user_link_present(struct dp *dp, struct core_link *l)
 {
 	(void)dp;
 	struct ulink *ul = ulink_of(l);
-	if (!ul)
+	if (!ul || ul->detached)
 		return false;
 	if (l->cfg.set & LINK_P_NETNS)
 		return true;
@@ -617,6 +619,11 @@ static void user_tick(struct dp *dp, uint64_t now)
 		struct age_ctx a = {u, ul};
 		fdb_age(ul->fdb, now, aged_cb, &a);
 		tap_get_mac(ul->tap_fd, ul->l->cfg.address);
+		/* Up state and bridge master, for a device that must be made
+		 * again (netns links live elsewhere: not watched). */
+		struct nl_link have;
+		if (!(ul->cfg->set & LINK_P_NETNS) && nl_link_get(u->nl, ul->l->ifindex, NULL, &have) == 0)
+			dp_observe_state(u->nl, dp, ul->l, &have);
 	}
 	gso_pool_tick(u->gso, now);
 }

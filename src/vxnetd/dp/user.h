@@ -87,6 +87,7 @@ struct ulink {
 	struct vsock *sock;
 	uint64_t stats[US_MAX];
 	uint64_t down_logged; /* ms of the last "TAP down" log line (rate limit) */
+	bool detached;	      /* the device was deleted under us */
 	struct ulink *next;
 };
 

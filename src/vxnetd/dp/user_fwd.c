@@ -440,8 +440,15 @@ void fwd_tap_input(struct dp_user *d, struct ulink *l)
 		uint8_t *f = slot(dp, i);
 		ssize_t n = read(l->tap_fd, f, DP_SLOT);
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
+			if (errno == EBADFD) {
+				/* The device was deleted under us: stop watching the
+				 * fd (it would stay readable) and let the core's
+				 * reconcile make it again. */
+				l->detached = true;
+				loop_mod(d->loop, &l->src, 0);
+			} else if (errno != EAGAIN && errno != EINTR) {
 				log_debug("%s: tap read: %s", l->cfg->name, strerror(errno));
+			}
 			break;
 		}
 		if (n < OFFLOAD_VNET_HLEN) {
