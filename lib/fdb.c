@@ -335,7 +335,21 @@ int fdb_append(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remot
 	return 0;
 }
 
-int fdb_del(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r)
+/* Remove remote i of n, and n with its last remote. */
+static void node_remote_remove(struct fdb *f, struct fdb_node *n, unsigned i)
+{
+	if (n->e.n_remotes == 1) {
+		fdb_remove(f, n);
+		return;
+	}
+	/* Keep the survivors in order: the first remote is the one replace and
+	 * learning act on, and show output stays stable. */
+	memmove(&n->rem[i], &n->rem[i + 1], (n->e.n_remotes - i - 1) * sizeof(*n->rem));
+	n->e.n_remotes--;
+}
+
+/* origin < 0: any owner (fdb_del). */
+static int del_as(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r, int origin)
 {
 	struct fdb_node *n = fdb_find(f, mac);
 	int i;
@@ -343,34 +357,68 @@ int fdb_del(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *
 	if (!n)
 		return -ENOENT;
 	if (!r) {
+		for (unsigned j = 0; origin >= 0 && j < n->e.n_remotes; j++)
+			if (n->rem[j].origin != origin)
+				return -EPERM;
 		fdb_remove(f, n);
 		return 0;
 	}
 	i = node_remote_find(n, r);
 	if (i < 0)
 		return -ENOENT;
-	if (n->e.n_remotes == 1) {
-		fdb_remove(f, n);
-		return 0;
-	}
-	/* Keep the survivors in order: the first remote is the one replace and
-	 * learning act on, and show output stays stable. */
-	memmove(&n->rem[i], &n->rem[i + 1], (n->e.n_remotes - (unsigned)i - 1) * sizeof(*n->rem));
-	n->e.n_remotes--;
+	if (origin >= 0 && n->rem[i].origin != origin)
+		return -EPERM;
+	node_remote_remove(f, n, (unsigned)i);
 	return 0;
+}
+
+int fdb_del(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r)
+{
+	return del_as(f, mac, r, -1);
+}
+
+int fdb_del_owned(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r, uint8_t origin)
+{
+	return del_as(f, mac, r, origin);
+}
+
+unsigned fdb_del_origin(struct fdb *f, uint8_t origin, fdb_remote_filter filter, void *arg)
+{
+	struct fdb_node *n, *next;
+	unsigned removed = 0;
+
+	for (n = f->head; n; n = next) {
+		next = n->next;
+		for (unsigned i = 0; i < n->e.n_remotes;) {
+			bool last = n->e.n_remotes == 1;
+
+			if (n->rem[i].origin != origin || (filter && !filter(n->e.mac, &n->rem[i], n->e.state, arg))) {
+				i++;
+				continue;
+			}
+			node_remote_remove(f, n, i);
+			removed++;
+			if (last)
+				break;
+		}
+	}
+	return removed;
 }
 
 enum fdb_learn_result fdb_learn(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r, uint64_t now)
 {
+	struct fdb_remote learned;
 	struct fdb_node *n;
 
 	if (!remote_valid(r) || mac_zero(mac) || mac_mcast(mac))
 		return FDB_LEARN_INVALID;
+	learned = *r;
+	learned.origin = FDB_ORIGIN_LEARNED;
 	n = fdb_find(f, mac);
 	if (!n) {
 		if (fdb_full(f))
 			return FDB_LEARN_FULL;
-		return fdb_insert(f, mac, r, FDB_STATE_REACHABLE, now) ? FDB_LEARN_NEW : FDB_LEARN_NOMEM;
+		return fdb_insert(f, mac, &learned, FDB_STATE_REACHABLE, now) ? FDB_LEARN_NEW : FDB_LEARN_NOMEM;
 	}
 	if (n->e.state == FDB_STATE_PERMANENT)
 		return node_has_ip(n, &r->ip) ? FDB_LEARN_PINNED : FDB_LEARN_CONFLICT;
@@ -379,7 +427,7 @@ enum fdb_learn_result fdb_learn(struct fdb *f, const uint8_t mac[MAC_LEN], const
 		return FDB_LEARN_REFRESHED;
 	/* A learned entry has exactly one remote; it now is what a fresh
 	 * learn of r would have created. */
-	n->rem[0] = *r;
+	n->rem[0] = learned;
 	return FDB_LEARN_MOVED;
 }
 

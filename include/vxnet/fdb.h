@@ -12,17 +12,30 @@
 
 #include "vxnet/addr.h"
 
+/* Who installed a remote. Several owners (the user, learning, link setup,
+ * the control plane's store) change one table; each removes only what it
+ * installed (fdb_del_owned, fdb_del_origin). */
+enum fdb_origin {
+	FDB_ORIGIN_USER = 0, /* CLI or API request: the zero value, so callers that never set it mean the user */
+	FDB_ORIGIN_LEARNED,  /* fdb_learn, from received traffic */
+	FDB_ORIGIN_LINK,     /* link setup (the flood entry of `remote`/`group`) */
+	FDB_ORIGIN_STORE,    /* the control plane's store */
+	FDB_ORIGIN_MAX
+};
+
 /* One remote VTEP. All fields are concrete: the caller fills the link's
  * defaults (dstport, VNI) before calling into the table. */
 struct fdb_remote {
 	struct vx_addr ip;
-	uint16_t port;    /* UDP destination port, host order */
-	uint32_t vni;     /* VNI to put in the header */
+	uint16_t port;	  /* UDP destination port, host order */
+	uint8_t origin;	  /* enum fdb_origin; not part of a remote's identity */
+	uint32_t vni;	  /* VNI to put in the header */
 	uint32_t ifindex; /* outgoing underlay device, 0 = routing decides */
 };
 
 enum fdb_state {
-	FDB_STATE_PERMANENT = 1, /* added by add/append/replace or at link creation: never ages, never moved by learning */
+	/* added by add/append/replace or at link creation: never ages, never moved by learning */
+	FDB_STATE_PERMANENT = 1,
 	FDB_STATE_REACHABLE = 2, /* learned from received traffic: ages out */
 };
 
@@ -51,13 +64,16 @@ unsigned fdb_count(const struct fdb *f);
 /* Exact lookup; NULL if absent. */
 const struct fdb_entry *fdb_lookup(const struct fdb *f, const uint8_t mac[MAC_LEN]);
 
-/* `fdb add`: create a permanent entry with one remote.
+/* add, replace and append store r->origin with the remote they install.
+ *
+ * `fdb add`: create a permanent entry with one remote.
  * -EEXIST if the MAC exists (learned or not), -ENOSPC if the table is full,
  * -ENOMEM. add, replace and append return -EINVAL when r is NULL or r->ip is
  * neither AF_INET nor AF_INET6. */
 int fdb_add(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r, uint64_t now);
-/* `fdb replace`: create, or overwrite the first remote of an existing entry,
- * and make it permanent. -EOPNOTSUPP for all-zeros or multicast MACs (as the
+/* `fdb replace`: create, or overwrite the first remote of an existing entry
+ * (origin included: the entry now belongs to the replacing owner), and make
+ * it permanent. -EOPNOTSUPP for all-zeros or multicast MACs (as the
  * kernel refuses), -ENOSPC, -ENOMEM. */
 int fdb_replace(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r, uint64_t now);
 /* `fdb append`: add a remote to an all-zeros or multicast entry, creating it
@@ -66,29 +82,46 @@ int fdb_replace(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remo
  * to an existing unicast entry, -ENOSPC, -ENOMEM. */
 int fdb_append(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r, uint64_t now);
 /* `fdb del`: r == NULL deletes the whole entry; otherwise only the remote
- * equal to *r (ip, port, vni and ifindex), and the entry when it was the last.
- * -ENOENT if no such entry or remote. */
+ * equal to *r (ip, port, vni and ifindex; origin is ignored), and the entry
+ * when it was the last. -ENOENT if no such entry or remote. */
 int fdb_del(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r);
+/* fdb_del for one owner: -EPERM, and nothing removed, when the matching remote
+ * (r != NULL) or any remote of the entry (r == NULL) has another origin.
+ * -ENOENT as fdb_del. */
+int fdb_del_owned(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r, uint8_t origin);
 
 enum fdb_learn_result {
-	FDB_LEARN_NEW,       /* new learned entry */
+	FDB_LEARN_NEW,	     /* new learned entry */
 	FDB_LEARN_MOVED,     /* learned entry now points at r->ip */
 	FDB_LEARN_REFRESHED, /* same remote, 'updated' refreshed */
 	FDB_LEARN_PINNED,    /* permanent entry already says r->ip: nothing to do, accept */
 	FDB_LEARN_CONFLICT,  /* permanent entry points elsewhere: caller drops the packet */
-	FDB_LEARN_FULL,      /* unknown MAC and table full: not learned, packet accepted */
+	FDB_LEARN_FULL,	     /* unknown MAC and table full: not learned, packet accepted */
 	FDB_LEARN_INVALID,   /* all-zeros or multicast source MAC: not learned */
 	FDB_LEARN_NOMEM,     /* allocation failed: not learned */
 };
 /* Learn inner source MAC -> r (the outer source IP with the link's port and VNI).
- * A move replaces the entry's remote by *r. r NULL or without an IPv4/IPv6
- * address: FDB_LEARN_INVALID. Allocates only for FDB_LEARN_NEW. */
+ * A move replaces the entry's remote by *r. What learning creates or moves has
+ * origin FDB_ORIGIN_LEARNED, whatever r->origin says. r NULL or without an
+ * IPv4/IPv6 address: FDB_LEARN_INVALID. Allocates only for FDB_LEARN_NEW. */
 enum fdb_learn_result fdb_learn(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r, uint64_t now);
 
 typedef void (*fdb_entry_cb)(const struct fdb_entry *e, void *arg);
 /* Remove learned entries with now - updated >= ageing_ms; cb (may be NULL)
  * sees each one just before it is freed. Returns how many were removed. */
 unsigned fdb_age(struct fdb *f, uint64_t now, fdb_entry_cb cb, void *arg);
+/* Decides whether fdb_del_origin removes remote r of the entry for mac (in
+ * state); true removes it. */
+typedef bool (*fdb_remote_filter)(const uint8_t mac[MAC_LEN], const struct fdb_remote *r, enum fdb_state state,
+				  void *arg);
+/* Remove remotes of the given origin across the table, for an owner leaving
+ * (link teardown) or reconciling (what the store installed and no longer
+ * has). filter (NULL: remove them all) sees each such remote, in
+ * creation order of the entries and in order within one, and says whether it
+ * goes. An entry left without remotes goes with its last one. Returns how
+ * many remotes were removed. Other origins are never touched; filter must
+ * not modify the table. */
+unsigned fdb_del_origin(struct fdb *f, uint8_t origin, fdb_remote_filter filter, void *arg);
 /* Visit every entry, in creation order (stable output for `fdb show`).
  * cb must not modify the table. */
 void fdb_foreach(const struct fdb *f, fdb_entry_cb cb, void *arg);

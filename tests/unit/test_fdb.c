@@ -729,6 +729,235 @@ static void test_foreach_visits_in_creation_order_stable_across_updates(void **s
 	fdb_free(f);
 }
 
+static struct fdb_remote owned(const char *ip, enum fdb_origin o)
+{
+	struct fdb_remote r = remote(ip);
+
+	r.origin = (uint8_t)o;
+	return r;
+}
+
+static void test_origin_is_stored_by_add_append_replace(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote ra = owned("198.18.0.3", FDB_ORIGIN_STORE), rb = owned("198.18.0.4", FDB_ORIGIN_LINK);
+	struct fdb_remote z1 = owned("239.1.1.1", FDB_ORIGIN_LINK), z2 = owned("198.51.100.2", FDB_ORIGIN_USER);
+	const struct fdb_entry *e;
+
+	(void)state;
+	assert_int_equal(fdb_add(f, MAC_A, &ra, T0), 0);
+	assert_int_equal(fdb_replace(f, MAC_B, &rb, T0), 0);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &z1, T0), 0);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &z2, T0), 0);
+	assert_int_equal(fdb_lookup(f, MAC_A)->remotes[0].origin, FDB_ORIGIN_STORE);
+	assert_int_equal(fdb_lookup(f, MAC_B)->remotes[0].origin, FDB_ORIGIN_LINK);
+	e = fdb_lookup(f, MAC_ZERO);
+	assert_int_equal(e->n_remotes, 2);
+	assert_int_equal(e->remotes[0].origin, FDB_ORIGIN_LINK);
+	assert_int_equal(e->remotes[1].origin, FDB_ORIGIN_USER);
+	/* a zeroed remote, as every caller before origins, means the user */
+	assert_int_equal(FDB_ORIGIN_USER, 0);
+	fdb_free(f);
+}
+
+static void test_learn_marks_new_and_moved_remotes_learned_whatever_r_says(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r1 = owned("198.18.0.3", FDB_ORIGIN_STORE), r2 = owned("198.18.0.4", FDB_ORIGIN_USER);
+
+	(void)state;
+	assert_int_equal(fdb_learn(f, MAC_A, &r1, T0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_lookup(f, MAC_A)->remotes[0].origin, FDB_ORIGIN_LEARNED);
+	assert_int_equal(fdb_learn(f, MAC_A, &r2, T0 + 1), FDB_LEARN_MOVED);
+	assert_int_equal(fdb_lookup(f, MAC_A)->remotes[0].origin, FDB_ORIGIN_LEARNED);
+	assert_int_equal(fdb_learn(f, MAC_A, &r2, T0 + 2), FDB_LEARN_REFRESHED);
+	assert_int_equal(fdb_lookup(f, MAC_A)->remotes[0].origin, FDB_ORIGIN_LEARNED);
+	/* learning never takes over what another owner pinned */
+	assert_int_equal(fdb_add(f, MAC_B, &r1, T0), 0);
+	assert_int_equal(fdb_learn(f, MAC_B, &r1, T0 + 3), FDB_LEARN_PINNED);
+	assert_int_equal(fdb_learn(f, MAC_B, &r2, T0 + 3), FDB_LEARN_CONFLICT);
+	assert_int_equal(fdb_lookup(f, MAC_B)->remotes[0].origin, FDB_ORIGIN_STORE);
+	fdb_free(f);
+}
+
+static void test_replace_hands_the_entry_to_the_replacing_owner(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r = remote("198.18.0.3"), rs = owned("198.18.0.3", FDB_ORIGIN_STORE);
+
+	(void)state;
+	assert_int_equal(fdb_learn(f, MAC_A, &r, T0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_replace(f, MAC_A, &r, T0), 0);
+	assert_int_equal(fdb_lookup(f, MAC_A)->remotes[0].origin, FDB_ORIGIN_USER);
+	/* the same remote, replaced by the store: now the store's */
+	assert_int_equal(fdb_replace(f, MAC_A, &rs, T0), 0);
+	assert_int_equal(fdb_lookup(f, MAC_A)->remotes[0].origin, FDB_ORIGIN_STORE);
+	assert_int_equal(fdb_del_owned(f, MAC_A, NULL, FDB_ORIGIN_USER), -EPERM);
+	assert_int_equal(fdb_del_owned(f, MAC_A, NULL, FDB_ORIGIN_STORE), 0);
+	assert_null(fdb_lookup(f, MAC_A));
+	fdb_free(f);
+}
+
+/* Origin says who owns a remote, not which remote it is. */
+static void test_origin_is_not_part_of_remote_identity(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote link = owned("239.1.1.1", FDB_ORIGIN_LINK), user = owned("239.1.1.1", FDB_ORIGIN_USER);
+
+	(void)state;
+	assert_int_equal(fdb_append(f, MAC_ZERO, &link, T0), 0);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &user, T0), -EEXIST);
+	assert_int_equal(fdb_add(f, MAC_A, &link, T0), 0);
+	/* plain del ignores owners, as before origins */
+	assert_int_equal(fdb_del(f, MAC_A, &user), 0);
+	assert_int_equal(fdb_del(f, MAC_ZERO, &user), 0);
+	assert_int_equal(fdb_count(f), 0);
+	fdb_free(f);
+}
+
+static void test_del_owned_removes_only_what_the_owner_installed(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote l1 = owned("198.51.100.1", FDB_ORIGIN_LINK), s2 = owned("198.51.100.2", FDB_ORIGIN_STORE);
+	struct fdb_remote s2_as_user = owned("198.51.100.2", FDB_ORIGIN_USER), l = remote("198.18.0.3");
+	struct fdb_remote both[2] = {l1, s2};
+
+	(void)state;
+	assert_int_equal(fdb_append(f, MAC_ZERO, &l1, T0), 0);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &s2, T0), 0);
+	assert_int_equal(fdb_learn(f, MAC_A, &l, T0), FDB_LEARN_NEW);
+
+	/* a remote of another owner: -EPERM, nothing removed */
+	assert_int_equal(fdb_del_owned(f, MAC_ZERO, &l1, FDB_ORIGIN_STORE), -EPERM);
+	assert_int_equal(fdb_del_owned(f, MAC_ZERO, &s2, FDB_ORIGIN_USER), -EPERM);
+	/* the whole entry: refused while any remote is someone else's */
+	assert_int_equal(fdb_del_owned(f, MAC_ZERO, NULL, FDB_ORIGIN_LINK), -EPERM);
+	assert_int_equal(fdb_del_owned(f, MAC_ZERO, NULL, FDB_ORIGIN_STORE), -EPERM);
+	expect_entry(f, MAC_ZERO, FDB_STATE_PERMANENT, 2, both);
+	/* the user cannot delete a learned entry as its own; learning can */
+	assert_int_equal(fdb_del_owned(f, MAC_A, NULL, FDB_ORIGIN_USER), -EPERM);
+	assert_int_equal(fdb_del_owned(f, MAC_A, &l, FDB_ORIGIN_USER), -EPERM);
+	assert_non_null(fdb_lookup(f, MAC_A));
+	assert_int_equal(fdb_del_owned(f, MAC_A, &l, FDB_ORIGIN_LEARNED), 0);
+	assert_null(fdb_lookup(f, MAC_A));
+
+	/* missing entry or remote: -ENOENT before any ownership question */
+	assert_int_equal(fdb_del_owned(f, MAC_B, NULL, FDB_ORIGIN_USER), -ENOENT);
+	assert_int_equal(fdb_del_owned(f, MAC_ZERO, &l, FDB_ORIGIN_USER), -ENOENT);
+
+	/* the owner's own remote goes (matched regardless of the origin in r) */
+	assert_int_equal(fdb_del_owned(f, MAC_ZERO, &s2_as_user, FDB_ORIGIN_STORE), 0);
+	expect_entry(f, MAC_ZERO, FDB_STATE_PERMANENT, 1, &l1);
+	/* the whole entry once every remote is the owner's */
+	assert_int_equal(fdb_del_owned(f, MAC_ZERO, NULL, FDB_ORIGIN_LINK), 0);
+	assert_null(fdb_lookup(f, MAC_ZERO));
+	assert_int_equal(fdb_count(f), 0);
+
+	/* and the last remote takes the entry with it */
+	assert_int_equal(fdb_add(f, MAC_B, &s2, T0), 0);
+	assert_int_equal(fdb_del_owned(f, MAC_B, &s2, FDB_ORIGIN_STORE), 0);
+	assert_int_equal(fdb_count(f), 0);
+	fdb_free(f);
+}
+
+struct origin_seen {
+	unsigned n;
+	uint8_t macs[16][MAC_LEN];
+	uint32_t ips[16];
+	enum fdb_state states[16];
+	uint32_t keep_ip; /* the filter keeps remotes with this address */
+};
+
+static bool origin_filter(const uint8_t mac[MAC_LEN], const struct fdb_remote *r, enum fdb_state st, void *arg)
+{
+	struct origin_seen *s = arg;
+
+	assert_true(s->n < 16);
+	memcpy(s->macs[s->n], mac, MAC_LEN);
+	s->ips[s->n] = r->ip.v4.s_addr;
+	s->states[s->n] = st;
+	s->n++;
+	return r->ip.v4.s_addr != s->keep_ip;
+}
+
+static void test_del_origin_removes_that_origin_only_with_filter_in_order(void **state)
+{
+	struct fdb *f = table(3, AGEING);
+	struct fdb_remote s1 = owned("198.51.100.1", FDB_ORIGIN_STORE), u2 = owned("198.51.100.2", FDB_ORIGIN_USER);
+	struct fdb_remote s3 = owned("198.51.100.3", FDB_ORIGIN_STORE), s4 = owned("198.51.100.4", FDB_ORIGIN_STORE);
+	struct fdb_remote l5 = remote("198.51.100.5");
+	struct origin_seen s = {.keep_ip = s4.ip.v4.s_addr};
+	struct seen order = {0};
+
+	(void)state;
+	/* creation order: ZERO (store, user, store), B (store, kept), A (learned) */
+	assert_int_equal(fdb_append(f, MAC_ZERO, &s1, T0), 0);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &u2, T0), 0);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &s3, T0), 0);
+	assert_int_equal(fdb_add(f, MAC_B, &s4, T0), 0);
+	assert_int_equal(fdb_learn(f, MAC_A, &l5, T0), FDB_LEARN_NEW);
+
+	assert_int_equal(fdb_del_origin(f, FDB_ORIGIN_STORE, origin_filter, &s), 2);
+	/* the filter saw every store remote, in order, and nothing else */
+	assert_int_equal(s.n, 3);
+	assert_memory_equal(s.macs[0], MAC_ZERO, MAC_LEN);
+	assert_memory_equal(s.macs[1], MAC_ZERO, MAC_LEN);
+	assert_memory_equal(s.macs[2], MAC_B, MAC_LEN);
+	assert_int_equal(s.ips[0], s1.ip.v4.s_addr);
+	assert_int_equal(s.ips[1], s3.ip.v4.s_addr);
+	assert_int_equal(s.ips[2], s4.ip.v4.s_addr);
+	assert_int_equal(s.states[2], FDB_STATE_PERMANENT);
+	expect_entry(f, MAC_ZERO, FDB_STATE_PERMANENT, 1, &u2);
+	expect_entry(f, MAC_B, FDB_STATE_PERMANENT, 1, &s4);
+	expect_entry(f, MAC_A, FDB_STATE_REACHABLE, 1, &l5);
+	assert_int_equal(fdb_count(f), 3);
+
+	/* no filter: every remote of the origin; an emptied entry goes and frees its slot */
+	assert_int_equal(fdb_del_origin(f, FDB_ORIGIN_STORE, NULL, NULL), 1);
+	assert_null(fdb_lookup(f, MAC_B));
+	assert_int_equal(fdb_count(f), 2);
+	assert_int_equal(fdb_add(f, MAC_C, &s1, T0), 0);
+	assert_int_equal(fdb_del_origin(f, FDB_ORIGIN_LINK, NULL, NULL), 0);
+	assert_int_equal(fdb_del_origin(f, FDB_ORIGIN_LEARNED, NULL, NULL), 1);
+	assert_null(fdb_lookup(f, MAC_A));
+
+	/* survivors keep their creation order */
+	fdb_foreach(f, collect, &order);
+	assert_int_equal(order.n, 2);
+	assert_memory_equal(order.macs[0], MAC_ZERO, MAC_LEN);
+	assert_memory_equal(order.macs[1], MAC_C, MAC_LEN);
+	assert_int_equal(fdb_del_origin(f, FDB_ORIGIN_USER, NULL, NULL), 1);
+	assert_int_equal(fdb_del_origin(f, FDB_ORIGIN_STORE, NULL, NULL), 1);
+	assert_int_equal(fdb_count(f), 0);
+	fdb_free(f);
+}
+
+static void test_del_origin_of_many_entries(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	uint8_t mac[MAC_LEN] = {0x02, 0, 0, 0, 0, 0};
+
+	(void)state;
+	for (unsigned i = 0; i < 3000; i++) {
+		struct fdb_remote r = owned("198.18.0.3", i % 3 ? FDB_ORIGIN_STORE : FDB_ORIGIN_USER);
+
+		mac[4] = (uint8_t)(i >> 8);
+		mac[5] = (uint8_t)i;
+		assert_int_equal(fdb_add(f, mac, &r, T0), 0);
+	}
+	assert_int_equal(fdb_del_origin(f, FDB_ORIGIN_STORE, NULL, NULL), 2000);
+	assert_int_equal(fdb_count(f), 1000);
+	for (unsigned i = 0; i < 3000; i++) {
+		mac[4] = (uint8_t)(i >> 8);
+		mac[5] = (uint8_t)i;
+		if (i % 3)
+			assert_null(fdb_lookup(f, mac));
+		else
+			assert_int_equal(fdb_lookup(f, mac)->remotes[0].origin, FDB_ORIGIN_USER);
+	}
+	fdb_free(f);
+}
+
 #define BIG 100000u
 
 static void big_mac(unsigned i, uint8_t mac[MAC_LEN])
@@ -871,6 +1100,13 @@ int main(void)
 	    cmocka_unit_test(test_maxaddress_zero_is_unlimited),
 	    cmocka_unit_test(test_foreach_visits_in_creation_order_stable_across_updates),
 	    cmocka_unit_test(test_100k_entries_insert_lookup_delete),
+	    cmocka_unit_test(test_origin_is_stored_by_add_append_replace),
+	    cmocka_unit_test(test_learn_marks_new_and_moved_remotes_learned_whatever_r_says),
+	    cmocka_unit_test(test_replace_hands_the_entry_to_the_replacing_owner),
+	    cmocka_unit_test(test_origin_is_not_part_of_remote_identity),
+	    cmocka_unit_test(test_del_owned_removes_only_what_the_owner_installed),
+	    cmocka_unit_test(test_del_origin_removes_that_origin_only_with_filter_in_order),
+	    cmocka_unit_test(test_del_origin_of_many_entries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
