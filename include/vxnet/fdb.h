@@ -3,7 +3,9 @@
  * learning, moving, ageing, maxaddress). Time is passed in by the caller
  * (milliseconds on any monotonic clock), so ageing is testable without
  * sleeping. The table does not know who fills it (CLI, learning, control
- * plane) nor which datapath reads it. Not thread-safe. */
+ * plane) nor which datapath reads it. A lookup costs one cache line in the
+ * common case (one remote); fdb_prefetch lets a datapath overlap the misses
+ * of a whole batch. Not thread-safe. */
 #ifndef VXNET_FDB_H
 #define VXNET_FDB_H
 
@@ -39,7 +41,8 @@ enum fdb_state {
 	FDB_STATE_REACHABLE = 2, /* learned from received traffic: ages out */
 };
 
-/* Read-only view of an entry; valid until the next call that modifies the table. */
+/* Read-only view of an entry. From fdb_lookup: valid until the next
+ * fdb_lookup or the next call that modifies the table. */
 struct fdb_entry {
 	uint8_t mac[MAC_LEN];
 	enum fdb_state state;
@@ -48,9 +51,23 @@ struct fdb_entry {
 	const struct fdb_remote *remotes; /* n_remotes >= 1 */
 };
 
+/* A copy of one entry (fdb_read): e.remotes points at 'one' when the entry
+ * has one remote, else at the table's array of remotes, valid until the next
+ * call that modifies the table. Pass views by pointer: a copy's e.remotes
+ * would still point into the original. */
+struct fdb_copy {
+	struct fdb_entry e;
+	struct fdb_remote one;
+};
+
 struct fdb_config {
 	unsigned max_entries; /* 0 = no limit (maxaddress) */
 	uint64_t ageing_ms;   /* learned entries expire this long after 'updated'; 0 = never */
+	/* Tests and benchmarks: hash with 'seed' instead of a random per-table
+	 * seed. A daemon leaves this false: senders choose the MACs it learns,
+	 * and must not be able to aim them at one slot. */
+	bool fixed_seed;
+	uint64_t seed;
 };
 
 struct fdb;
@@ -61,8 +78,16 @@ struct fdb *fdb_new(const struct fdb_config *cfg);
 void fdb_free(struct fdb *f);
 unsigned fdb_count(const struct fdb *f);
 
-/* Exact lookup; NULL if absent. */
+/* Exact lookup; NULL if absent. The entry is a copy kept in the table (see
+ * struct fdb_entry for how long it lasts). */
 const struct fdb_entry *fdb_lookup(const struct fdb *f, const uint8_t mac[MAC_LEN]);
+/* Exact lookup into the caller's view; false if absent. The datapath's
+ * lookup: it writes nothing in the table. */
+bool fdb_read(const struct fdb *f, const uint8_t mac[MAC_LEN], struct fdb_copy *v);
+/* Start loading the cache line where mac's entry is (or would be). Called
+ * for every packet of a batch before looking any of them up, it overlaps
+ * the batch's cache misses instead of paying them one after the other. */
+void fdb_prefetch(const struct fdb *f, const uint8_t mac[MAC_LEN]);
 
 /* add, replace and append store r->origin with the remote they install.
  *
@@ -125,5 +150,22 @@ unsigned fdb_del_origin(struct fdb *f, uint8_t origin, fdb_remote_filter filter,
 /* Visit every entry, in creation order (stable output for `fdb show`).
  * cb must not modify the table. */
 void fdb_foreach(const struct fdb *f, fdb_entry_cb cb, void *arg);
+
+/* The table's keyed hash of mac (its top bits pick a segment, its low bits
+ * the home slot in it): for tests and diagnostics. */
+uint64_t fdb_hash(const struct fdb *f, const uint8_t mac[MAC_LEN]);
+
+struct fdb_stats {
+	unsigned entries;
+	unsigned segments;  /* the table grows by segments (at most 2 MiB each) */
+	unsigned dir_depth; /* the directory has 1 << dir_depth entries */
+	unsigned max_probe; /* slots the longest lookup of a present entry reads */
+	size_t slots;	    /* 64 bytes each */
+	size_t tombstones;  /* deleted slots still on a probe path */
+	size_t bytes;	    /* memory held, about */
+};
+/* Shape of the table, for tests, diagnostics and benchmarks; reads every
+ * slot (slow on big tables). */
+void fdb_stats(const struct fdb *f, struct fdb_stats *st);
 
 #endif
