@@ -1,7 +1,8 @@
 /* fdb_lookup: micro-benchmark of FDB lookups, in ns per lookup, for tables
  * of 1k..1M random unicast MACs: hits and misses (MACs not in the table),
  * each one lookup at a time and with fdb_prefetch over batches of 64 as a
- * datapath does over a receive or transmit batch. Keys are looked up in
+ * datapath does over a receive or transmit batch (the new table as a
+ * registered reader that quiesces after each batch). Keys are looked up in
  * random order, so creation order (and the allocator's placement that comes
  * with it) does not help. Every cell is measured REPS times and the best is
  * printed; every lookup's result is checked (a hit must find its MAC, a miss
@@ -108,11 +109,19 @@ static unsigned look(const struct fdb *f, const uint8_t mac[MAC_LEN])
 }
 #endif
 
-/* Runs every key once; returns ns per lookup, or -1 when a result is wrong. */
-static double run(const struct fdb *f, const struct keys *k, int prefetch, int expect_hit)
+/* Runs every key once; returns ns per lookup, or -1 when a result is wrong.
+ * The new table is read as a datapath worker will: a registered reader
+ * that quiesces after every batch. */
+static double run(struct fdb *f, const struct keys *k, int prefetch, int expect_hit)
 {
 	unsigned long found = 0;
 	double t0, t1;
+#ifndef FDB_BASELINE
+	struct fdb_reader *rd = fdb_reader_new(f);
+
+	if (!rd)
+		return -1;
+#endif
 
 	t0 = now_ns();
 	for (size_t b = 0; b < k->n; b += BATCH) {
@@ -127,14 +136,20 @@ static double run(const struct fdb *f, const struct keys *k, int prefetch, int e
 #endif
 		for (size_t i = 0; i < m; i++)
 			found += look(f, k->mac[b + i]) != 0;
+#ifndef FDB_BASELINE
+		fdb_reader_quiesce(rd);
+#endif
 	}
 	t1 = now_ns();
+#ifndef FDB_BASELINE
+	fdb_reader_free(rd);
+#endif
 	if (found != (expect_hit ? k->n : 0))
 		return -1;
 	return (t1 - t0) / (double)k->n;
 }
 
-static double best(const struct fdb *f, const struct keys *k, int prefetch, int hit, int reps)
+static double best(struct fdb *f, const struct keys *k, int prefetch, int hit, int reps)
 {
 	double b = -1;
 

@@ -35,6 +35,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -86,9 +87,26 @@ struct fdb_slot {
 _Static_assert(sizeof(struct fdb_slot) == 64, "one slot, one cache line");
 _Static_assert(sizeof(struct fdb_remote) == 4 * sizeof(uint64_t), "a remote fills rem[]");
 
+/* Something a reader may still hold after the writer unlinked it (segment,
+ * directory, array of remotes): freed once every reader has passed a
+ * quiescent state since (tag: the grace period it waits for). */
+struct retired {
+	struct retired *next;
+	uint64_t tag;
+	void (*free)(struct retired *);
+};
+
+/* The remotes of a flood list; slots point at r. Never changed once a slot
+ * points at it: a change makes a new one. */
+struct rarray {
+	struct retired rt;
+	struct fdb_remote r[];
+};
+
 /* Writer-side description of a segment; readers find the slots through the
  * directory alone. */
 struct fdb_seg {
+	struct retired rt;
 	struct fdb_slot *slots;
 	uint32_t mask;
 	uint8_t bits;
@@ -100,6 +118,7 @@ struct fdb_seg {
  * lookup needs, the slots' address with log2 of their number in the low
  * bits (slots are 64-byte aligned); hdr[i] is the writer's. */
 struct fdb_dir {
+	struct retired rt;
 	unsigned depth;
 	struct fdb_seg **hdr;
 	_Atomic uintptr_t ent[];
@@ -113,15 +132,34 @@ struct slot_img {
 	uint64_t rem[4];
 };
 
+/* Grace periods (quiescent-state-based reclamation): the writer numbers
+ * each thing it unlinks with a new grace period (gp); a reader that
+ * quiesces records the latest gp it saw (ctr), promising it holds nothing
+ * from the table read before; what every online reader has seen the tag of
+ * can go. Offline readers (ctr 0) hold nothing and are not waited for. */
+struct fdb_reader {
+	_Atomic uint64_t ctr; /* 0: offline; else the last grace period seen */
+	struct fdb *f;
+	struct fdb_reader *prev, *next; /* under f->rlock */
+};
+
 struct fdb {
 	/* Read by every lookup; written when the directory is replaced. */
 	_Atomic(struct fdb_dir *) dir;
 	uint64_t seed; /* learned MACs are chosen by remote senders: keep placement unpredictable */
 	struct fdb_config cfg;
+	/* Read by readers once per batch, written once per retired object. */
+	alignas(64) _Atomic uint64_t gp;
 	/* The writer's. */
 	alignas(64) _Atomic unsigned count;
 	struct fdb_onode *head, *tail;
-	struct fdb_copy scratch; /* what fdb_lookup returns */
+	struct fdb_copy scratch;	   /* what fdb_lookup returns */
+	struct retired *pend, **pend_tail; /* waiting for readers, oldest first */
+	size_t npend;
+	/* Registration is rare; the lock keeps the reader list intact while the
+	 * writer scans it. */
+	pthread_mutex_t rlock;
+	struct fdb_reader *readers;
 };
 
 /* Local, inlinable helpers rather than addr.c calls: they run per packet. */
@@ -243,7 +281,8 @@ static inline bool slot_copy(const struct fdb_slot *s, uint64_t want, const uint
  * then at most the slots its hint covers, stopping at an empty slot (a
  * segment always keeps one). A hint read before the writer raised it only
  * makes a concurrent insert invisible a little longer. */
-static inline bool table_read(const struct fdb *f, const uint8_t mac[MAC_LEN], struct fdb_copy *v)
+static inline bool table_read(const struct fdb *f, const uint8_t mac[MAC_LEN], struct fdb_copy *v,
+			      const struct fdb_slot **where)
 {
 	uint64_t mb = mac_bits(mac), h = mix64(mb ^ f->seed), want = key_of(mb, h);
 	uintptr_t ent = ent_for(f, h);
@@ -257,8 +296,11 @@ static inline bool table_read(const struct fdb *f, const uint8_t mac[MAC_LEN], s
 	if ((ent & 63) >= SEG_MAX_BITS) {
 		/* A big segment is mostly out of cache: a second line costs
 		 * more than a mispredicted branch. */
-		if ((k & KEY_MATCH) == want && slot_copy(&slots[home], want, mac, v))
+		if ((k & KEY_MATCH) == want && slot_copy(&slots[home], want, mac, v)) {
+			if (where)
+				*where = &slots[home];
 			return true;
+		}
 		next = home;
 	}
 	/* Most entries sit at their home slot or the next one. Where the
@@ -269,8 +311,11 @@ static inline bool table_read(const struct fdb *f, const uint8_t mac[MAC_LEN], s
 	sel = -(uint64_t)((k & KEY_MATCH) == want); /* all ones: home */
 	at = (uint32_t)((home & sel) | (next & ~sel));
 	k = (k & sel) | (k1 & ~sel);
-	if ((k & KEY_MATCH) == want && slot_copy(&slots[at], want, mac, v))
+	if ((k & KEY_MATCH) == want && slot_copy(&slots[at], want, mac, v)) {
+		if (where)
+			*where = &slots[at];
 		return true;
+	}
 	span = atomic_load_explicit(&slots[home].hint, memory_order_relaxed);
 	if (span == HINT_FAR)
 		span = mask + 1;
@@ -280,8 +325,11 @@ static inline bool table_read(const struct fdb *f, const uint8_t mac[MAC_LEN], s
 		k = atomic_load_explicit(&s->key, memory_order_relaxed);
 		if ((k & 0xff) == CTRL_EMPTY)
 			return false;
-		if ((k & KEY_MATCH) == want && slot_copy(s, want, mac, v))
+		if ((k & KEY_MATCH) == want && slot_copy(s, want, mac, v)) {
+			if (where)
+				*where = s;
 			return true;
+		}
 	}
 	return false;
 }
@@ -410,12 +458,18 @@ static void seg_free(struct fdb_seg *sg)
 	free(sg);
 }
 
+static void seg_free_rt(struct retired *rt)
+{
+	seg_free((struct fdb_seg *)rt);
+}
+
 static struct fdb_seg *seg_new(unsigned bits, unsigned depth)
 {
 	struct fdb_seg *sg = calloc(1, sizeof(*sg));
 
 	if (!sg)
 		return NULL;
+	sg->rt.free = seg_free_rt;
 	sg->bits = (uint8_t)bits;
 	sg->mask = (1u << bits) - 1;
 	sg->depth = (uint8_t)depth;
@@ -427,22 +481,149 @@ static struct fdb_seg *seg_new(unsigned bits, unsigned depth)
 	return sg;
 }
 
-static void free_cb(void *p)
+static void free_rt(struct retired *rt)
 {
-	free(p);
+	free(rt);
 }
 
-static void seg_free_cb(void *p)
+static struct rarray *rarray_of(const struct fdb_remote *r)
 {
-	seg_free(p);
+	return (struct rarray *)((char *)r - offsetof(struct rarray, r));
 }
 
-/* Something readers may still be using is no longer reachable from the
- * table: free it once they cannot be. */
-static void fdb_retire(struct fdb *f, void *p, void (*fn)(void *))
+static struct rarray *rarray_new(uint32_t n)
 {
-	(void)f;
-	fn(p);
+	struct rarray *a = malloc(sizeof(*a) + n * sizeof(a->r[0]));
+
+	if (a)
+		a->rt.free = free_rt;
+	return a;
+}
+
+/* ---- reclamation ---- */
+
+size_t fdb_reclaim(struct fdb *f)
+{
+	uint64_t safe = UINT64_MAX;
+
+	if (!f->pend)
+		return 0;
+	/* Pairs with the fence in fdb_reader_online: either we see that
+	 * reader online, or it sees the table without what we unlinked. */
+	atomic_thread_fence(memory_order_seq_cst);
+	pthread_mutex_lock(&f->rlock);
+	for (struct fdb_reader *r = f->readers; r; r = r->next) {
+		uint64_t c = atomic_load_explicit(&r->ctr, memory_order_acquire);
+
+		if (c && c < safe)
+			safe = c;
+	}
+	pthread_mutex_unlock(&f->rlock);
+	while (f->pend && f->pend->tag <= safe) {
+		struct retired *rt = f->pend;
+
+		f->pend = rt->next;
+		f->npend--;
+		rt->free(rt);
+	}
+	if (!f->pend)
+		f->pend_tail = &f->pend;
+	return f->npend;
+}
+
+/* rt is no longer reachable from the table: free it once no reader can
+ * hold it (at once when there are no readers). */
+static void fdb_retire(struct fdb *f, struct retired *rt)
+{
+	rt->next = NULL;
+	/* seq_cst: after every store that unlinked rt; a reader that sees
+	 * this grace period sees the table without rt. */
+	rt->tag = atomic_fetch_add_explicit(&f->gp, 1, memory_order_seq_cst) + 1;
+	*f->pend_tail = rt;
+	f->pend_tail = &rt->next;
+	f->npend++;
+	fdb_reclaim(f);
+}
+
+/* The array of remotes of a slot image, if it has one. */
+static struct rarray *img_array(const struct slot_img *im)
+{
+	return im->n > 1 ? rarray_of((const struct fdb_remote *)(uintptr_t)im->rem[0]) : NULL;
+}
+
+/* Publish im in slot s and retire the array of remotes it replaces: only
+ * once no slot points at it may a grace period for it begin. */
+static void slot_replace(struct fdb *f, struct fdb_slot *s, const struct slot_img *im, struct rarray *old)
+{
+	slot_store(s, im);
+	if (old && old != img_array(im))
+		fdb_retire(f, &old->rt);
+}
+
+struct fdb_reader *fdb_reader_new(struct fdb *f)
+{
+	struct fdb_reader *r = aligned_alloc(64, 64);
+
+	if (!r) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(r, 0, sizeof(*r));
+	r->f = f;
+	pthread_mutex_lock(&f->rlock);
+	r->next = f->readers;
+	if (f->readers)
+		f->readers->prev = r;
+	f->readers = r;
+	/* Under the lock: a writer that scanned the list before this reader
+	 * joined also incremented gp before, and we see that and its table. */
+	atomic_store_explicit(&r->ctr, atomic_load_explicit(&f->gp, memory_order_acquire), memory_order_relaxed);
+	pthread_mutex_unlock(&f->rlock);
+	return r;
+}
+
+void fdb_reader_free(struct fdb_reader *r)
+{
+	struct fdb *f;
+
+	if (!r)
+		return;
+	f = r->f;
+	pthread_mutex_lock(&f->rlock);
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		f->readers = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	pthread_mutex_unlock(&f->rlock);
+	free(r);
+}
+
+void fdb_reader_online(struct fdb_reader *r)
+{
+	atomic_store_explicit(&r->ctr, atomic_load_explicit(&r->f->gp, memory_order_acquire), memory_order_relaxed);
+	/* Pairs with the fence in fdb_reclaim (store then load on both sides). */
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
+void fdb_reader_offline(struct fdb_reader *r)
+{
+	atomic_store_explicit(&r->ctr, 0, memory_order_release);
+}
+
+void fdb_reader_quiesce(struct fdb_reader *r)
+{
+	uint64_t g = atomic_load_explicit(&r->f->gp, memory_order_acquire);
+	uint64_t c = atomic_load_explicit(&r->ctr, memory_order_relaxed);
+
+	if (c == 0) {
+		fdb_reader_online(r);
+		return;
+	}
+	/* Only when it changed: the line is read by the writer, keep it clean. */
+	if (c != g)
+		atomic_store_explicit(&r->ctr, g, memory_order_release);
 }
 
 /* ---- table ---- */
@@ -463,6 +644,7 @@ static struct fdb_dir *dir_new(unsigned depth)
 	struct fdb_dir *d = malloc(sizeof(*d) + n * (sizeof(d->ent[0]) + sizeof(d->hdr[0])));
 
 	if (d) {
+		d->rt.free = free_rt;
 		d->depth = depth;
 		d->hdr = (struct fdb_seg **)&d->ent[n];
 	}
@@ -495,6 +677,10 @@ struct fdb *fdb_new(const struct fdb_config *cfg)
 	if (cfg)
 		f->cfg = *cfg;
 	f->seed = f->cfg.fixed_seed ? f->cfg.seed : seed_new(f);
+	atomic_init(&f->gp, 1);
+	f->pend_tail = &f->pend;
+	if (pthread_mutex_init(&f->rlock, NULL) != 0)
+		goto fail_lock;
 	d = dir_new(0);
 	sg = seg_new(SEG_MIN_BITS, 0);
 	if (!d || !sg)
@@ -505,6 +691,8 @@ struct fdb *fdb_new(const struct fdb_config *cfg)
 	atomic_init(&f->count, 0);
 	return f;
 fail:
+	pthread_mutex_destroy(&f->rlock);
+fail_lock:
 	free(d);
 	seg_free(sg);
 	free(f);
@@ -534,7 +722,7 @@ static void seg_destroy(struct fdb_seg *sg, void *arg)
 
 		slot_load(&sg->slots[i], &im);
 		if ((im.key & CTRL_FULL) && im.n > 1)
-			free((void *)(uintptr_t)im.rem[0]);
+			free(rarray_of((const struct fdb_remote *)(uintptr_t)im.rem[0]));
 	}
 	seg_free(sg);
 }
@@ -553,6 +741,20 @@ void fdb_free(struct fdb *f)
 		next = n->next;
 		free(n);
 	}
+	/* No reader may be using the table any more (fdb.h). */
+	while (f->pend) {
+		struct retired *rt = f->pend;
+
+		f->pend = rt->next;
+		rt->free(rt);
+	}
+	while (f->readers) {
+		struct fdb_reader *r = f->readers;
+
+		f->readers = r->next;
+		free(r);
+	}
+	pthread_mutex_destroy(&f->rlock);
 	free(f);
 }
 
@@ -566,9 +768,9 @@ uint64_t fdb_hash(const struct fdb *f, const uint8_t mac[MAC_LEN])
 	return mix64(mac_bits(mac) ^ f->seed);
 }
 
-bool fdb_read(const struct fdb *f, const uint8_t mac[MAC_LEN], struct fdb_copy *v)
+bool fdb_read(const struct fdb *f, const uint8_t mac[MAC_LEN], struct fdb_copy *c)
 {
-	return table_read(f, mac, v);
+	return table_read(f, mac, c, NULL);
 }
 
 void fdb_prefetch(const struct fdb *f, const uint8_t mac[MAC_LEN])
@@ -590,7 +792,7 @@ const struct fdb_entry *fdb_lookup(const struct fdb *f, const uint8_t mac[MAC_LE
 	 * scratch view is the one part of it that lookups write. */
 	struct fdb_copy *v = (struct fdb_copy *)&f->scratch;
 
-	return table_read(f, mac, v) ? &v->e : NULL;
+	return table_read(f, mac, v, NULL) ? &v->e : NULL;
 }
 
 /* ---- the writer ---- */
@@ -752,10 +954,10 @@ static int seg_rebuild(struct fdb *f, size_t di, bool split, unsigned bits)
 	}
 	if (nd != d) {
 		atomic_store_explicit(&f->dir, nd, memory_order_release);
-		fdb_retire(f, d, free_cb);
+		fdb_retire(f, &d->rt);
 	}
 	/* Remote arrays now belong to the new slots: free only the segment. */
-	fdb_retire(f, old, seg_free_cb);
+	fdb_retire(f, &old->rt);
 	return 0;
 nomem:
 	seg_free(to[0]);
@@ -847,12 +1049,12 @@ static void remove_entry(struct fdb *f, struct pos *p)
 	struct fdb_slot *s = p->hit;
 	struct fdb_onode *node = s->node;
 	struct fdb_seg *sg = p->sg;
+	struct rarray *old;
 	struct slot_img im;
 	uint32_t i;
 
 	slot_load(s, &im);
-	if (im.n > 1)
-		fdb_retire(f, (void *)(uintptr_t)im.rem[0], free_cb);
+	old = img_array(&im);
 	if (node->prev)
 		node->prev->next = node->next;
 	else
@@ -866,7 +1068,7 @@ static void remove_entry(struct fdb *f, struct pos *p)
 
 	memset(&im, 0, sizeof(im));
 	im.key = CTRL_TOMB;
-	slot_store(s, &im);
+	slot_replace(f, s, &im, old);
 	sg->used--;
 	sg->tombs++;
 	/* A tombstone before an empty slot is on no entry's probe path: turn
@@ -906,25 +1108,22 @@ static bool img_has_ip(const struct slot_img *im, const struct vx_addr *ip)
 	return false;
 }
 
-/* Set the remotes of im to the n given (copied; arrays are never changed
+/* Set the remotes of im to the n given (copied: arrays are never changed
  * in place, readers may hold the old one). */
-static int img_set_remotes(struct fdb *f, struct slot_img *im, const struct fdb_remote *a, uint32_t n)
+static int img_set_remotes(struct slot_img *im, const struct fdb_remote *a, uint32_t n)
 {
-	void *old = im->n > 1 ? (void *)(uintptr_t)im->rem[0] : NULL;
 
 	if (n == 1) {
 		im->n = 1;
 		img_set_remote(im, a);
 	} else {
-		struct fdb_remote *na = malloc(n * sizeof(*na));
+		struct rarray *na = rarray_new(n);
 
 		if (!na)
 			return -ENOMEM;
-		memcpy(na, a, n * sizeof(*na));
-		img_set_array(im, na, n);
+		memcpy(na->r, a, n * sizeof(na->r[0]));
+		img_set_array(im, na->r, n);
 	}
-	if (old)
-		fdb_retire(f, old, free_cb);
 	return 0;
 }
 
@@ -963,6 +1162,7 @@ int fdb_replace(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remo
 	slot_load(p.hit, &im);
 	im.key = p.want | (uint64_t)FDB_STATE_PERMANENT << 56;
 	im.updated = now;
+	im.n = 1;
 	img_set_remote(&im, r);
 	slot_store(p.hit, &im);
 	return 0;
@@ -971,6 +1171,7 @@ int fdb_replace(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remo
 int fdb_append(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r, uint64_t now)
 {
 	struct fdb_remote one, *a;
+	struct rarray *old;
 	struct slot_img im;
 	struct pos p;
 	int err;
@@ -995,13 +1196,14 @@ int fdb_append(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remot
 		return -ENOMEM;
 	memcpy(a, img_remotes(&im, &one), im.n * sizeof(*a));
 	a[im.n] = *r;
-	err = img_set_remotes(f, &im, a, im.n + 1);
+	old = img_array(&im);
+	err = img_set_remotes(&im, a, im.n + 1);
 	free(a);
 	if (err)
 		return err;
 	im.key = p.want | (uint64_t)FDB_STATE_PERMANENT << 56;
 	im.updated = now;
-	slot_store(p.hit, &im);
+	slot_replace(f, p.hit, &im, old);
 	return 0;
 }
 
@@ -1011,6 +1213,7 @@ int fdb_append(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remot
 static int remove_remote(struct fdb *f, struct pos *p, struct slot_img *im, uint32_t i)
 {
 	struct fdb_remote one, *a;
+	struct rarray *old;
 	int err;
 
 	if (im->n == 1) {
@@ -1024,10 +1227,11 @@ static int remove_remote(struct fdb *f, struct pos *p, struct slot_img *im, uint
 
 	memcpy(a, cur, i * sizeof(*a));
 	memcpy(a + i, cur + i + 1, (im->n - i - 1) * sizeof(*a));
-	err = img_set_remotes(f, im, a, im->n - 1);
+	old = img_array(im);
+	err = img_set_remotes(im, a, im->n - 1);
 	free(a);
 	if (!err)
-		slot_store(p->hit, im);
+		slot_replace(f, p->hit, im, old);
 	return err;
 }
 
@@ -1101,6 +1305,35 @@ enum fdb_learn_result fdb_learn(struct fdb *f, const uint8_t mac[MAC_LEN], const
 	return FDB_LEARN_MOVED;
 }
 
+enum fdb_learn_result fdb_learn_peek(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r,
+				     uint64_t now)
+{
+	const struct fdb_slot *s;
+	struct fdb_copy c;
+	uint64_t upd;
+
+	if (!remote_valid(r) || mac_zero(mac) || mac_mcast(mac))
+		return FDB_LEARN_INVALID;
+	if (!table_read(f, mac, &c, &s))
+		return fdb_full(f) ? FDB_LEARN_FULL : FDB_LEARN_NEW;
+	if (c.e.state == FDB_STATE_PERMANENT) {
+		for (unsigned i = 0; i < c.e.n_remotes; i++)
+			if (ip_equal(&c.e.remotes[i].ip, &r->ip))
+				return FDB_LEARN_PINNED;
+		return FDB_LEARN_CONFLICT;
+	}
+	if (!ip_equal(&c.e.remotes[0].ip, &r->ip))
+		return FDB_LEARN_MOVED;
+	/* Only from the value read with this entry: if the writer rewrote the
+	 * slot since (moved, deleted, reused it), 'updated' changed with it
+	 * and the exchange fails rather than refreshing something else. */
+	upd = c.e.updated;
+	if (upd != now)
+		atomic_compare_exchange_strong_explicit(&((struct fdb_slot *)s)->updated, &upd, now,
+							memory_order_relaxed, memory_order_relaxed);
+	return FDB_LEARN_REFRESHED;
+}
+
 /* Walk the creation order, 'next' read before cb may remove the current. */
 unsigned fdb_age(struct fdb *f, uint64_t now, fdb_entry_cb cb, void *arg)
 {
@@ -1165,10 +1398,11 @@ unsigned fdb_del_origin(struct fdb *f, uint8_t origin, fdb_remote_filter filter,
 			remove_entry(f, &p);
 		} else if (kept < im.n) {
 			uint32_t had = im.n;
+			struct rarray *old = img_array(&im);
 
-			if (img_set_remotes(f, &im, keep, kept) == 0) {
+			if (img_set_remotes(&im, keep, kept) == 0) {
 				removed += had - kept;
-				slot_store(p.hit, &im);
+				slot_replace(f, p.hit, &im, old);
 			}
 		}
 		if (keep != &keep_one)

@@ -5,11 +5,36 @@
  * sleeping. The table does not know who fills it (CLI, learning, control
  * plane) nor which datapath reads it. A lookup costs one cache line in the
  * common case (one remote); fdb_prefetch lets a datapath overlap the misses
- * of a whole batch. Not thread-safe. */
+ * of a whole batch.
+ *
+ * Concurrency. A table has one writer: the one thread at a time that calls
+ * every function not marked "reader-safe" below (all changes, fdb_lookup,
+ * fdb_foreach, fdb_stats, fdb_reclaim, fdb_free). Any number of reader
+ * threads may meanwhile call the reader-safe ones (fdb_read, fdb_prefetch,
+ * fdb_learn_peek, fdb_count, fdb_hash), without locks, if each holds a
+ * struct fdb_reader and:
+ *  - calls fdb_reader_quiesce() regularly (once per batch of packets) at a
+ *    point where it holds nothing from the table: the remotes of a flood
+ *    list (a copy's e.remotes when n_remotes > 1) stay valid until that
+ *    reader's next quiesce or offline, no longer;
+ *  - calls fdb_reader_offline() before it may block (epoll_wait), and
+ *    fdb_reader_online() before it reads again: the writer waits for online
+ *    readers only, so a reader that neither quiesces nor goes offline keeps
+ *    every segment, directory and flood list the writer replaced alive;
+ *  - is freed (fdb_reader_free) before the table.
+ * A copy from fdb_read is one consistent version of the entry (never a MAC
+ * with another entry's remote) that was current at some point during the
+ * call. The writer frees what readers may hold once every online reader has
+ * quiesced since it was replaced: it checks when it replaces something, and
+ * fdb_reclaim() lets its event loop check in between. Readers only ever
+ * write an entry's 'updated' (fdb_learn_peek, an atomic store); everything
+ * else changes on the writer's thread. Without readers (single-threaded
+ * use) none of this costs anything and memory is freed at once. */
 #ifndef VXNET_FDB_H
 #define VXNET_FDB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vxnet/addr.h"
@@ -53,8 +78,9 @@ struct fdb_entry {
 
 /* A copy of one entry (fdb_read): e.remotes points at 'one' when the entry
  * has one remote, else at the table's array of remotes, valid until the next
- * call that modifies the table. Pass views by pointer: a copy's e.remotes
- * would still point into the original. */
+ * call that modifies the table (for a reader thread: until its next quiesce).
+ * Pass copies by pointer: a copy of a copy's e.remotes would still point
+ * into the original. */
 struct fdb_copy {
 	struct fdb_entry e;
 	struct fdb_remote one;
@@ -76,17 +102,18 @@ struct fdb;
  * ENOMEM on failure. */
 struct fdb *fdb_new(const struct fdb_config *cfg);
 void fdb_free(struct fdb *f);
+/* Reader-safe (then approximate: the writer may be changing it). */
 unsigned fdb_count(const struct fdb *f);
 
 /* Exact lookup; NULL if absent. The entry is a copy kept in the table (see
  * struct fdb_entry for how long it lasts). */
 const struct fdb_entry *fdb_lookup(const struct fdb *f, const uint8_t mac[MAC_LEN]);
-/* Exact lookup into the caller's view; false if absent. The datapath's
- * lookup: it writes nothing in the table. */
-bool fdb_read(const struct fdb *f, const uint8_t mac[MAC_LEN], struct fdb_copy *v);
-/* Start loading the cache line where mac's entry is (or would be). Called
- * for every packet of a batch before looking any of them up, it overlaps
- * the batch's cache misses instead of paying them one after the other. */
+/* Reader-safe. Exact lookup into the caller's copy; false if absent. The
+ * datapath's lookup: it writes nothing in the table. */
+bool fdb_read(const struct fdb *f, const uint8_t mac[MAC_LEN], struct fdb_copy *c);
+/* Reader-safe. Start loading the cache lines where mac's entry is (or would
+ * be). Called for every packet of a batch before looking any of them up, it
+ * overlaps the batch's cache misses instead of paying them one by one. */
 void fdb_prefetch(const struct fdb *f, const uint8_t mac[MAC_LEN]);
 
 /* add, replace and append store r->origin with the remote they install.
@@ -130,6 +157,19 @@ enum fdb_learn_result {
  * origin FDB_ORIGIN_LEARNED, whatever r->origin says. r NULL or without an
  * IPv4/IPv6 address: FDB_LEARN_INVALID. Allocates only for FDB_LEARN_NEW. */
 enum fdb_learn_result fdb_learn(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r, uint64_t now);
+/* Reader-safe learning, for a datapath thread: what fdb_learn would return,
+ * doing only what needs no writer. FDB_LEARN_REFRESHED: a learned entry
+ * already points at r->ip and its 'updated' is now 'now' (an atomic store,
+ * only when the time changed: a busy MAC does not bounce its cache line
+ * between CPUs on every packet). PINNED, CONFLICT, INVALID: as fdb_learn,
+ * nothing to change. NEW, MOVED, FULL: only the writer can do it; hand the
+ * request to the writer's thread, whose fdb_learn decides afresh. A refresh
+ * that races the writer changing the entry is dropped (the next packet
+ * refreshes again); it can reach another entry only if that one was written
+ * in the very millisecond of the one read, and then only moves its time to
+ * 'now'. */
+enum fdb_learn_result fdb_learn_peek(struct fdb *f, const uint8_t mac[MAC_LEN], const struct fdb_remote *r,
+				     uint64_t now);
 
 typedef void (*fdb_entry_cb)(const struct fdb_entry *e, void *arg);
 /* Remove learned entries with now - updated >= ageing_ms; cb (may be NULL)
@@ -151,8 +191,8 @@ unsigned fdb_del_origin(struct fdb *f, uint8_t origin, fdb_remote_filter filter,
  * cb must not modify the table. */
 void fdb_foreach(const struct fdb *f, fdb_entry_cb cb, void *arg);
 
-/* The table's keyed hash of mac (its top bits pick a segment, its low bits
- * the home slot in it): for tests and diagnostics. */
+/* Reader-safe. The table's keyed hash of mac (its top bits pick a segment,
+ * its low bits the home slot in it): for tests and diagnostics. */
 uint64_t fdb_hash(const struct fdb *f, const uint8_t mac[MAC_LEN]);
 
 struct fdb_stats {
@@ -167,5 +207,26 @@ struct fdb_stats {
 /* Shape of the table, for tests, diagnostics and benchmarks; reads every
  * slot (slow on big tables). */
 void fdb_stats(const struct fdb *f, struct fdb_stats *st);
+
+/* A reader thread's registration (see "Concurrency" at the top). */
+struct fdb_reader;
+/* Register the calling thread as a reader, online. Any thread, any time.
+ * NULL and errno = ENOMEM on failure. */
+struct fdb_reader *fdb_reader_new(struct fdb *f);
+/* Unregister; r may no longer be used, nor anything it read. NULL is fine. */
+void fdb_reader_free(struct fdb_reader *r);
+/* The reader holds nothing from the table right now: what the writer
+ * replaced before may be freed. Cheap (one shared load; a store only when
+ * the writer replaced something since). Online again if it was offline. */
+void fdb_reader_quiesce(struct fdb_reader *r);
+/* Before blocking: holds nothing, and is not waited for while offline. */
+void fdb_reader_offline(struct fdb_reader *r);
+/* Before reading again after fdb_reader_offline. */
+void fdb_reader_online(struct fdb_reader *r);
+/* Writer: free what no reader can hold any more; returns how many replaced
+ * objects still wait for a reader to quiesce. Called by every change that
+ * replaces something; call it from the writer's loop too (e.g. after each
+ * batch of requests), so that memory does not wait for the next change. */
+size_t fdb_reclaim(struct fdb *f);
 
 #endif
