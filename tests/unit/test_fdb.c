@@ -1415,6 +1415,128 @@ static void test_churn_keeps_tombstones_and_size_bounded(void **state)
 	free(ring);
 }
 
+/* A flood list replaced while a reader holds it stays intact until that
+ * reader quiesces (ASan would report the read otherwise); an offline reader
+ * is not waited for; a resize waits the same way. */
+static void test_reader_keeps_replaced_objects_until_it_quiesces(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote rs[3] = {remote("198.51.100.1"), remote("198.51.100.2"), remote("2001:db8::3")};
+	struct fdb_reader *rd;
+	struct fdb_copy c;
+	uint8_t mac[MAC_LEN] = {0x02, 0x01, 0, 0, 0, 0};
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(fdb_append(f, MAC_ZERO, &rs[i], T0), 0);
+	/* without readers, nothing ever waits */
+	assert_int_equal(fdb_reclaim(f), 0);
+	rd = fdb_reader_new(f);
+	assert_non_null(rd);
+	assert_true(fdb_read(f, MAC_ZERO, &c));
+	assert_int_equal(c.e.n_remotes, 3);
+	assert_int_equal(fdb_del(f, MAC_ZERO, &rs[1]), 0);
+	assert_int_equal(fdb_reclaim(f), 1);
+	/* the old array is still the reader's */
+	for (int i = 0; i < 3; i++)
+		assert_true(same_remote(&c.e.remotes[i], &rs[i]));
+	fdb_reader_quiesce(rd);
+	assert_int_equal(fdb_reclaim(f), 0);
+
+	/* offline: not waited for */
+	fdb_reader_offline(rd);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &rs[1], T0), 0);
+	assert_int_equal(fdb_reclaim(f), 0);
+	/* online again: waited for */
+	fdb_reader_online(rd);
+	assert_int_equal(fdb_del(f, MAC_ZERO, NULL), 0);
+	assert_int_equal(fdb_reclaim(f), 1);
+	fdb_reader_quiesce(rd);
+	assert_int_equal(fdb_reclaim(f), 0);
+
+	/* growth replaces segments (and the directory): they wait too */
+	for (unsigned i = 0; i < 40000; i++) {
+		mac[3] = (uint8_t)(i >> 16);
+		mac[4] = (uint8_t)(i >> 8);
+		mac[5] = (uint8_t)i;
+		assert_int_equal(fdb_add(f, mac, &rs[0], T0), 0);
+	}
+	assert_true(fdb_reclaim(f) > 10);
+	/* a second reader that joined later does not hold older objects back */
+	struct fdb_reader *late = fdb_reader_new(f);
+
+	assert_non_null(late);
+	fdb_reader_quiesce(rd);
+	assert_int_equal(fdb_reclaim(f), 0);
+	fdb_reader_free(late);
+	/* a reader freed is not waited for */
+	assert_int_equal(fdb_del(f, mac, NULL), 0);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &rs[0], T0), 0);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &rs[1], T0), 0);
+	assert_int_equal(fdb_del(f, MAC_ZERO, &rs[0]), 0);
+	fdb_reader_free(rd);
+	assert_int_equal(fdb_reclaim(f), 0);
+	fdb_free(f);
+}
+
+/* fdb_free also frees what still waits, and readers not freed before it. */
+static void test_free_with_waiting_objects_and_reader_left(void **state)
+{
+	struct fdb *f = table(0, AGEING);
+	struct fdb_remote r1 = remote("198.51.100.1"), r2 = remote("198.51.100.2");
+
+	(void)state;
+	assert_non_null(fdb_reader_new(f));
+	assert_int_equal(fdb_append(f, MAC_ZERO, &r1, T0), 0);
+	assert_int_equal(fdb_append(f, MAC_ZERO, &r2, T0), 0);
+	assert_int_equal(fdb_del(f, MAC_ZERO, NULL), 0);
+	assert_int_equal(fdb_reclaim(f), 1);
+	fdb_free(f); /* LeakSanitizer checks the rest */
+}
+
+static void test_learn_peek_classifies_and_only_refreshes(void **state)
+{
+	struct fdb *f = table(2, AGEING);
+	struct fdb_remote r1 = remote("198.18.0.3"), r2 = remote("198.18.0.4"), unspec = r1;
+	const struct fdb_entry *e;
+
+	(void)state;
+	unspec.ip.family = AF_UNSPEC;
+	assert_int_equal(fdb_learn_peek(f, MAC_A, NULL, T0), FDB_LEARN_INVALID);
+	assert_int_equal(fdb_learn_peek(f, MAC_A, &unspec, T0), FDB_LEARN_INVALID);
+	assert_int_equal(fdb_learn_peek(f, MAC_ZERO, &r1, T0), FDB_LEARN_INVALID);
+	assert_int_equal(fdb_learn_peek(f, MAC_MCAST, &r1, T0), FDB_LEARN_INVALID);
+	/* absent: the writer's job, nothing created */
+	assert_int_equal(fdb_learn_peek(f, MAC_A, &r1, T0), FDB_LEARN_NEW);
+	assert_int_equal(fdb_count(f), 0);
+
+	assert_int_equal(fdb_learn(f, MAC_A, &r1, T0), FDB_LEARN_NEW);
+	/* same IP: refreshed in place */
+	assert_int_equal(fdb_learn_peek(f, MAC_A, &r1, T0 + 50), FDB_LEARN_REFRESHED);
+	e = expect_entry(f, MAC_A, FDB_STATE_REACHABLE, 1, &r1);
+	assert_int_equal(e->updated, T0 + 50);
+	assert_int_equal(e->remotes[0].origin, FDB_ORIGIN_LEARNED);
+	/* same millisecond: nothing to write */
+	assert_int_equal(fdb_learn_peek(f, MAC_A, &r1, T0 + 50), FDB_LEARN_REFRESHED);
+	/* other IP: a move, left to the writer */
+	assert_int_equal(fdb_learn_peek(f, MAC_A, &r2, T0 + 60), FDB_LEARN_MOVED);
+	e = expect_entry(f, MAC_A, FDB_STATE_REACHABLE, 1, &r1);
+	assert_int_equal(e->updated, T0 + 50);
+	/* the refresh counts for ageing */
+	assert_int_equal(fdb_age(f, T0 + AGEING, NULL, NULL), 0);
+	assert_int_equal(fdb_age(f, T0 + 50 + AGEING, NULL, NULL), 1);
+
+	/* permanent: pinned or conflict, never refreshed */
+	assert_int_equal(fdb_add(f, MAC_B, &r1, T0), 0);
+	assert_int_equal(fdb_learn_peek(f, MAC_B, &r1, T0 + 70), FDB_LEARN_PINNED);
+	assert_int_equal(fdb_learn_peek(f, MAC_B, &r2, T0 + 70), FDB_LEARN_CONFLICT);
+	assert_int_equal(fdb_lookup(f, MAC_B)->updated, T0);
+	/* full table: FULL for an unknown MAC */
+	assert_int_equal(fdb_add(f, MAC_A, &r1, T0), 0);
+	assert_int_equal(fdb_learn_peek(f, MAC_C, &r1, T0), FDB_LEARN_FULL);
+	fdb_free(f);
+}
+
 static void test_new_without_config_is_unlimited_and_never_ages(void **state)
 {
 	struct fdb *f = fdb_new(NULL);
@@ -1480,6 +1602,9 @@ int main(void)
 	    cmocka_unit_test(test_aimed_collisions_are_handled_and_seed_specific),
 	    cmocka_unit_test(test_fixed_seed_is_reproducible_and_random_seeds_differ),
 	    cmocka_unit_test(test_churn_keeps_tombstones_and_size_bounded),
+	    cmocka_unit_test(test_reader_keeps_replaced_objects_until_it_quiesces),
+	    cmocka_unit_test(test_free_with_waiting_objects_and_reader_left),
+	    cmocka_unit_test(test_learn_peek_classifies_and_only_refreshes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
