@@ -9,10 +9,10 @@
 # The two binaries run alternately RUNS times (default 3) under nice; each
 # run already keeps the best of REPS passes over the keys (default 3). Every
 # cell printed is the best over all runs: the machine is shared, and noise
-# only ever adds time. Lookup and "add" (ns per fdb_add while filling) are
-# thread CPU time; addmax_us is the longest single fdb_add (wall clock: the
-# table's worst resize, plus whatever preemption the run suffered; the best
-# run is kept); B/entry is the resident memory the table added per entry.
+# only ever adds time. Everything is thread CPU time: lookups; "add", ns per
+# fdb_add while filling; addmax_us, the longest single fdb_add (the table's
+# worst resize, page faults included). B/entry is the resident memory the
+# table added per entry.
 #
 # Usage: bench/fdb.sh [SIZE...]    env: FDB_BASE, RUNS, REPS, LOOKUPS, CC
 set -euo pipefail
