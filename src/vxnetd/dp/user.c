@@ -453,6 +453,75 @@ static void user_link_release(struct dp *dp, struct core_link *l)
 	link_remove(to_user(dp), l, false);
 }
 
+/* `link set` on the user datapath, with the kernel's rules (the core
+ * checked them): what can fail first, undone if a later step fails. */
+static int user_link_change(struct dp *dp, struct core_link *l, const struct link_config *nc, unsigned changed,
+			    const char **why)
+{
+	struct dp_user *u = to_user(dp);
+	struct ulink *ul = ulink_of(l);
+	const struct link_config *oc = &l->cfg;
+	uint32_t dev_ifindex;
+	unsigned mtu, underlay_limit;
+	int rc = dp_link_mtu(nc, ul->family, &mtu, &underlay_limit, &dev_ifindex, why);
+	if (rc < 0)
+		return rc;
+	bool regroup = (changed & (LINK_P_GROUP | LINK_P_REMOTE | LINK_P_DEV)) &&
+		       (!addr_equal(&oc->group, &nc->group) || dev_ifindex != ul->dev_ifindex);
+	if (regroup && nc->group.family) {
+		rc = vsock_join(ul->sock, &nc->group, dev_ifindex);
+		if (rc < 0) {
+			*why = "cannot join the multicast group";
+			return rc;
+		}
+	}
+	if ((changed & LINK_P_MTU) && !(oc->set & LINK_P_NETNS)) {
+		rc = nl_link_set_mtu(u->nl, l->ifindex, nc->mtu);
+		if (rc < 0) {
+			*why = "cannot set MTU";
+			goto undo_group;
+		}
+	}
+	if (changed & LINK_P_ADDRESS) {
+		rc = tap_set_mac(ul->tap_fd, nc->address);
+		if (rc < 0) {
+			*why = "cannot set the link's address";
+			if ((changed & LINK_P_MTU) && !(oc->set & LINK_P_NETNS))
+				nl_link_set_mtu(u->nl, l->ifindex, l->mtu);
+			goto undo_group;
+		}
+	}
+	/* Nothing below fails. */
+	if (regroup && oc->group.family)
+		vsock_leave(ul->sock, &oc->group, ul->dev_ifindex);
+	static const uint8_t zero[MAC_LEN];
+	const struct vx_addr *of = oc->remote.family ? &oc->remote : oc->group.family ? &oc->group : NULL;
+	const struct vx_addr *nf = nc->remote.family ? &nc->remote : nc->group.family ? &nc->group : NULL;
+	if ((of || nf) && !(of && nf && addr_equal(of, nf))) {
+		if (of) {
+			struct fdb_remote r = {
+			    .ip = *of, .port = oc->dstport, .vni = oc->vni, .origin = FDB_ORIGIN_LINK};
+			fdb_del(ul->fdb, zero, &r);
+		}
+		if (nf) {
+			struct fdb_remote r = {
+			    .ip = *nf, .port = nc->dstport, .vni = nc->vni, .origin = FDB_ORIGIN_LINK};
+			fdb_append(ul->fdb, zero, &r, loop_now_ms());
+		}
+	}
+	if (changed & LINK_P_AGEING)
+		fdb_set_ageing(ul->fdb, (uint64_t)nc->ageing * 1000);
+	ul->dev_ifindex = dev_ifindex;
+	ul->local = nc->local;
+	if (changed & (LINK_P_DEV | LINK_P_LOCAL | LINK_P_MTU))
+		ul->path_limit = underlay_limit ? underlay_limit : mtu;
+	return 0;
+undo_group:
+	if (regroup && nc->group.family)
+		vsock_leave(ul->sock, &nc->group, dev_ifindex);
+	return rc;
+}
+
 /* Our TAP is still the device of that index (ip link del removes it even
  * while we hold the fd). A TAP in another netns is not visible here. */
 static bool user_link_present(struct dp *dp, struct core_link *l)
@@ -646,6 +715,7 @@ static const struct dp_ops user_ops = {
     .link_add = user_link_add,
     .link_del = user_link_del,
     .link_release = user_link_release,
+    .link_change = user_link_change,
     .link_present = user_link_present,
     .fdb_set = user_fdb_set,
     .fdb_del = user_fdb_del,
