@@ -41,6 +41,10 @@ static const char *const ustat_names[US_MAX] = {
     [US_TX_ERRORS] = "tx_errors",
     [US_PROXY_REPLIES] = "proxy_replies",
     [US_PROXY_MISSES] = "proxy_misses",
+    [US_RX_DROP_ECN] = "rx_drop_ecn",
+    [US_RX_ECN_NOT_ECT] = "rx_ecn_not_ect",
+    [US_TX_BYPASS] = "tx_bypass",
+    [US_TX_DROP_BYPASS] = "tx_drop_bypass",
 };
 
 static const char *const usockstat_names[USS_MAX] = {
@@ -115,6 +119,14 @@ static int vsock_rebuild(struct dp_user *u, struct vsock *s, struct ulink *extra
 
 /* ---- sockets ---- */
 
+int user_tx_socket(struct dp_user *u, int family, bool df)
+{
+	int *fd = &u->tx_fd[family == AF_INET6][df];
+	if (*fd < 0)
+		*fd = udp_tx_open(family, df);
+	return *fd;
+}
+
 static void vsock_input(struct loop_src *src, uint32_t events)
 {
 	(void)events;
@@ -122,7 +134,7 @@ static void vsock_input(struct loop_src *src, uint32_t events)
 	fwd_udp_input(s->u, s);
 }
 
-static struct vsock *vsock_find(struct dp_user *u, int family, uint16_t port)
+struct vsock *vsock_find(struct dp_user *u, int family, uint16_t port)
 {
 	for (struct vsock *s = u->socks; s; s = s->next)
 		if (s->family == family && s->port == port)
@@ -137,15 +149,11 @@ static int vsock_get(struct dp_user *u, int family, uint16_t port, struct vsock 
 		*out = s;
 		return 0;
 	}
-	int *txfd = family == AF_INET6 ? &u->tx_fd6 : &u->tx_fd4;
-	if (*txfd < 0) {
-		int fd = udp_tx_open(family);
-		if (fd < 0) {
-			*why = family == AF_INET6 ? "cannot open IPv6 sending socket (IPv6 disabled?)"
-						  : "cannot open IPv4 sending socket";
-			return fd;
-		}
-		*txfd = fd;
+	int txfd = user_tx_socket(u, family, true);
+	if (txfd < 0) {
+		*why = family == AF_INET6 ? "cannot open IPv6 sending socket (IPv6 disabled?)"
+					  : "cannot open IPv4 sending socket";
+		return txfd;
 	}
 	int fd = udp_rx_open(family, port);
 	if (fd < 0) {
@@ -668,6 +676,22 @@ static unsigned user_oper_mtu(struct dp *dp, struct core_link *l)
 	return mtu;
 }
 
+/* The namespace's own addresses, for localbypass: a remote that is one of
+ * them is served by handing the frame over (kept fresh once a second). */
+static void refresh_local_addrs(struct dp_user *u)
+{
+	struct ifaddrs *ifa0;
+	if (getifaddrs(&ifa0) < 0)
+		return;
+	u->n_local = 0;
+	for (struct ifaddrs *ifa = ifa0; ifa && u->n_local < 64; ifa = ifa->ifa_next) {
+		uint16_t port;
+		if (ifa->ifa_addr && addr_from_sockaddr(ifa->ifa_addr, &u->local_addrs[u->n_local], &port) == 0)
+			u->n_local++;
+	}
+	freeifaddrs(ifa0);
+}
+
 struct age_ctx {
 	struct dp_user *u;
 	struct ulink *ul;
@@ -691,10 +715,26 @@ static void user_tick(struct dp *dp, uint64_t now)
 		/* Up state and bridge master, for a device that must be made
 		 * again (netns links live elsewhere: not watched). */
 		struct nl_link have;
-		if (!(ul->cfg->set & LINK_P_NETNS) && nl_link_get(u->nl, ul->l->ifindex, NULL, &have) == 0)
+		bool seen = !(ul->cfg->set & LINK_P_NETNS) && nl_link_get(u->nl, ul->l->ifindex, NULL, &have) == 0;
+		if (seen)
 			dp_observe_state(u->nl, dp, ul->l, &have);
+		/* The path limit follows the underlay device's MTU, or the
+		 * TAP's own when the underlay is unknown. */
+		uint32_t dev_ifindex;
+		unsigned mtu, underlay;
+		const char *why = NULL;
+		if (dp_link_mtu(ul->cfg, ul->family, &mtu, &underlay, &dev_ifindex, &why) == 0) {
+			unsigned limit = underlay ? underlay : seen ? have.mtu : ul->path_limit;
+			if (limit != ul->path_limit) {
+				log_info("%s: the path now carries %u-byte frames (was %u)", ul->cfg->name, limit,
+					 ul->path_limit);
+				ul->path_limit = limit;
+			}
+		}
 	}
 	gso_pool_tick(u->gso, now);
+	pmtu_expire(&u->pmtu, now);
+	refresh_local_addrs(u);
 }
 
 static void user_free(struct dp *dp)
@@ -703,10 +743,10 @@ static void user_free(struct dp *dp)
 	nl_close(u->nl);
 	gso_pool_free(u->gso);
 	fwd_free(u->fwd);
-	if (u->tx_fd4 >= 0)
-		close(u->tx_fd4);
-	if (u->tx_fd6 >= 0)
-		close(u->tx_fd6);
+	for (int f = 0; f < 2; f++)
+		for (int df = 0; df < 2; df++)
+			if (u->tx_fd[f][df] >= 0)
+				close(u->tx_fd[f][df]);
 	free(u);
 }
 
@@ -739,7 +779,8 @@ struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop 
 	u->dp.core = c;
 	u->dp.up = up;
 	u->loop = lp;
-	u->tx_fd4 = u->tx_fd6 = -1;
+	for (int f = 0; f < 2; f++)
+		u->tx_fd[f][0] = u->tx_fd[f][1] = -1;
 	u->fwd = fwd_new();
 	u->gso = gso_pool_new(gso_sockets);
 	int rc = nl_open(&u->nl, -1);
@@ -751,5 +792,6 @@ struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop 
 		free(u);
 		return NULL;
 	}
+	refresh_local_addrs(u);
 	return &u->dp;
 }
