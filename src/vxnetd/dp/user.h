@@ -103,6 +103,7 @@ struct dp_user {
 	struct dp dp;
 	struct loop *loop;
 	int tx_fd[2][2];		/* raw IPPROTO_UDP sending sockets [ipv6][df], -1 until needed */
+	struct loop_src tx_src[2][2];	/* their error queues (packet too big) */
 	struct pmtu_cache pmtu;		/* path MTUs the underlay taught us, per remote */
 	struct vx_addr local_addrs[64]; /* this namespace's addresses, for localbypass */
 	unsigned n_local;
