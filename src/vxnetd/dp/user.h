@@ -94,6 +94,7 @@ struct ulink {
 	uint64_t down_logged; /* ms of the last "TAP down" log line (rate limit) */
 	bool detached;	      /* the device was deleted under us */
 	uint64_t ecn_logged;  /* ms of the last ECN log line (rate limit) */
+	uint64_t big_logged;  /* ms of the last "too big, no ICMP possible" line */
 	struct ulink *next;
 };
 
