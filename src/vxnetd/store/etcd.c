@@ -1358,6 +1358,25 @@ static int etcd_lease_forget(struct store *s, int64_t lease)
 	return lease_drop((struct etcd *)s, lease);
 }
 
+static int etcd_lease_keep(struct store *s, int64_t lease, int64_t ttl)
+{
+	struct etcd *e = (struct etcd *)s;
+	struct lease *l;
+
+	if (lease_find(e, lease, NULL))
+		return -EEXIST;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->id = lease;
+	l->ttl = ttl;
+	l->due_ms = now_ms() + (uint64_t)ttl * 1000 / 3;
+	l->next = e->leases;
+	e->leases = l;
+	rearm(e);
+	return 0;
+}
+
 static int etcd_watch(struct store *s, const char *prefix, int64_t start_revision, store_watch_cb cb, void *arg,
 		      struct store_watch **out)
 {
@@ -1613,6 +1632,7 @@ const struct store_ops store_etcd_ops = {
     .lease_keepalive = etcd_lease_keepalive,
     .lease_revoke = etcd_lease_revoke,
     .lease_forget = etcd_lease_forget,
+    .lease_keep = etcd_lease_keep,
     .watch = etcd_watch,
     .watch_cancel = etcd_watch_cancel,
 };
