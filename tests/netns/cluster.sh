@@ -121,3 +121,20 @@ ip_of() {
 converged() {
 	ip netns exec "$1" ping -n -q -c 1 -W 1 "$2" >/dev/null 2>&1
 }
+
+# expect_refused DESC ERE CMD...: CMD exits 2 with one stderr line matching ERE.
+expect_refused() {
+	local desc=$1 re=$2 rc=0
+	shift 2
+	"$@" >"$TMP/refused.out" 2>"$TMP/refused.err" || rc=$?
+	if [ "$rc" = 2 ] && [ "$(wc -l <"$TMP/refused.err")" = 1 ] && grep -qE -- "$re" "$TMP/refused.err"; then
+		ok "$desc"
+	else
+		notok "$desc (exit $rc, stderr: $(head -c 300 "$TMP/refused.err"))"
+	fi
+}
+
+# keys PREFIX: the store's keys under PREFIX, one per line.
+keys() {
+	etcdctl_ get --prefix --keys-only "$1" 2>/dev/null | grep -v '^$'
+}

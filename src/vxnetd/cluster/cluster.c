@@ -595,6 +595,10 @@ struct cluster *cluster_open(struct loop *lp, struct core *core, struct ctl_serv
 		*why = "cannot watch the store client";
 		goto fail;
 	}
+	/* Devices restored from the state file: back in their bridges and up
+	 * before anything is heard from the store (it may be away). */
+	for (struct cl_ep *ep = cl->eps; ep; ep = ep->next)
+		cl_plumb_relink(cl, ep->link);
 	events_subscribe(core_events(core), &cl->sub, on_event, cl);
 	ctl_server_set_async(ctl, on_request, cl);
 	char ul[ADDR_STRLEN];

@@ -132,9 +132,9 @@ void cl_plumb_relink(struct cluster *cl, const char *link)
 		if (!l || nl_link_get(cl->nl, 0, ep->bridge, &br) < 0)
 			return;
 		if (enslave(cl, l->ifindex, br.ifindex, why, sizeof(why)) < 0)
-			log_err("cluster: link %s made again: %s", link, why);
+			log_err("cluster: link %s: %s", link, why);
 		else
-			log_info("cluster: link %s made again: back in bridge %s", link, ep->bridge);
+			log_debug("cluster: link %s up in bridge %s", link, ep->bridge);
 		return;
 	}
 }

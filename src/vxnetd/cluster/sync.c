@@ -319,9 +319,17 @@ static void list_done(void *arg, int err, const struct store_list_result *r)
 	if (!cl->view_ready)
 		log_info("cluster: %zu keys at revision %lld", r->n, (long long)r->revision);
 	cl->view_ready = true;
-	/* Networks that lost every key are reconciled too. */
-	for (struct cl_ep *ep = cl->eps; ep; ep = ep->next)
+	/* Our networks' devices (made again if the state was lost), then
+	 * their entries; networks that lost every key are reconciled too. */
+	for (struct cl_ep *ep = cl->eps; ep; ep = ep->next) {
+		const struct cluster_network *net = view_network(cl->view, ep->network);
+		char why[CTL_ERRMSG_LEN];
+		bool made;
+		if (net && !core_link_find(cl->core, ep->link) &&
+		    cl_plumb_network(cl, ep, net, &made, why, sizeof(why)) < 0)
+			log_err("cluster: network %s: %s", ep->network, why);
 		cl_reconcile(cl, ep->network);
+	}
 	cluster_prefix_format(cl->prefix, 0, NULL, prefix, sizeof(prefix));
 	if (store_watch(cl->store, prefix, r->revision + 1, on_watch, cl, &cl->watch) < 0) {
 		cl->watch = NULL;
