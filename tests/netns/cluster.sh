@@ -64,13 +64,12 @@ etcd_member_start() {
 etcd_member_stop() {
 	local pid=${ETCD_PID[$1]:-} i
 	[ -n "$pid" ] || return 0
-	kill -"${2:-TERM}" "$pid" 2>/dev/null
+	kill -"${2:-TERM}" "$pid" 2>/dev/null || true
 	for ((i = 0; i < 100; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	kill -KILL "$pid" 2>/dev/null || true
 	unset "ETCD_PID[$1]"
 }
 

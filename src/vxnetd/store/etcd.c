@@ -165,12 +165,27 @@ static const char *member_name(const struct etcd *e, unsigned i)
 	return p ? p + 3 : u;
 }
 
+static void rearm(struct etcd *e);
+
 static void state_change(struct etcd *e, bool up, const char *detail)
 {
 	if (e->up_known && e->up == up)
 		return;
+	bool was_down = e->up_known && !e->up;
 	e->up = up;
 	e->up_known = true;
+	if (was_down) {
+		/* A member answers again: watches waiting out their backoff
+		 * go back now instead of up to WATCH_BACKOFF_MAX_MS later. */
+		uint64_t now = now_ms();
+		for (struct ewatch *w = e->watches; w; w = w->next) {
+			if (!w->dead && !w->req && w->retry_ms > now) {
+				w->retry_ms = now;
+				w->backoff_ms = 0;
+			}
+		}
+		rearm(e);
+	}
 	if (e->on_state && !e->closing)
 		e->on_state(e->arg, up, detail);
 }
