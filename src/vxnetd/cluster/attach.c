@@ -22,7 +22,8 @@
 #include "log.h"
 #include "priv.h"
 
-#define IPAM_TRIES 64 /* claims lost to other hosts before giving up */
+#define IPAM_TRIES 64	       /* claims lost to other hosts before giving up */
+#define ATTACH_CLAIM_MS 12000 /* a claim is tried again (outcome unknown, election) until then */
 
 static void claim_start(struct cl_op *op);
 static void plumb_and_publish(struct cl_op *op);
@@ -76,6 +77,16 @@ static void claim_check(void *arg, int err, const struct store_list_result *r)
 		claim_done(op, 0, &t);
 		return;
 	}
+	if (err == 0 && r->n == 0 && cl_now() < op->deadline) {
+		claim_start(op); /* it did not go through: again */
+		return;
+	}
+	if ((err == -ETIMEDOUT || err == -EAGAIN) && cl_now() < op->deadline) {
+		char key[CLUSTER_KEY_MAX];
+		if (cl_key(op->cl, CLUSTER_IPAM, op->network, NULL, NULL, &op->ip, key, sizeof(key)) == 0 &&
+		    store_get(op->cl->store, key, claim_check, op) == 0)
+			return;
+	}
 	char buf[CTL_ERRMSG_LEN];
 	fail_op(op, err < 0 ? err : -EIO, "claiming the address: %s",
 		cl_store_error(op->cl, err < 0 ? err : -EIO, buf, sizeof(buf)));
@@ -87,8 +98,9 @@ static void claim_done(void *arg, int err, const struct store_txn_result *r)
 	struct cluster *cl = op->cl;
 	char ip[ADDR_STRLEN], buf[CTL_ERRMSG_LEN];
 	addr_format(&op->ip, ip, sizeof(ip));
-	if (err == -EIO) {
-		/* The outcome is unknown: read the claim. */
+	if (err == -EIO || err == -ETIMEDOUT || err == -EAGAIN) {
+		/* The outcome is unknown (or etcd is electing a leader): read
+		 * the claim, and claim again if it is not there. */
 		char key[CLUSTER_KEY_MAX];
 		if (cl_key(cl, CLUSTER_IPAM, op->network, NULL, NULL, &op->ip, key, sizeof(key)) == 0 &&
 		    store_get(cl->store, key, claim_check, op) == 0)
@@ -200,6 +212,10 @@ static void published(void *arg, int err, int64_t revision, int64_t deleted)
 	struct cl_op *op = arg;
 	struct cluster *cl = op->cl;
 	(void)deleted;
+	/* A put is harmless to repeat: again through an election. */
+	if ((err == -ETIMEDOUT || err == -EAGAIN || err == -EIO) && cl_now() < op->deadline &&
+	    cl_publish(cl, op->ep, published, op) == 0)
+		return;
 	if (err < 0) {
 		char buf[CTL_ERRMSG_LEN], key[CLUSTER_KEY_MAX];
 		/* A broken put may have gone through: remove what may be there. */
@@ -320,6 +336,8 @@ void cl_attach(struct cl_op *op)
 	op->ep->ns_dev = op->ns_dev;
 	op->ep->ns_ino = op->ns_ino;
 	op->cand = 1;
+	/* How long a claim may be tried again through a failover or an election. */
+	op->deadline = cl_now() + ATTACH_CLAIM_MS;
 	claim_start(op);
 }
 

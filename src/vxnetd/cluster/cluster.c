@@ -493,6 +493,12 @@ static void on_event(const struct vx_event *ev, void *arg)
 		cl_plumb_relink(cl, ev->link);
 }
 
+static void on_bad_key(void *arg, const char *key, const char *why)
+{
+	(void)arg;
+	log_err("cluster: skipping %s: %s", key, why);
+}
+
 /* The source address of the default route (IPv4, else IPv6): a UDP socket
  * connected to a documentation address (connect sends nothing). */
 static int default_underlay(struct vx_addr *out)
@@ -563,7 +569,7 @@ struct cluster *cluster_open(struct loop *lp, struct core *core, struct ctl_serv
 	}
 	snprintf(cl->url, sizeof(cl->url), "%s", o->url);
 	snprintf(cl->file, sizeof(cl->file), "%s/cluster.json", state_dir);
-	cl->view = view_new(cl->prefix, cl->host, NULL, NULL);
+	cl->view = view_new(cl->prefix, cl->host, on_bad_key, cl);
 	if (!cl->view || nl_open(&cl->nl, -1) < 0) {
 		*why = "out of memory or no rtnetlink";
 		goto fail;
