@@ -398,10 +398,16 @@ int nl_build_veth(void *buf, size_t len, uint32_t seq, const struct nl_veth *v);
 int nl_build_addr(void *buf, size_t len, uint32_t seq, enum nl_op op, int ifindex, const struct vx_addr *a,
 		  uint8_t plen);
 
+/* A static entry (NUD_NOARP, NTF_MASTER) in the fdb of the bridge that
+ * port is in: mac lives behind port, whatever the bridge learned before
+ * (REPLACE), or its removal (DEL). */
+int nl_build_bridge_fdb(void *buf, size_t len, uint32_t seq, enum nl_op op, int port, const uint8_t mac[MAC_LEN]);
+
 /* Create a bridge / a veth pair; *ifindex (may be NULL) gets the index of the
  * device made here. -EEXIST when a device of that name exists. */
 int nl_bridge_create(struct nl *nl, const char *name, uint32_t mtu, int *ifindex);
 int nl_veth_create(struct nl *nl, const struct nl_veth *v, int *ifindex);
+int nl_bridge_fdb(struct nl *nl, enum nl_op op, int port, const uint8_t mac[MAC_LEN]);
 /* Add (NL_OP_ADD) or remove (NL_OP_DEL) an interface address. */
 int nl_addr(struct nl *nl, enum nl_op op, int ifindex, const struct vx_addr *a, uint8_t plen);
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <string.h>
@@ -108,6 +109,25 @@ int nl_build_addr(void *buf, size_t len, uint32_t seq, enum nl_op op, int ifinde
 	return ok ? 0 : -ENOSPC;
 }
 
+int nl_build_bridge_fdb(void *buf, size_t len, uint32_t seq, enum nl_op op, int port, const uint8_t mac[MAC_LEN])
+{
+	if (port <= 0 || !mac || (op != NL_OP_REPLACE && op != NL_OP_DEL))
+		return -EINVAL;
+	uint16_t type = op == NL_OP_DEL ? RTM_DELNEIGH : RTM_NEWNEIGH;
+	uint16_t flags = NLM_F_REQUEST | NLM_F_ACK | (op == NL_OP_DEL ? 0 : NLM_F_CREATE | NLM_F_REPLACE);
+	struct nlmsghdr *nlh = nl_msg_start(buf, len, type, flags, seq, sizeof(struct ndmsg));
+	if (!nlh)
+		return -ENOSPC;
+	struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+	ndm->ndm_family = AF_BRIDGE;
+	ndm->ndm_ifindex = port;
+	/* NUD_NOARP is the bridge's "static"; NUD_PERMANENT would make the
+	 * MAC the bridge's own (delivered up its stack, not to the port). */
+	ndm->ndm_state = NUD_NOARP;
+	ndm->ndm_flags = NTF_MASTER;
+	return mnl_attr_put_check(nlh, len, NDA_LLADDR, MAC_LEN, mac) ? 0 : -ENOSPC;
+}
+
 static int new_index(struct nl *nl, const char *name, int *ifindex)
 {
 	if (!ifindex)
@@ -138,6 +158,14 @@ int nl_veth_create(struct nl *nl, const struct nl_veth *v, int *ifindex)
 	if (rc < 0)
 		return rc;
 	return new_index(nl, v->name, ifindex);
+}
+
+int nl_bridge_fdb(struct nl *nl, enum nl_op op, int port, const uint8_t mac[MAC_LEN])
+{
+	int rc = nl_build_bridge_fdb(nl->req, sizeof(nl->req), nl_next_seq(nl), op, port, mac);
+	if (rc < 0)
+		return nl_fail(nl, rc, "invalid bridge fdb request");
+	return nl_request(nl, NULL, NULL);
 }
 
 int nl_addr(struct nl *nl, enum nl_op op, int ifindex, const struct vx_addr *a, uint8_t plen)

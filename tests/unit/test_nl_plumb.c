@@ -15,6 +15,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
@@ -165,6 +166,31 @@ static void test_addr(void **state)
 	assert_int_equal(nl_build_addr(buf, sizeof(buf), 6, NL_OP_ADD, 3, &none, 24), -EINVAL);
 }
 
+static void test_bridge_fdb(void **state)
+{
+	(void)state;
+	static const uint8_t mac[MAC_LEN] = {0x02, 0x42, 0xcb, 0x00, 0x71, 0x03};
+	assert_int_equal(nl_build_bridge_fdb(buf, sizeof(buf), 9, NL_OP_REPLACE, 7, mac), 0);
+	assert_int_equal(msg()->nlmsg_type, RTM_NEWNEIGH);
+	assert_int_equal(msg()->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE);
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(msg());
+	assert_int_equal(ndm->ndm_family, AF_BRIDGE);
+	assert_int_equal(ndm->ndm_ifindex, 7);
+	assert_int_equal(ndm->ndm_state, NUD_NOARP); /* static, not the bridge's own (PERMANENT) */
+	assert_int_equal(ndm->ndm_flags, NTF_MASTER);
+	const struct nlattr *a = top(sizeof(*ndm), NDA_LLADDR);
+	assert_int_equal(mnl_attr_get_payload_len(a), MAC_LEN);
+	assert_memory_equal(mnl_attr_get_payload(a), mac, MAC_LEN);
+	assert_int_equal(nl_build_bridge_fdb(buf, sizeof(buf), 9, NL_OP_DEL, 7, mac), 0);
+	assert_int_equal(msg()->nlmsg_type, RTM_DELNEIGH);
+	assert_int_equal(msg()->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+	assert_int_equal(nl_build_bridge_fdb(buf, sizeof(buf), 9, NL_OP_ADD, 7, mac), -EINVAL);
+	assert_int_equal(nl_build_bridge_fdb(buf, sizeof(buf), 9, NL_OP_DEL, 0, mac), -EINVAL);
+	assert_int_equal(nl_build_bridge_fdb(buf, sizeof(buf), 9, NL_OP_DEL, 7, NULL), -EINVAL);
+	for (size_t n = 0; n < msg()->nlmsg_len; n++)
+		assert_int_equal(nl_build_bridge_fdb((uint8_t[NL_REQ_MAX]){0}, n, 9, NL_OP_DEL, 7, mac), -ENOSPC);
+}
+
 /* Every buffer shorter than the message is refused (-ENOSPC), never overrun. */
 static void test_every_buffer_size(void **state)
 {
@@ -201,6 +227,7 @@ int main(void)
 	    cmocka_unit_test(test_bridge),
 	    cmocka_unit_test(test_veth),
 	    cmocka_unit_test(test_addr),
+	    cmocka_unit_test(test_bridge_fdb),
 	    cmocka_unit_test(test_every_buffer_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,7 +22,7 @@
 #include "log.h"
 #include "priv.h"
 
-#define IPAM_TRIES 64	       /* claims lost to other hosts before giving up */
+#define IPAM_TRIES 64	      /* claims lost to other hosts before giving up */
 #define ATTACH_CLAIM_MS 12000 /* a claim is tried again (outcome unknown, election) until then */
 
 static void claim_start(struct cl_op *op);

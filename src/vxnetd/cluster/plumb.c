@@ -200,6 +200,14 @@ int cl_plumb_endpoint(struct cluster *cl, const struct cl_ep *ep, int nsfd, uint
 		fail(why, len, rc, "cannot put the veth into the bridge", nl_errmsg(cl->nl));
 		goto undo;
 	}
+	/* The bridge may have learned this MAC behind the vxlan port (it
+	 * lived on another host before): until the container sends a frame
+	 * it would drop what comes for it. Pinned behind its veth instead. */
+	rc = nl_bridge_fdb(cl->nl, NL_OP_REPLACE, ifindex, ep->mac);
+	if (rc < 0) {
+		fail(why, len, rc, "cannot pin the MAC in the bridge", nl_errmsg(cl->nl));
+		goto undo;
+	}
 	/* The container's side, from a socket inside its namespace. */
 	struct nl *nsnl;
 	rc = nl_open(&nsnl, nsfd);
