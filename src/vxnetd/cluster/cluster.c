@@ -111,6 +111,14 @@ void cl_op_finish(struct cl_op *op, int status, const char *why)
 				   &cl->underlay);
 		ctl_req_send(op->req, &m);
 	}
+	if (op->type == CTL_MSG_ATTACH && op->ep) {
+		/* A record not handed to the local list yet is the request's. */
+		bool listed = false;
+		for (struct cl_ep *e = cl->eps; e && !listed; e = e->next)
+			listed = e == op->ep;
+		if (!listed)
+			free(op->ep);
+	}
 	if (op->nsfd >= 0)
 		close(op->nsfd);
 	ctl_req_done(op->req, status, why);
@@ -639,11 +647,8 @@ void cluster_close(struct cluster *cl)
 	while (cl->ops) {
 		struct cl_op *op = cl->ops;
 		/* An attach half-way: its claim and devices stay, as after a crash. */
-		if (op->type == CTL_MSG_ATTACH && op->ep && !op->ep->published) {
-			cl_local_remove(cl, op->ep);
-			free(op->ep);
-			op->ep = NULL;
-		}
+		if (op->type == CTL_MSG_ATTACH && op->ep && !op->ep->published)
+			cl_local_remove(cl, op->ep); /* freed as the request's */
 		cl_op_finish(op, -ECANCELED, "vxnetd is stopping");
 	}
 	ctl_server_set_async(cl->ctl, NULL, NULL);
