@@ -37,6 +37,15 @@ int statefile_add_link(struct statefile *sf, const struct link_config *cfg, uint
 	return 0;
 }
 
+void statefile_set_link_state(struct statefile *sf, bool up, const char *master)
+{
+	if (!sf->n_links)
+		return;
+	struct statefile_link *l = &sf->links[sf->n_links - 1];
+	l->up = up;
+	snprintf(l->master, sizeof(l->master), "%s", master ? master : "");
+}
+
 int statefile_add_fdb(struct statefile *sf, const uint8_t mac[MAC_LEN], const struct fdb_remote *r)
 {
 	if (!sf->n_links)
@@ -149,6 +158,10 @@ static json_t *config_json(const struct link_config *c, int *err)
 		put(o, "netns", json_string(c->netns), err);
 	if (c->datapath)
 		put(o, "datapath", json_string(link_datapath_name(c->datapath)), err);
+	if (s & LINK_P_DF)
+		put(o, "df", json_string(link_df_name(c->df)), err);
+	if (s & LINK_P_LOCALBYPASS)
+		put(o, "localbypass", json_boolean(c->localbypass), err);
 	return o;
 }
 
@@ -176,6 +189,9 @@ char *statefile_format(const struct statefile *sf)
 		put(o, "name", json_string(l->cfg.name), &err);
 		put(o, "origin", json_string(origin_names[l->origin < FDB_ORIGIN_MAX ? l->origin : 0]), &err);
 		put(o, "config", config_json(&l->cfg, &err), &err);
+		put(o, "up", json_boolean(l->up), &err);
+		if (l->master[0])
+			put(o, "master", json_string(l->master), &err);
 		for (unsigned j = 0; j < l->n_fdb; j++) {
 			const struct statefile_fdb *e = &l->fdb[j];
 			json_t *x = json_object();
@@ -400,6 +416,17 @@ static int parse_config(json_t *o, struct link_config *c, struct perr *e, const 
 		c->datapath = (uint8_t)d;
 		c->set |= LINK_P_DATAPATH;
 	}
+	if (!get_str(o, "df", &s, e, where)) {
+		unsigned i;
+		for (i = 0; i <= LINK_DF_INHERIT && strcmp(s, link_df_name((enum link_df)i)); i++)
+			;
+		if (i > LINK_DF_INHERIT)
+			return fail(e, "%s.df: not set, unset or inherit", where);
+		c->df = (uint8_t)i;
+		c->set |= LINK_P_DF;
+	}
+	if (!get_bool(o, "localbypass", &c->localbypass, e, where))
+		c->set |= LINK_P_LOCALBYPASS;
 	return e->rc;
 }
 
@@ -463,8 +490,13 @@ static int parse_link(json_t *o, struct statefile *sf, struct perr *e, unsigned 
 	for (unsigned j = 0; j < sf->n_links; j++)
 		if (!strcmp(sf->links[j].cfg.name, c.name))
 			return fail(e, "%s: link %s twice", where, c.name);
+	bool up = false;
+	char master[IFNAMSIZ] = "";
+	if (get_bool(o, "up", &up, e, where) < 0 || get_name(o, "master", master, sizeof(master), e, where) < 0)
+		return e->rc;
 	if (statefile_add_link(sf, &c, origin) < 0)
 		return -ENOMEM;
+	statefile_set_link_state(sf, up, master);
 	json_t *arr = json_object_get(o, "fdb");
 	if (arr && !json_is_array(arr))
 		return fail(e, "%s.fdb: not an array", where);

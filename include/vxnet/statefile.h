@@ -13,6 +13,7 @@
 #ifndef VXNET_STATEFILE_H
 #define VXNET_STATEFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,8 @@ struct statefile_neigh {
 struct statefile_link {
 	struct link_config cfg;
 	uint8_t origin;
+	bool up;		  /* the device's up state, last seen */
+	char master[IFNAMSIZ];	  /* its bridge master, "" = none */
 	struct statefile_fdb *fdb;
 	unsigned n_fdb, cap_fdb;
 	struct statefile_neigh *neigh;
@@ -56,6 +59,8 @@ char *statefile_format(const struct statefile *sf);
 /* Building one: append a link (cfg copied), then entries to the last link.
  * 0 or -ENOMEM. */
 int statefile_add_link(struct statefile *sf, const struct link_config *cfg, uint8_t origin);
+/* The up state and master of the last link added. */
+void statefile_set_link_state(struct statefile *sf, bool up, const char *master);
 int statefile_add_fdb(struct statefile *sf, const uint8_t mac[MAC_LEN], const struct fdb_remote *r);
 int statefile_add_neigh(struct statefile *sf, const struct vx_addr *ip, const uint8_t mac[MAC_LEN], uint8_t origin);
 void statefile_free(struct statefile *sf);

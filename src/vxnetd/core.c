@@ -2,6 +2,7 @@
 #include "core.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,6 +195,17 @@ static void changed(struct core *c)
 
 /* ---- links ---- */
 
+static bool remote_same(const struct fdb_remote *a, const struct fdb_remote *b);
+
+/* The underlay family a configuration implies (as the datapaths decide). */
+static int dp_link_family_of(const struct link_config *cfg)
+{
+	return cfg->local.family    ? cfg->local.family
+	       : cfg->remote.family ? cfg->remote.family
+	       : cfg->group.family  ? cfg->group.family
+				    : AF_INET;
+}
+
 /* The all-zeros entry a link's remote or group makes, as the kernel does. */
 static bool link_default_remote(const struct core_link *l, struct fdb_remote *r)
 {
@@ -209,6 +221,12 @@ static bool link_default_remote(const struct core_link *l, struct fdb_remote *r)
 }
 
 int core_link_add(struct core *c, const struct link_config *cfg, uint8_t origin, bool adopt, const char **why)
+{
+	return core_link_add_state(c, cfg, origin, adopt, false, "", why);
+}
+
+int core_link_add_state(struct core *c, const struct link_config *cfg, uint8_t origin, bool adopt, bool up,
+			const char *master, const char **why)
 {
 	int rc = link_config_check(cfg, why);
 	if (rc < 0)
@@ -232,6 +250,8 @@ int core_link_add(struct core *c, const struct link_config *cfg, uint8_t origin,
 	l->cfg.set |= LINK_P_DATAPATH;
 	l->dp = dp;
 	l->origin = origin;
+	l->up = up;
+	snprintf(l->master, sizeof(l->master), "%s", master ? master : "");
 	l->want_fdb = fdb_new(NULL);
 	l->want_neigh = neigh_new(0);
 	if (!l->want_fdb || !l->want_neigh) {
@@ -253,6 +273,50 @@ int core_link_add(struct core *c, const struct link_config *cfg, uint8_t origin,
 	log_info("link %s: %s datapath, vni %u dstport %u mtu %u%s%s", l->cfg.name, dp->ops->name, l->cfg.vni,
 		 l->cfg.dstport, l->mtu, l->cfg.netns[0] ? " netns " : "", l->cfg.netns);
 	publish_link(c, l, CTL_EVENT_LINK_ADDED);
+	changed(c);
+	return 0;
+}
+
+int core_link_set(struct core *c, const struct link_config *change, uint8_t origin, const char **why)
+{
+	struct core_link *l = core_link_find(c, change->name);
+	if (!l) {
+		*why = "no such link";
+		return -ENODEV;
+	}
+	if (l->origin != origin) {
+		*why = l->origin == FDB_ORIGIN_STORE ? "link belongs to the cluster store" : "link belongs to the user";
+		return -EPERM;
+	}
+	int rc = link_config_check_change(change->set, why);
+	if (rc < 0)
+		return rc;
+	struct link_config nc = l->cfg;
+	link_config_apply(&nc, change);
+	rc = link_config_check(&nc, why);
+	if (rc < 0)
+		return rc;
+	int fam = dp_link_family_of(&nc);
+	if (fam != l->family) {
+		*why = "the underlay address family cannot change on a live link";
+		return -EOPNOTSUPP;
+	}
+	rc = l->dp->ops->link_change(l->dp, l, &nc, change->set, why);
+	if (rc < 0)
+		return rc;
+	/* The link's own flood entry follows its remote or group. */
+	struct fdb_remote old_r, new_r;
+	bool had = link_default_remote(l, &old_r);
+	l->cfg = nc;
+	if (nc.mtu)
+		l->mtu = nc.mtu;
+	bool has = link_default_remote(l, &new_r);
+	if (had && (!has || !remote_same(&old_r, &new_r)))
+		fdb_del(l->want_fdb, zero_mac, &old_r);
+	if (has && (!had || !remote_same(&old_r, &new_r)))
+		fdb_append(l->want_fdb, zero_mac, &new_r, loop_now_ms());
+	log_info("link %s: changed", l->cfg.name);
+	publish_link(c, l, CTL_EVENT_LINK_CHANGED);
 	changed(c);
 	return 0;
 }
@@ -909,6 +973,15 @@ static void up_link_gone(struct core *c, struct core_link *l)
 	relink(c, l);
 }
 
+static void up_link_state(struct core *c, struct core_link *l, bool up, const char *master)
+{
+	if (l->up == up && !strcmp(l->master, master))
+		return;
+	l->up = up;
+	snprintf(l->master, sizeof(l->master), "%s", master);
+	changed(c);
+}
+
 const struct dp_upcalls core_upcalls = {
     .learned = up_learned,
     .aged = up_aged,
@@ -917,4 +990,5 @@ const struct dp_upcalls core_upcalls = {
     .fdb_changed = up_fdb_changed,
     .neigh_changed = up_neigh_changed,
     .link_gone = up_link_gone,
+    .link_state = up_link_state,
 };

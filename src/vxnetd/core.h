@@ -35,6 +35,11 @@ struct core_link {
 	struct fdb *want_fdb;	/* entries vxnet installed (permanent, every origin but learned) */
 	struct neigh *want_neigh;
 	bool gone; /* the device vanished: re-created by the next reconcile */
+	/* The device's up state and bridge master as last seen: a device made
+	 * again (after `ip link del`, or at a start where it was missing) gets
+	 * them back. */
+	bool up;
+	char master[IFNAMSIZ];
 	struct core_link *next;
 };
 
@@ -64,6 +69,13 @@ int core_commit(struct core *c);
 /* ---- the change API; each returns 0 or -errno with *why a one-line reason ---- */
 /* adopt: from the state file at start, a device of that name may be taken over. */
 int core_link_add(struct core *c, const struct link_config *cfg, uint8_t origin, bool adopt, const char **why);
+/* core_link_add with the up state and bridge master a device made anew
+ * should get (the state file's; a taken-over device keeps its own). */
+int core_link_add_state(struct core *c, const struct link_config *cfg, uint8_t origin, bool adopt, bool up,
+			const char *master, const char **why);
+/* `link set`: change what change->set names on a live link (the kernel's
+ * rules: link_config_check_change), on either datapath, keeping its fdb. */
+int core_link_set(struct core *c, const struct link_config *change, uint8_t origin, const char **why);
 /* Only the link's owner may remove it (-EPERM otherwise). */
 int core_link_del(struct core *c, const char *name, uint8_t origin, const char **why);
 int core_fdb(struct core *c, enum core_op op, const struct fdb_req *req, uint8_t origin, const char **why);

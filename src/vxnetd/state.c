@@ -133,6 +133,7 @@ static void save_link_cb(struct core_link *l, void *arg)
 		s->rc = -ENOMEM;
 		return;
 	}
+	statefile_set_link_state(s->sf, l->up, l->master);
 	fdb_foreach(l->want_fdb, save_fdb_cb, s);
 	neigh_foreach(l->want_neigh, save_neigh_cb, s);
 }
@@ -140,6 +141,8 @@ static void save_link_cb(struct core_link *l, void *arg)
 static int copy_link(struct statefile *dst, const struct statefile_link *l)
 {
 	int rc = statefile_add_link(dst, &l->cfg, l->origin);
+	if (rc == 0)
+		statefile_set_link_state(dst, l->up, l->master);
 	for (unsigned i = 0; rc == 0 && i < l->n_fdb; i++)
 		rc = statefile_add_fdb(dst, l->fdb[i].mac, &l->fdb[i].r);
 	for (unsigned i = 0; rc == 0 && i < l->n_neigh; i++)
@@ -243,7 +246,7 @@ static int read_file(const char *path, char **text, size_t *len)
 static int restore_link(struct core *c, const struct statefile_link *sl)
 {
 	const char *why = NULL;
-	int rc = core_link_add(c, &sl->cfg, sl->origin, true, &why);
+	int rc = core_link_add_state(c, &sl->cfg, sl->origin, true, sl->up, sl->master, &why);
 	if (rc < 0) {
 		log_err("state: link %s cannot be made now: %s (kept in the state file)", sl->cfg.name,
 			why ? why : strerror(-rc));

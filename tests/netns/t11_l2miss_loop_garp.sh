@@ -68,7 +68,7 @@ expect_eq "vxlan1 still has no fdb entries" "$(vx "$A" fdb show dev vxlan1)" ""
 
 # --- loop: a valid VXLAN packet carrying B's own MAC as the inner source.
 # The user datapath counts these drops as rx_drop_loop; the kernel drops
-# them without a counter of their own (they show in no counter at all).
+# them too, with no counter that says why.
 LOOPC=rx_drop_loop
 dp_is user || LOOPC=
 if [ -n "$LOOPC" ]; then

@@ -41,7 +41,9 @@ static struct link_config full_config(void)
 	memcpy(c.address, "\x02\x00\x00\x00\x00\x01", 6);
 	strcpy(c.netns, "ctr");
 	c.datapath = LINK_DP_KERNEL;
-	c.set = LINK_P_DSTPORT | LINK_P_LOCAL | LINK_P_REMOTE | LINK_P_DEV | LINK_P_LEARNING | LINK_P_PROXY |
+	c.df = LINK_DF_INHERIT;
+	c.localbypass = false;
+	c.set = LINK_P_DF | LINK_P_LOCALBYPASS | LINK_P_DSTPORT | LINK_P_LOCAL | LINK_P_REMOTE | LINK_P_DEV | LINK_P_LEARNING | LINK_P_PROXY |
 		LINK_P_AGEING | LINK_P_MAXADDR | LINK_P_TTL | LINK_P_TOS | LINK_P_SRCPORT | LINK_P_MTU |
 		LINK_P_ADDRESS | LINK_P_NETNS | LINK_P_DATAPATH;
 	return c;
@@ -54,6 +56,7 @@ static void test_full_state_round_trips(void **state)
 	struct link_config c = full_config(), d;
 	char err[128];
 	assert_int_equal(statefile_add_link(&sf, &c, FDB_ORIGIN_USER), 0);
+	statefile_set_link_state(&sf, true, "br0");
 	for (int i = 0; i < 9; i++) { /* past the first growth */
 		uint8_t mac[MAC_LEN] = {2, 0, 0, 0, 1, (uint8_t)i};
 		struct fdb_remote r = {.ip = ip(i & 1 ? "2001:db8::5" : "198.18.0.5"),
@@ -95,6 +98,14 @@ static void test_full_state_round_trips(void **state)
 	assert_memory_equal(l->cfg.address, c.address, 6);
 	assert_string_equal(l->cfg.netns, "ctr");
 	assert_int_equal(l->cfg.datapath, LINK_DP_KERNEL);
+	assert_int_equal(l->cfg.df, LINK_DF_INHERIT);
+	assert_false(l->cfg.localbypass);
+	assert_int_equal(back.links[1].cfg.df, LINK_DF_SET);
+	assert_true(back.links[1].cfg.localbypass);
+	assert_true(l->up);
+	assert_string_equal(l->master, "br0");
+	assert_false(back.links[1].up);
+	assert_string_equal(back.links[1].master, "");
 	assert_int_equal(l->n_fdb, 9);
 	for (unsigned i = 0; i < 9; i++) {
 		assert_int_equal(l->fdb[i].mac[5], i);
@@ -163,6 +174,8 @@ static const struct bad_case bad[] = {
     {L0 ",\"neigh\":[{\"ip\":\"203.0.113.1\",\"origin\":\"user\"}]}]}", "links[0].neigh[0].lladdr: missing"},
     {L0 "},{\"name\":\"vx\",\"origin\":\"user\",\"config\":{\"id\":2}}]}", "links[1]: link vx twice"},
     {"{\"version\":1,\"version\":1,\"links\":[]}", "not JSON"},
+    {L0 ",\"up\":\"yes\"}]}", "links[0].up: not true or false"},
+    {L0 ",\"master\":\"abcdefghijklmnopq\"}]}", "links[0].master: too long"},
 };
 
 static void test_damage_is_refused_whole_with_a_reason(void **state)

@@ -6,6 +6,12 @@
 #include <net/if.h>
 #include <stdio.h>
 
+#include <net/if.h>
+#include <string.h>
+
+#include "../core.h"
+#include "../log.h"
+#include "../nl.h"
 #include "tap.h"
 #include "vxnet/proto.h"
 
@@ -72,4 +78,36 @@ int dp_link_mtu(const struct link_config *cfg, int family, unsigned *mtu, unsign
 	*underlay_limit = dev_mtu > overhead ? dev_mtu - overhead : 0;
 	*mtu = cfg->mtu ? cfg->mtu : *underlay_limit ? *underlay_limit : 1500 - overhead;
 	return 0;
+}
+
+int dp_apply_state(struct nl *nl, const struct core_link *l, int ifindex)
+{
+	int rc = 0;
+	if (l->master[0]) {
+		struct nl_link m;
+		rc = nl_link_get(nl, 0, l->master, &m);
+		if (rc == 0)
+			rc = nl_link_set_master(nl, ifindex, m.ifindex);
+		if (rc < 0)
+			log_err("%s: cannot put it back on bridge %s: %s", l->cfg.name, l->master, nl_errmsg(nl));
+	}
+	if (l->up) {
+		int r = nl_link_set_up(nl, ifindex, true);
+		if (r < 0)
+			log_err("%s: cannot set it up again: %s", l->cfg.name, nl_errmsg(nl));
+		if (!rc)
+			rc = r;
+	}
+	return rc;
+}
+
+void dp_observe_state(struct nl *nl, struct dp *dp, struct core_link *l, const struct nl_link *have)
+{
+	char master[IFNAMSIZ] = "";
+	if (have->master) {
+		struct nl_link m;
+		if (nl_link_get(nl, have->master, NULL, &m) == 0)
+			snprintf(master, sizeof(master), "%s", m.name);
+	}
+	dp->up->link_state(dp->core, l, (have->flags & IFF_UP) != 0, master);
 }

@@ -23,4 +23,15 @@ bool dp_ipv6_enabled(void);
 int dp_link_mtu(const struct link_config *cfg, int family, unsigned *mtu, unsigned *underlay_limit,
 		uint32_t *dev_ifindex, const char **why);
 
+struct core_link;
+struct dp;
+struct nl;
+struct nl_link;
+
+/* A device made anew gets the up state and bridge master the link had
+ * (l->up, l->master). 0 or -errno; a missing master is logged, not fatal. */
+int dp_apply_state(struct nl *nl, const struct core_link *l, int ifindex);
+/* Report a device's up state and master (as seen in have) to the core. */
+void dp_observe_state(struct nl *nl, struct dp *dp, struct core_link *l, const struct nl_link *have);
+
 #endif

@@ -5,6 +5,7 @@
 #include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -65,17 +66,25 @@ int udp_rx_open(int family, uint16_t port)
 	/* Best effort: without it datagrams simply arrive one by one. */
 	int one = 1;
 	setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one));
+	/* The outer TOS / traffic class of each datagram, for ECN on
+	 * decapsulation (RFC 6040). */
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, &one, sizeof(one));
+	else
+		setsockopt(fd, IPPROTO_IP, IP_RECVTOS, &one, sizeof(one));
 	return fd;
 }
 
 /* What every sending socket needs: a drop-all receive filter, DF on (never
- * fragment, RFC 7348 section 4.3) and no loopback of our own multicast. */
-static int tx_opts(int fd, int family)
+ * fragment, RFC 7348 section 4.3) unless `df unset` asked otherwise, and no
+ * loopback of our own multicast. */
+static int tx_opts(int fd, int family, bool df)
 {
-	int zero = 0, one = 1, pmtu = IP_PMTUDISC_DO;
+	int zero = 0, pmtu = df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
 	int rc = drop_all(fd);
 	if (rc == 0 && family == AF_INET6) {
-		rc = setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &one, sizeof(one));
+		int dontfrag = df ? 1 : 0;
+		rc = setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &dontfrag, sizeof(dontfrag));
 		if (rc == 0)
 			rc = setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero));
 	} else if (rc == 0) {
@@ -91,7 +100,7 @@ int udp_gso_open(int family, uint16_t port)
 	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
 		return -errno;
-	int rc = tx_opts(fd, family);
+	int rc = tx_opts(fd, family, true);
 	if (rc == 0)
 		rc = bind_wildcard(fd, family, port);
 	if (rc < 0) {
@@ -103,14 +112,14 @@ int udp_gso_open(int family, uint16_t port)
 	return fd;
 }
 
-int udp_tx_open(int family)
+int udp_tx_open(int family, bool df)
 {
 	int fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
 		return -errno;
 	/* A raw UDP socket sees a copy of every UDP datagram in the namespace:
 	 * tx_opts' drop-all filter keeps its receive queue empty. */
-	int rc = tx_opts(fd, family);
+	int rc = tx_opts(fd, family, df);
 	if (rc == 0 && family == AF_INET6) {
 		int off = 6; /* UDP checksum field: the kernel fills it, 0 becomes 0xffff */
 		rc = setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off));
