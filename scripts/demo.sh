@@ -111,7 +111,7 @@ on host-b ip link set lo up
 start_daemon() {
 	local h=$1 sock=${SOCK[$1]}
 	echo "+ [$h] vxnetd -S $sock &"
-	ip netns exec "${NS[$h]}" "$ROOT/build/vxnetd" -S "$sock" 2>"$DIR/$h-vxnetd.log" &
+	ip netns exec "${NS[$h]}" "$ROOT/build/vxnetd" -S "$sock" --state "$DIR/state-$h" 2>"$DIR/$h-vxnetd.log" &
 	DPIDS+=($!)
 	for _ in $(seq 50); do
 		[ -S "$sock" ] && return 0
@@ -199,6 +199,7 @@ plug() {
 }
 x ip netns add "$ETN"
 quiet_ns "$ETN"
+on etcd ip link set lo up
 plug etcd 198.18.1.100/24
 for i in 1 2 3; do
 	x ip netns add "${NS[node$i]}"
@@ -214,10 +215,20 @@ ip netns exec "$ETN" etcd --name e1 --data-dir "$DIR/etcd" \
 	--listen-peer-urls http://198.18.1.100:2380 --initial-advertise-peer-urls http://198.18.1.100:2380 \
 	--initial-cluster e1=http://198.18.1.100:2380 --logger zap --log-level warn >"$DIR/etcd.log" 2>&1 &
 DPIDS+=($!)
-for _ in $(seq 100); do
-	ETCDCTL_API=3 ip netns exec "$ETN" etcdctl --endpoints 198.18.1.100:2379 endpoint health >/dev/null 2>&1 && break
-	sleep 0.1
+etcd_up=0
+for _ in $(seq 30); do
+	if ETCDCTL_API=3 ip netns exec "$ETN" etcdctl --endpoints 198.18.1.100:2379 --dial-timeout 1s \
+		--command-timeout 1s endpoint health >/dev/null 2>&1; then
+		etcd_up=1
+		break
+	fi
+	sleep 0.2
 done
+if [ $etcd_up = 0 ]; then
+	echo "demo: etcd did not start; its log:" >&2
+	tail -n 20 "$DIR/etcd.log" >&2
+	exit 1
+fi
 
 say "2. start vxnetd on each host with --store"
 for i in 1 2 3; do
@@ -226,8 +237,11 @@ for i in 1 2 3; do
 	ip netns exec "${NS[node$i]}" "$ROOT/build/vxnetd" -S "$sock" --state "$DIR/state-node$i" \
 		--store etcd://198.18.1.100:2379 --host "node$i" --underlay "198.18.1.$i" 2>"$DIR/node$i-vxnetd.log" &
 	DPIDS+=($!)
-	for _ in $(seq 50); do
-		"$ROOT/build/vxnet" -S "$sock" network show >/dev/null 2>&1 && break
+done
+# Each daemon answers once it has registered with etcd and read it.
+for i in 1 2 3; do
+	for _ in $(seq 100); do
+		"$ROOT/build/vxnet" -S "${SOCK[node$i]}" -s network show 2>/dev/null | grep -q '^store .* up ' && break
 		sleep 0.1
 	done
 done
@@ -244,7 +258,7 @@ for i in 1 2 3; do
 		"$ROOT/build/vxnet" -S "${SOCK[node$i]}" network show blue >/dev/null 2>&1 && break
 		sleep 0.1
 	done
-	on "node$i" vxnet attach "app$i" network blue || ok2=1
+	on "node$i" vxnet attach "${NS[app$i]}" network blue || ok2=1
 done
 
 say "pings across hosts: no fdb or neigh command was typed"
