@@ -8,7 +8,8 @@
 # exists, a VNI in use, an address that is taken, a second attach of one
 # namespace, `network del` with endpoints (with the count). detach releases
 # the address (attach with it works again) and withdraws the endpoint
-# everywhere; the last detach on a host removes the network's link and bridge.
+# everywhere; so does deleting a container's namespace without a detach; the
+# last detach on a host removes the network's link and bridge.
 #
 #   c1   c2   c3        containers (namespaces), eth0 made by `vxnet attach`
 #   |    |    |
@@ -125,6 +126,23 @@ expect_ok "the released address can be attached again (on another host)" \
 expect_ok "detach it again" vx "$H3" detach "$C4" network blue
 expect_refused "detach of a namespace that is not attached" "is not attached to network blue" \
 	vx "$H3" detach "$C4" network blue
+
+# A container whose namespace goes away without a detach.
+container 5
+C5=$(cns 5)
+expect_ok "attach c5 on h1" vx "$H1" attach "$C5" network blue ip 203.0.113.60/24
+if wait_for 5 converged "$C2" 203.0.113.60; then ok "c2 reaches c5"; else notok "c2 reaches c5"; fi
+ip netns del "$C5"
+gone5() {
+	[ -z "$(keys /vxnet/endpoints/blue/02:42:cb:00:71:3c/)" ] && [ -z "$(keys /vxnet/ipam/blue/203.0.113.60)" ] &&
+		! vx "$H2" fdb show dev vxn4242 | grep -q '^02:42:cb:00:71:3c '
+}
+if wait_for 10 gone5; then
+	ok "c5's namespace deleted without a detach: withdrawn everywhere, its address released"
+else
+	notok "c5's namespace deleted without a detach: withdrawn everywhere, its address released"
+fi
+expect_match "h1 said so" "$(cat "$TMP/vxnetd-$H1.log")" ".*the container of $C5 in network blue is gone .*: withdrawing it"
 
 for n in 1 2 3; do
 	expect_ok "detach c$n" vx "$(hns "$n")" detach "$(cns "$n")" network blue

@@ -430,34 +430,52 @@ void cl_detach(struct cl_op *op)
 
 /* ---- containers gone without a detach ---- */
 
+struct gone {
+	struct cluster *cl;
+	struct cl_ep *ep;
+};
+
 static void withdrawn(void *arg, int err, int64_t revision, int64_t deleted)
 {
-	struct cl_ep *ep = arg;
+	struct gone *g = arg;
+	struct cluster *cl = g->cl;
+	struct cl_ep *ep = g->ep;
 	(void)revision;
 	(void)deleted;
-	/* Nothing to answer: the periodic look tries again if this failed. */
-	(void)err;
-	(void)ep;
+	free(g);
+	if (err < 0) {
+		/* Still published: the next look tries again. */
+		ep->published = true;
+		return;
+	}
+	char network[CLUSTER_NAME_MAX + 1];
+	snprintf(network, sizeof(network), "%s", ep->network);
+	release_claim(cl, ep->network, &ep->ip, ep->ipam_rev, NULL, NULL);
+	teardown(cl, ep);
+	cl_reconcile(cl, network);
 }
 
 void cl_check_local(struct cluster *cl)
 {
 	if (cl->reg != REG_DONE || !cl->store_up)
 		return;
-	for (struct cl_ep *ep = cl->eps, *next; ep; ep = next) {
-		next = ep->next;
+	for (struct cl_ep *ep = cl->eps; ep; ep = ep->next) {
 		if (!ep->published || cl_plumb_endpoint_present(cl, ep))
 			continue;
 		char key[CLUSTER_KEY_MAX];
+		struct gone *g = malloc(sizeof(*g));
+		if (!g || cl_key(cl, CLUSTER_ENDPOINT, ep->network, cl->host, ep->mac, NULL, key, sizeof(key)) < 0) {
+			free(g);
+			continue;
+		}
+		g->cl = cl;
+		g->ep = ep;
+		if (store_delete(cl->store, key, false, withdrawn, g) < 0) {
+			free(g);
+			continue;
+		}
 		log_info("cluster: the container of %s in network %s is gone (%s removed): withdrawing it", ep->nspath,
 			 ep->network, ep->veth);
-		if (cl_key(cl, CLUSTER_ENDPOINT, ep->network, cl->host, ep->mac, NULL, key, sizeof(key)) < 0 ||
-		    store_delete(cl->store, key, false, withdrawn, NULL) < 0)
-			continue;
-		release_claim(cl, ep->network, &ep->ip, ep->ipam_rev, NULL, NULL);
-		char network[CLUSTER_NAME_MAX + 1];
-		snprintf(network, sizeof(network), "%s", ep->network);
-		teardown(cl, ep);
-		cl_reconcile(cl, network);
+		ep->published = false; /* being withdrawn: not put again, not detached */
 	}
 }

@@ -64,6 +64,9 @@ int cl_publish(struct cluster *cl, const struct cl_ep *ep, store_done_cb cb, voi
 	struct cluster_endpoint v = {.ip = ep->ip};
 	char *val;
 	size_t n;
+	/* Never without the lease: such a key would outlive this host. */
+	if (!cl->lease)
+		return -EAGAIN;
 	int rc = cl_key(cl, CLUSTER_ENDPOINT, ep->network, cl->host, ep->mac, NULL, key, sizeof(key));
 	if (rc < 0)
 		return rc;
