@@ -127,6 +127,31 @@ expect_ok "detach it again" vx "$H3" detach "$C4" network blue
 expect_refused "detach of a namespace that is not attached" "is not attached to network blue" \
 	vx "$H3" detach "$C4" network blue
 
+# An IPv6 network beside it, and a namespace in two networks.
+add_ns "$(cns 6)" ipv6
+add_ns "$(cns 7)" ipv6
+expect_ok "network create six (IPv6 subnet)" \
+	vx "$H1" network create six id 4343 subnet 2001:db8:1::/64 datapath "$VXNET_DATAPATH"
+expect_ok "attach c6 on h1" vx "$H1" attach "$(cns 6)" network six
+expect_ok "attach c7 on h2" vx "$H2" attach "$(cns 7)" network six
+expect_ok "attach c7 to blue as well (ifname eth1)" vx "$H2" attach "$(cns 7)" network blue ifname eth1
+if wait_for 5 ip netns exec "$(cns 6)" ping -6 -n -c 1 -W 1 2001:db8:1::2 >/dev/null; then
+	ok "IPv6 overlay: c6 reaches c7 (proxy ND from the store)"
+else
+	notok "IPv6 overlay: c6 reaches c7"
+fi
+expect_line "h1: c7's IPv6 neigh entry" "$(vx "$H1" neigh show dev vxn4343)" \
+	"2001:db8:1::2 dev vxn4343 lladdr 02:42:00:00:00:02 PERMANENT origin store"
+if wait_for 5 converged "$C1" "$(ip -n "$(cns 7)" -4 -o addr show dev eth1 | awk '{print $4}' | cut -d/ -f1)"; then
+	ok "c1 reaches c7's second interface in blue"
+else
+	notok "c1 reaches c7's second interface in blue"
+fi
+expect_ok "detach c7 from blue" vx "$H2" detach "$(cns 7)" network blue
+expect_eq "... leaves its six interface" "$(ip -n "$(cns 7)" -o link show | grep -oE ' eth[01]@' | tr -d ' @' | sort | tr '\n' ' ')" "eth0 "
+for n in 6 7; do expect_ok "detach c$n from six" vx "$(hns $((n - 5)))" detach "$(cns "$n")" network six; done
+expect_ok "network del six" vx "$H1" network del six
+
 # A container whose namespace goes away without a detach.
 container 5
 C5=$(cns 5)
