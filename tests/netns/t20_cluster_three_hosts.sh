@@ -127,7 +127,12 @@ expect_ok "detach it again" vx "$H3" detach "$C4" network blue
 expect_refused "detach of a namespace that is not attached" "is not attached to network blue" \
 	vx "$H3" detach "$C4" network blue
 
-# An IPv6 network beside it, and a namespace in two networks.
+# An IPv6 network beside it, and a namespace in two networks. The kernel
+# datapath answers ND from the kernel's own neighbour table, which needs IPv6
+# on in the host (the user datapath answers from vxnetd's).
+for n in 1 2; do
+	ip netns exec "$(hns "$n")" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0
+done
 add_ns "$(cns 6)" ipv6
 add_ns "$(cns 7)" ipv6
 expect_ok "network create six (IPv6 subnet)" \
