@@ -13,7 +13,9 @@
 #              before `vxnet attach` until a container on another random host
 #              gets its first ping reply from it (ping every 5 ms, ARP retried
 #              every 10 ms by the pinging container so that the kernel's 1 s
-#              ARP retry does not hide the control plane): p50 / p99 / max.
+#              ARP retry does not hide the control plane): p50 / p99 / max,
+#              and the p50 of `vxnet attach` itself (claim, devices, publish,
+#              until the daemon's watch has its own write back).
 #   at rest    etcd requests per host per second with nothing happening: from
 #              the daemons' own counters and from etcd's (grpc_server_started_total
 #              summed over the members), over REST_SECS.
@@ -163,7 +165,8 @@ pct() { # P FILE: the P-th percentile (nearest rank) of the numbers in FILE
 	sort -n "$2" | awk -v p="$1" '{a[NR] = $1} END {i = int((p / 100) * NR + 0.999999); if (i < 1) i = 1; print a[i]}'
 }
 
-printf '%-5s %-7s %9s %9s %9s %12s %14s %14s\n' N trials p50_ms p99_ms max_ms withdraw_ms "req/s/host" "etcd_req/s/host"
+printf '%-5s %-7s %9s %9s %9s %14s %12s %12s %16s\n' N trials p50_ms p99_ms max_ms attach_p50_ms withdraw_ms \
+	"req/s/host" "etcd_req/s/host"
 for n in $sizes; do
 	net=b$n
 	ids=()
@@ -199,6 +202,7 @@ for n in $sizes; do
 		ip netns exec "$c" sysctl -qw net.ipv4.neigh.eth0.retrans_time_ms=10
 	done
 	: >"$DIR/lat-$n"
+	: >"$DIR/att-$n"
 	for ((t = 1; t <= trials; t++)); do
 		x=$((RANDOM % n + 1))
 		y=$((RANDOM % n + 1))
@@ -210,6 +214,8 @@ for n in $sizes; do
 			echo "converge: attach on h$x failed: $out" >&2
 			exit 1
 		}
+		t1=$(date +%s%N)
+		echo $(((t1 - t0) / 100000)) | sed 's/\(.\)$/.\1/' >>"$DIR/att-$n"
 		ip=$(echo "$out" | awk '{print $2}' | cut -d/ -f1)
 		first=$(ip netns exec "vxc-a$y-$$" ping -D -n -i 0.005 -c 1 -w 10 "$ip" 2>/dev/null |
 			sed -n 's/^\[\([0-9.]*\)\] .*bytes from.*/\1/p' | head -n 1)
@@ -226,6 +232,7 @@ for n in $sizes; do
 	p50=$(pct 50 "$DIR/lat-$n")
 	p99=$(pct 99 "$DIR/lat-$n")
 	max=$(sort -n "$DIR/lat-$n" | tail -n 1)
+	att=$(pct 50 "$DIR/att-$n")
 
 	# At rest.
 	r0=0
@@ -261,7 +268,8 @@ for n in $sizes; do
 	withdraw=$(($(now_ms) - t0))
 	[ "$left" -gt 0 ] && withdraw="timeout"
 	unset done_h
-	printf '%-5s %-7s %9s %9s %9s %12s %14s %14s\n' "$n" "$trials" "$p50" "$p99" "$max" "$withdraw" "$rate" "$erate"
+	printf '%-5s %-7s %9s %9s %9s %14s %12s %12s %16s\n' "$n" "$trials" "$p50" "$p99" "$max" "$att" "$withdraw" \
+		"$rate" "$erate"
 
 	# Tear this N down (etcd stays).
 	for h in "${!DPID[@]}"; do kill -TERM "${DPID[$h]}" 2>/dev/null || true; done

@@ -15,7 +15,7 @@
 
 #include "cli.h"
 
-#define CLI_REPLY_TIMEOUT_S 10   /* a daemon that accepted but never answers */
+#define CLI_REPLY_TIMEOUT_S 10	 /* a daemon that accepted but never answers */
 #define CLI_CLUSTER_TIMEOUT_S 30 /* the same, for requests that wait on the cluster store */
 
 struct client {

@@ -58,7 +58,7 @@ struct client {
 	struct events_sub sub; /* monitor clients only */
 	bool monitor;
 	bool dead;
-	bool pending; /* an asynchronous request (the cluster's) is being answered */
+	bool pending;	 /* an asynchronous request (the cluster's) is being answered */
 	uint32_t events; /* what epoll watches for */
 	uint32_t seq;	 /* of the request being answered */
 	struct qmsg *head, *tail;

@@ -25,8 +25,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const prefixes[] = {
-    "/vxnet/networks/", "/vxnet/hosts/", "/vxnet/endpoints/n1/02:42:cb:00:71:0", "/vxnet/endpoints/n1/",
-    "/vxnet/ipam/n1/",	"/vxnet/",	 "",
+    "/vxnet/networks/",
+    "/vxnet/hosts/",
+    "/vxnet/endpoints/n1/02:42:cb:00:71:0",
+    "/vxnet/endpoints/n1/",
+    "/vxnet/ipam/n1/",
+    "/vxnet/",
+    "",
 };
 
 static void warn(void *arg, const char *key, const char *why)
