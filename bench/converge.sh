@@ -91,7 +91,7 @@ cleanup() {
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null
 	done
-	rm -rf "$DIR"
+	if [ -n "${CONVERGE_KEEP:-}" ]; then echo "# kept $DIR" >&2; else rm -rf "$DIR"; fi
 }
 trap cleanup EXIT
 
@@ -217,10 +217,16 @@ for n in $sizes; do
 		t1=$(date +%s%N)
 		echo $(((t1 - t0) / 100000)) | sed 's/\(.\)$/.\1/' >>"$DIR/att-$n"
 		ip=$(echo "$out" | awk '{print $2}' | cut -d/ -f1)
-		first=$(ip netns exec "vxc-a$y-$$" ping -D -n -i 0.005 -c 1 -w 10 "$ip" 2>/dev/null |
+		first=$({ ip netns exec "vxc-a$y-$$" ping -D -n -i 0.005 -c 1 -w 10 "$ip" 2>/dev/null || true; } |
 			sed -n 's/^\[\([0-9.]*\)\] .*bytes from.*/\1/p' | head -n 1)
 		if [ -z "$first" ]; then
-			echo "converge: no reply from $ip (h$x) to h$y within 10 s" >&2
+			echo "converge: no reply from $ip (h$x, $out) to h$y within 10 s" >&2
+			for hh in "$x" "$y"; do
+				echo "# h$hh fdb:" >&2
+				vx "$hh" fdb show dev "vxn$((1000 + n))" >&2 || true
+				echo "# h$hh neigh:" >&2
+				vx "$hh" neigh show dev "vxn$((1000 + n))" >&2 || true
+			done
 			exit 1
 		fi
 		"$PY" -c "import sys; print(round(float(sys.argv[1]) * 1000 - int(sys.argv[2]) / 1e6, 1))" "$first" "$t0" \
@@ -249,8 +255,16 @@ for n in $sizes; do
 	rate=$("$PY" -c "print(round(($r1 - $r0) / $rest / $n, 3))")
 	erate=$("$PY" -c "print(round(($e1 - $e0) / $rest / $n, 3))")
 
-	# Withdraw: kill the last host's vxnetd.
+	# Withdraw: kill the last host's vxnetd (every other host has it first).
 	k=$n
+	for ((h = 1; h < n; h++)); do
+		if ! vx "$h" fdb show dev "vxn$((1000 + n))" >"$DIR/fdb-h$h" 2>&1 || ! grep -q " dst 198.18.1.$k " "$DIR/fdb-h$h"; then
+			echo "converge: h$h does not have h$k before the kill ($(wc -l <"$DIR/fdb-h$h") lines)" >&2
+			tail -n 3 "$DIR/fdb-h$h" >&2
+			ip netns exec "vxc-h$h-$$" bridge fdb show dev "vxn$((1000 + n))" | grep -c . >&2
+			exit 1
+		fi
+	done
 	kill -KILL "${DPID[$k]}"
 	unset "DPID[$k]"
 	t0=$(now_ms)
@@ -259,7 +273,9 @@ for n in $sizes; do
 	while [ "$left" -gt 0 ] && [ $(($(now_ms) - t0)) -lt $((ttl * 1000 + 20000)) ]; do
 		for ((h = 1; h < n; h++)); do
 			[ -n "${done_h[$h]:-}" ] && continue
-			if ! vx "$h" fdb show dev "vxn$((1000 + n))" | grep -q " dst 198.18.1.$k "; then
+			# Only an answer that lacks the host counts (a failed show is no answer).
+			fdb=$(vx "$h" fdb show dev "vxn$((1000 + n))" 2>/dev/null) || continue
+			if ! grep -q " dst 198.18.1.$k " <<<"$fdb"; then
 				done_h[$h]=1
 				left=$((left - 1))
 			fi
