@@ -37,6 +37,7 @@ etcd_setup() {
 		ETCD_EPS+="${ETCD_EPS:+,}198.18.0.10$i:2379"
 	done
 	ETCD_URL="etcd://$ETCD_EPS"
+	[ "${ETCD_TLS:-0}" = 1 ] && etcd_tls
 	echo "$initial" >"$TMP/etcd.initial"
 	for ((i = 1; i <= n; i++)); do etcd_member_start "$i"; done
 	if ! wait_for 20 etcdctl_ endpoint health --cluster; then
@@ -46,12 +47,41 @@ etcd_setup() {
 	fi
 }
 
+# etcd_tls: certificates for etcd_setup's members (ETCD_TLS=1 before it):
+# a CA, a server certificate for 198.18.0.101-103, a client certificate, in
+# $TMP/tls (made here with openssl, valid one day).
+etcd_tls() {
+	need openssl
+	mkdir -p "$TMP/tls"
+	(
+		cd "$TMP/tls" || exit 1
+		set -e
+		key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+		key ca.key
+		openssl req -x509 -new -key ca.key -subj "/CN=vxnet t25 CA" -days 1 -out ca.crt 2>/dev/null
+		leaf() { # NAME EXTENSIONS
+			key "$1.key"
+			openssl req -new -key "$1.key" -subj "/CN=vxnet $1" -out "$1.csr" 2>/dev/null
+			printf '%b' "$2" >"$1.ext"
+			openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -extfile "$1.ext" \
+				-out "$1.crt" 2>/dev/null
+		}
+		leaf server "subjectAltName=IP:198.18.0.101,IP:198.18.0.102,IP:198.18.0.103\nextendedKeyUsage=serverAuth,clientAuth\n"
+		leaf client "extendedKeyUsage=clientAuth\n"
+	)
+}
+
 # etcd_member_start I: start (or restart, same data) member I.
 etcd_member_start() {
-	local i=$1 state=new
+	local i=$1 state=new scheme=http tls=()
 	[ -d "$TMP/etcd-e$i.dir/member" ] && state=existing
-	ip netns exec "$ETCD_NS" "$ETCD" --name "e$i" --data-dir "$TMP/etcd-e$i.dir" \
-		--listen-client-urls "http://198.18.0.10$i:2379" --advertise-client-urls "http://198.18.0.10$i:2379" \
+	if [ "${ETCD_TLS:-0}" = 1 ]; then
+		scheme=https
+		tls=(--cert-file "$TMP/tls/server.crt" --key-file "$TMP/tls/server.key"
+			--trusted-ca-file "$TMP/tls/ca.crt" --client-cert-auth)
+	fi
+	ip netns exec "$ETCD_NS" "$ETCD" --name "e$i" --data-dir "$TMP/etcd-e$i.dir" "${tls[@]}" \
+		--listen-client-urls "$scheme://198.18.0.10$i:2379" --advertise-client-urls "$scheme://198.18.0.10$i:2379" \
 		--listen-peer-urls "http://198.18.0.10$i:2380" --initial-advertise-peer-urls "http://198.18.0.10$i:2380" \
 		--initial-cluster "$(cat "$TMP/etcd.initial")" --initial-cluster-state "$state" \
 		--initial-cluster-token "vxnet-t-$$" --heartbeat-interval 100 --election-timeout 1000 \
@@ -75,7 +105,10 @@ etcd_member_stop() {
 
 # etcdctl_ ARGS...: etcdctl against the cluster, from inside its namespace.
 etcdctl_() {
-	ip netns exec "$ETCD_NS" "$ETCDCTL" --endpoints "$ETCD_EPS" --dial-timeout 2s --command-timeout 4s "$@"
+	local tls=()
+	[ "${ETCD_TLS:-0}" = 1 ] &&
+		tls=(--cacert "$TMP/tls/ca.crt" --cert "$TMP/tls/client.crt" --key "$TMP/tls/client.key")
+	ip netns exec "$ETCD_NS" "$ETCDCTL" --endpoints "$ETCD_EPS" "${tls[@]}" --dial-timeout 2s --command-timeout 4s "$@"
 }
 
 # cluster_host N [vxnetd args...]: host vx-hN-$$ on the switch at

@@ -551,8 +551,11 @@ struct cluster *cluster_open(struct loop *lp, struct core *core, struct ctl_serv
 	cl->store_up = true; /* until a request says otherwise */
 	cl->ttl = o->lease_ttl ? o->lease_ttl : CLUSTER_LEASE_TTL_DEFAULT;
 	snprintf(cl->prefix, sizeof(cl->prefix), "%s", o->prefix ? o->prefix : CLUSTER_PREFIX_DEFAULT);
-	if (cluster_prefix_check(cl->prefix, why) < 0)
+	if (cluster_prefix_check(cl->prefix, why) < 0) {
+		snprintf(whybuf, sizeof(whybuf), "--store-prefix %s: %s", cl->prefix, *why);
+		*why = whybuf;
 		goto fail;
+	}
 	if (o->host) {
 		snprintf(cl->host, sizeof(cl->host), "%s", o->host);
 	} else if (gethostname(cl->host, sizeof(cl->host)) < 0) {
