@@ -50,7 +50,7 @@ stop_tagged() {
 		[ "$p" = $$ ] && continue
 		comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
 		case "$comm" in
-		vxnetd | vxnet | tcpdump | tshark | dumpcap | iperf3 | ping) ;;
+		vxnetd | vxnet | tcpdump | tshark | dumpcap | iperf3 | ping | etcd | etcdctl) ;;
 		*) continue ;;
 		esac
 		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "VXNET_CHECK_TAG=$$" && pids+=("$p")
