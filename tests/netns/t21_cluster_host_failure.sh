@@ -59,6 +59,13 @@ expect_match "h2 took its lease over" "$(cat "$TMP/vxnetd-$H2.log")" '.*took ove
 expect_ping "c1 -> c2 after h2's restart" "$C1" 203.0.113.12 2 2
 expect_ping "c2 -> c3 after h2's restart" "$C2" 203.0.113.13 2 2
 
+# Restarted with another --lease-ttl: its old lease is revoked, not mistaken for another daemon's.
+stop_vxnetd "$H2"
+start_vxnetd "$H2" --store "$ETCD_URL" --host h2 --underlay 198.18.0.2 --lease-ttl $((CLUSTER_TTL + 1))
+expect_match "h2 restarted with another TTL revokes its old lease" "$(cat "$TMP/vxnetd-$H2.log")" \
+	".*lease [0-9]+ of the previous vxnetd has TTL $CLUSTER_TTL, not $((CLUSTER_TTL + 1)): revoking it"
+if wait_for 5 converged "$C1" 203.0.113.12; then ok "... and is registered and reachable again"; else notok "h2 reachable after a TTL change"; fi
+
 # SIGKILL h3.
 gone() { # HOSTNS: nothing of h3 left there
 	local fdb neigh

@@ -181,6 +181,22 @@ static void grant_done(void *arg, int err, int64_t lease, int64_t ttl)
 	reg_step(cl);
 }
 
+static void revoked(void *arg, int err, int64_t lease, int64_t ttl)
+{
+	struct cluster *cl = arg;
+	(void)lease;
+	(void)ttl;
+	if (cl->reg != REG_CHECK)
+		return;
+	if (err < 0 && err != -ENOENT) {
+		log_err("cluster: cannot revoke the previous lease: %s (retrying)", store_last_error(cl->store));
+		retry_later(cl);
+		return;
+	}
+	cl->reg = REG_GRANT;
+	reg_step(cl);
+}
+
 static void check_done(void *arg, int err, int64_t lease, int64_t ttl)
 {
 	struct cluster *cl = arg;
@@ -195,9 +211,16 @@ static void check_done(void *arg, int err, int64_t lease, int64_t ttl)
 		cl->lease = lease;
 		log_info("cluster: took over lease %lld of the previous vxnetd", (long long)lease);
 		cl->reg = REG_HOST;
+	} else if (err == 0) {
+		/* Ours but of another TTL (--lease-ttl changed): revoked, or its
+		 * host key would look like another daemon's until it expires. */
+		log_info("cluster: lease %lld of the previous vxnetd has TTL %lld, not %u: revoking it",
+			 (long long)lease, (long long)ttl, cl->ttl);
+		if (store_lease_revoke(cl->store, lease, revoked, cl) < 0)
+			retry_later(cl);
+		return;
 	} else {
-		/* Gone, or of another TTL: a new one (the old one dies by itself). */
-		cl->reg = REG_GRANT;
+		cl->reg = REG_GRANT; /* gone */
 	}
 	reg_step(cl);
 }
