@@ -1,4 +1,4 @@
-# Helpers of the cluster scenarios (tests/netns/t2X_*.sh), sourced after
+# Helpers of the cluster scenarios (tests/netns/t3X_cluster_*.sh), sourced after
 # lib.sh: an underlay switch with hosts, real etcd members (Debian's
 # etcd-server) in a namespace of their own on that switch, vxnetd with
 # --store on each host, and containers attached through `vxnet attach`.
@@ -58,7 +58,7 @@ etcd_tls() {
 		set -e
 		key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
 		key ca.key
-		openssl req -x509 -new -key ca.key -subj "/CN=vxnet t25 CA" -days 1 -out ca.crt 2>/dev/null
+		openssl req -x509 -new -key ca.key -subj "/CN=vxnet t35 CA" -days 1 -out ca.crt 2>/dev/null
 		leaf() { # NAME EXTENSIONS
 			key "$1.key"
 			openssl req -new -key "$1.key" -subj "/CN=vxnet $1" -out "$1.csr" 2>/dev/null
