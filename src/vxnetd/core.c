@@ -420,18 +420,26 @@ struct gone_ctx {
 	struct core_link *l;
 };
 
+/* A remote the datapath holds, with its origin as vxnet knows it: the
+ * wanted entry's, else learned (not permanent) or someone else's. */
+static struct fdb_remote told_origin(const struct core_link *l, const struct fdb_entry *e, unsigned i)
+{
+	struct fdb_remote r = e->remotes[i];
+	const struct fdb_remote *w = want_remote(l, e->mac, &r);
+	if (w)
+		r.origin = w->origin;
+	else if (e->state == FDB_STATE_PERMANENT)
+		r.origin = CTL_ORIGIN_OTHER;
+	else
+		r.origin = FDB_ORIGIN_LEARNED;
+	return r;
+}
+
 static void fdb_gone_cb(const struct fdb_entry *e, void *arg)
 {
 	struct gone_ctx *g = arg;
 	for (unsigned i = 0; i < e->n_remotes; i++) {
-		struct fdb_remote r = e->remotes[i];
-		const struct fdb_remote *w = want_remote(g->l, e->mac, &r);
-		if (w)
-			r.origin = w->origin;
-		else if (e->state == FDB_STATE_PERMANENT)
-			r.origin = CTL_ORIGIN_OTHER;
-		else
-			r.origin = FDB_ORIGIN_LEARNED;
+		struct fdb_remote r = told_origin(g->l, e, i);
 		publish_fdb(g->c, g->l, CTL_EVENT_DELETED, e->mac, &r, e->state);
 	}
 }
@@ -683,22 +691,12 @@ static void dump_cb(const struct fdb_entry *e, void *arg)
 {
 	struct dump_ctx *d = arg;
 	struct fdb_entry v = *e;
-	const struct fdb_remote *src = e->remotes;
 	unsigned done = 0;
 	/* Entries with many remotes go out in chunks of the local array. */
 	while (done < e->n_remotes) {
 		unsigned n = e->n_remotes - done < 64 ? e->n_remotes - done : 64;
-		for (unsigned i = 0; i < n; i++) {
-			struct fdb_remote r = src[done + i];
-			const struct fdb_remote *w = want_remote(d->l, e->mac, &r);
-			if (w)
-				r.origin = w->origin;
-			else if (e->state == FDB_STATE_PERMANENT)
-				r.origin = CTL_ORIGIN_OTHER;
-			else
-				r.origin = FDB_ORIGIN_LEARNED;
-			d->rem[i] = r;
-		}
+		for (unsigned i = 0; i < n; i++)
+			d->rem[i] = told_origin(d->l, e, done + i);
 		v.remotes = d->rem;
 		v.n_remotes = n;
 		d->cb(&v, d->arg);

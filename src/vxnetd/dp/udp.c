@@ -2,6 +2,7 @@
 #include "udp.h"
 
 #include <errno.h>
+#include <linux/errqueue.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -84,7 +85,13 @@ static int tx_opts(int fd, int family, bool df)
 	int rc = drop_all(fd);
 	if (rc == 0 && family == AF_INET6) {
 		int dontfrag = df ? 1 : 0;
+		/* IPv6 routers never fragment; without PMTUDISC_DO the kernel
+		 * would fragment at the source once a router said the path is
+		 * smaller, where vxnetd must tell the inner sender instead. */
+		int pmtu6 = df ? IPV6_PMTUDISC_DO : IPV6_PMTUDISC_DONT;
 		rc = setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &dontfrag, sizeof(dontfrag));
+		if (rc == 0)
+			rc = setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu6, sizeof(pmtu6));
 		if (rc == 0)
 			rc = setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero));
 	} else if (rc == 0) {
@@ -124,6 +131,14 @@ int udp_tx_open(int family, bool df)
 		int off = 6; /* UDP checksum field: the kernel fills it, 0 becomes 0xffff */
 		rc = setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off));
 	}
+	if (rc == 0 && family == AF_INET6) {
+		/* An unconnected raw IPv6 socket takes a router's packet-too-big
+		 * into the route's path MTU only with IPV6_RECVERR on (rawv6_err
+		 * returns early otherwise; IPv4's raw_err does not). The error
+		 * queue it fills is drained by udp_tx_drain_errors(). */
+		int one = 1;
+		rc = setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+	}
 	if (rc < 0) {
 		int e = -errno;
 		close(fd);
@@ -154,4 +169,36 @@ int udp_group_join(int fd, const struct vx_addr *group, uint32_t ifindex)
 int udp_group_leave(int fd, const struct vx_addr *group, uint32_t ifindex)
 {
 	return group_op(fd, group, ifindex, 0);
+}
+
+int udp_tx_drain_errors(int fd, struct vx_addr *dsts, unsigned max)
+{
+	unsigned n = 0;
+	for (;;) {
+		uint8_t buf[256];
+		_Alignas(struct cmsghdr) char ctrl[256];
+		struct sockaddr_storage from;
+		struct iovec iov = {buf, sizeof(buf)};
+		struct msghdr mh = {.msg_name = &from,
+				    .msg_namelen = sizeof(from),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctrl,
+				    .msg_controllen = sizeof(ctrl)};
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (!(c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR) &&
+			    !(c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR))
+				continue;
+			struct sock_extended_err ee;
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			bool too_big = (ee.ee_origin == SO_EE_ORIGIN_ICMP6 && ee.ee_type == 2) ||
+				       (ee.ee_origin == SO_EE_ORIGIN_ICMP && ee.ee_type == 3 && ee.ee_code == 4);
+			uint16_t port;
+			if (too_big && n < max && addr_from_sockaddr((struct sockaddr *)&from, &dsts[n], &port) == 0)
+				n++;
+		}
+	}
+	return (int)n;
 }

@@ -28,6 +28,9 @@ int udp_tx_open(int family, bool df);
  * (drop-all filter), never fragments, and sends checksums (the kernel refuses
  * GSO without them). fd or -errno (-EADDRINUSE when the port is taken). */
 int udp_gso_open(int family, uint16_t port);
+/* Read a sending socket's error queue empty; the destinations that a
+ * router said are too big go into dsts (at most max). Returns how many. */
+int udp_tx_drain_errors(int fd, struct vx_addr *dsts, unsigned max);
 /* Join / leave multicast group on ifindex (0: routing decides). */
 int udp_group_join(int fd, const struct vx_addr *group, uint32_t ifindex);
 int udp_group_leave(int fd, const struct vx_addr *group, uint32_t ifindex);

@@ -119,11 +119,28 @@ static int vsock_rebuild(struct dp_user *u, struct vsock *s, struct ulink *extra
 
 /* ---- sockets ---- */
 
+/* A router said a path is smaller (the kernel noted it): ask what it
+ * carries now, so the next too-big frame is answered with it. */
+static void tx_errors(struct loop_src *src, uint32_t events)
+{
+	(void)events;
+	struct dp_user *u = src->obj;
+	struct vx_addr dsts[16];
+	int n = udp_tx_drain_errors(src->fd, dsts, 16);
+	for (int i = 0; i < n; i++)
+		pmtu_learn(&u->pmtu, &dsts[i], loop_now_ms());
+}
+
 int user_tx_socket(struct dp_user *u, int family, bool df)
 {
-	int *fd = &u->tx_fd[family == AF_INET6][df];
-	if (*fd < 0)
+	int f = family == AF_INET6;
+	int *fd = &u->tx_fd[f][df];
+	if (*fd < 0) {
 		*fd = udp_tx_open(family, df);
+		/* No events asked: epoll reports EPOLLERR on its own. */
+		if (*fd >= 0)
+			loop_add(u->loop, *fd, 0, &u->tx_src[f][df], tx_errors, u);
+	}
 	return *fd;
 }
 
@@ -692,6 +709,23 @@ static void refresh_local_addrs(struct dp_user *u)
 	freeifaddrs(ifa0);
 }
 
+void user_refresh_limit(struct dp_user *u, struct ulink *ul, unsigned tap_mtu)
+{
+	(void)u;
+	/* The path limit follows the underlay device's MTU, or the TAP's own
+	 * when the underlay is unknown. */
+	uint32_t dev_ifindex;
+	unsigned mtu, underlay;
+	const char *why = NULL;
+	if (dp_link_mtu(ul->cfg, ul->family, &mtu, &underlay, &dev_ifindex, &why) < 0)
+		return;
+	unsigned limit = underlay ? underlay : tap_mtu ? tap_mtu : ul->path_limit;
+	if (limit != ul->path_limit) {
+		log_info("%s: the path now carries %u-byte packets (was %u)", ul->cfg->name, limit, ul->path_limit);
+		ul->path_limit = limit;
+	}
+}
+
 struct age_ctx {
 	struct dp_user *u;
 	struct ulink *ul;
@@ -718,19 +752,7 @@ static void user_tick(struct dp *dp, uint64_t now)
 		bool seen = !(ul->cfg->set & LINK_P_NETNS) && nl_link_get(u->nl, ul->l->ifindex, NULL, &have) == 0;
 		if (seen)
 			dp_observe_state(u->nl, dp, ul->l, &have);
-		/* The path limit follows the underlay device's MTU, or the
-		 * TAP's own when the underlay is unknown. */
-		uint32_t dev_ifindex;
-		unsigned mtu, underlay;
-		const char *why = NULL;
-		if (dp_link_mtu(ul->cfg, ul->family, &mtu, &underlay, &dev_ifindex, &why) == 0) {
-			unsigned limit = underlay ? underlay : seen ? have.mtu : ul->path_limit;
-			if (limit != ul->path_limit) {
-				log_info("%s: the path now carries %u-byte frames (was %u)", ul->cfg->name, limit,
-					 ul->path_limit);
-				ul->path_limit = limit;
-			}
-		}
+		user_refresh_limit(u, ul, seen ? have.mtu : 0);
 	}
 	gso_pool_tick(u->gso, now);
 	pmtu_expire(&u->pmtu, now);
@@ -745,8 +767,10 @@ static void user_free(struct dp *dp)
 	fwd_free(u->fwd);
 	for (int f = 0; f < 2; f++)
 		for (int df = 0; df < 2; df++)
-			if (u->tx_fd[f][df] >= 0)
+			if (u->tx_fd[f][df] >= 0) {
+				loop_del(u->loop, &u->tx_src[f][df]);
 				close(u->tx_fd[f][df]);
+			}
 	free(u);
 }
 
@@ -780,7 +804,8 @@ struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop 
 	u->dp.up = up;
 	u->loop = lp;
 	for (int f = 0; f < 2; f++)
-		u->tx_fd[f][0] = u->tx_fd[f][1] = -1;
+		for (int df = 0; df < 2; df++)
+			u->tx_fd[f][df] = u->tx_src[f][df].fd = -1;
 	u->fwd = fwd_new();
 	u->gso = gso_pool_new(gso_sockets);
 	int rc = nl_open(&u->nl, -1);

@@ -104,6 +104,16 @@ static uint8_t *slot(struct dp_fwd *dp, unsigned i)
 	return dp->arena + (size_t)i * DP_SLOT;
 }
 
+/* Rate limit of the packet path's log lines: one per 10 s per kind and link. */
+static bool log_due(uint64_t *last)
+{
+	uint64_t now = loop_now_ms();
+	if (*last && now - *last < 10000)
+		return false;
+	*last = now;
+	return true;
+}
+
 /* Every TAP write starts with a virtio-net header; vh NULL = plain frame. */
 static int tap_write(struct ulink *l, const struct virtio_net_hdr *vh, const uint8_t *frame, size_t len)
 {
@@ -120,9 +130,7 @@ static int tap_write(struct ulink *l, const struct virtio_net_hdr *vh, const uin
 	 * state of the device, not a fault, and counted apart as the kernel
 	 * counts its own drops by reason. */
 	l->stats[e == EIO ? US_RX_DROP_DOWN : US_RX_DROP_TAP]++;
-	uint64_t now = loop_now_ms();
-	if (!l->down_logged || now - l->down_logged >= 10000) {
-		l->down_logged = now;
+	if (log_due(&l->down_logged)) {
 		log_info("%s: frame not written into the TAP: %s%s", l->cfg->name, strerror(e),
 			 e == EIO ? " (device down)" : "");
 	}
@@ -492,11 +500,25 @@ static void dp_tx_frame(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, c
 		/* Never fragment the outer packet (RFC 7348 section 4.3) unless
 		 * `df` says otherwise: tell the sender what fits, once. */
 		unsigned limit = path_limit_to(d, l, &r->ip, now);
+		if (df && payload > limit && now - l->limit_checked >= 100) {
+			/* The underlay may have grown since the last tick: look
+			 * before telling anyone to shrink (at most every 100 ms). */
+			l->limit_checked = now;
+			user_refresh_limit(d, l, 0);
+			limit = path_limit_to(d, l, &r->ip, now);
+		}
 		if (df && payload > limit) {
-			if (!told && proto_too_big_check(f, len, limit) == PROTO_TOO_BIG_ICMP) {
-				int n = proto_too_big_build(dp->reply, sizeof(dp->reply), f, len, limit);
-				if (n > 0 && tap_write(l, NULL, dp->reply, (size_t)n) == 0)
-					l->stats[US_TX_ICMP_TOO_BIG]++;
+			/* Without DF too (IPv4): nobody on the path may fragment,
+			 * and a Linux sender takes frag-needed into its route. */
+			int n = told ? -1 : proto_too_big_build_any(dp->reply, sizeof(dp->reply), f, len, limit);
+			if (n > 0 && tap_write(l, NULL, dp->reply, (size_t)n) == 0) {
+				l->stats[US_TX_ICMP_TOO_BIG]++;
+			} else if (!told && log_due(&l->big_logged)) {
+				/* No ICMP may answer it (not IP, an ICMP error
+				 * itself...): say so rather than drop unseen. */
+				log_info("%s: dropped a %zu-byte frame above the path's %u that no ICMP can answer "
+					 "(counted tx_drop_too_big)",
+					 l->cfg->name, payload, limit);
 			}
 			told = true;
 			l->stats[US_TX_DROP_TOO_BIG]++;
@@ -578,11 +600,8 @@ static void dp_rx_deliver(struct dp_fwd *dp, struct ulink *l, const uint8_t *f, 
 /* Log a rate-limited line for the ECN anomalies RFC 6040 says to log. */
 static void ecn_log(struct ulink *l, const char *what)
 {
-	uint64_t now = loop_now_ms();
-	if (l->ecn_logged && now - l->ecn_logged < 10000)
-		return;
-	l->ecn_logged = now;
-	log_info("%s: %s (RFC 6040; counted)", l->cfg->name, what);
+	if (log_due(&l->ecn_logged))
+		log_info("%s: %s (RFC 6040; counted)", l->cfg->name, what);
 }
 
 /* One decapsulated frame for link l, from src (the outer source address)
