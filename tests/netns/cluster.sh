@@ -58,7 +58,7 @@ etcd_tls() {
 		set -e
 		key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
 		key ca.key
-		openssl req -x509 -new -key ca.key -subj "/CN=vxnet t35 CA" -days 1 -out ca.crt 2>/dev/null
+		openssl req -x509 -new -key ca.key -subj "/CN=vxnet t45 CA" -days 1 -out ca.crt 2>/dev/null
 		leaf() { # NAME EXTENSIONS
 			key "$1.key"
 			openssl req -new -key "$1.key" -subj "/CN=vxnet $1" -out "$1.csr" 2>/dev/null

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t30: three hosts with vxnetd --store and one etcd: `network create` once and
+# t40: three hosts with vxnetd --store and one etcd: `network create` once and
 # `attach` on each host, and the containers ping each other across hosts with
 # no fdb or neigh command typed; on the underlay no ARP and no broadcast is
 # carried in VXLAN (proxy answers from the store's entries). The entries are

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t35: vxnetd talks to etcd over TLS with a client certificate
+# t45: vxnetd talks to etcd over TLS with a client certificate
 # (--store-cacert, --store-cert, --store-key; a CA, a server and a client
 # certificate made here with openssl; etcd with --client-cert-auth). Two
 # hosts register, a network is created and attached, the containers ping.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t34: bad data under the prefix, put with etcdctl: malformed JSON, a wrong
+# t44: bad data under the prefix, put with etcdctl: malformed JSON, a wrong
 # type, a VNI out of range, an address outside the subnet, a key that does
 # not parse, a host without a usable underlay. Each is skipped with one log
 # line naming the key, counted (`vxnet -s network show`: invalid_keys), never

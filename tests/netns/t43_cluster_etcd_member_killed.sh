@@ -1,5 +1,5 @@
 #!/bin/bash
-# t33: a three-member etcd cluster with one member killed (SIGKILL): the one
+# t43: a three-member etcd cluster with one member killed (SIGKILL): the one
 # every vxnetd talks to (first in --store), made the leader first, so that
 # both a failover and an election happen. No interruption for vxnet: no
 # packet lost between existing endpoints, no lease lost (no host

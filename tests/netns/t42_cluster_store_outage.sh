@@ -1,5 +1,5 @@
 #!/bin/bash
-# t32: the cluster store going away. (1) etcd stopped (the whole cluster, one
+# t42: the cluster store going away. (1) etcd stopped (the whole cluster, one
 # member here): forwarding between existing endpoints goes on without a lost
 # packet, `network show` still answers from what the daemon knows, `attach`
 # of a new endpoint fails at once with a clear reason and changes nothing;

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t31: hosts coming and going. A second vxnetd with the name of a live host
+# t41: hosts coming and going. A second vxnetd with the name of a live host
 # (--host h1) refuses to start, saying why, and the first goes on. A vxnetd
 # restarted cleanly takes its lease over: no other host ever loses its
 # endpoints. A vxnetd killed with SIGKILL: within lease TTL + 2 s (TTL 3 s
