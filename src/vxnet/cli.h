@@ -105,8 +105,6 @@ int cli_print_fdb(struct cli_print *pr, const struct ctl_parsed *p);
 int cli_print_neigh(struct cli_print *pr, const struct ctl_parsed *p);
 /* One monitor line (text or a JSON object), newline-terminated. */
 int cli_print_event(struct cli_print *pr, const struct ctl_parsed *p);
-/* JSON string literal with quotes and escapes. */
-void cli_json_str(FILE *f, const char *s);
 
 /* network.c: `network create|del|show`, `attach`, `detach`: argv[i..argc)
  * after the object word obj, into cmd (object, verb, msg_type, cl). Pure, as
