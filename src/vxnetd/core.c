@@ -414,6 +414,10 @@ int core_fdb(struct core *c, enum core_op op, const struct fdb_req *req, uint8_t
 			*why = "dst is required";
 			return -EINVAL;
 		}
+		/* What is installed must mean something; on del, dst only
+		 * selects one of the remotes there are. */
+		if (op != CORE_DEL && (rc = addr_check(&req->dst, addr_use_fdb(req->mac), why)) < 0)
+			return rc;
 		rc = remote_from_req(l, req, origin, &rem, why);
 		if (rc < 0)
 			return rc;
@@ -477,6 +481,8 @@ int core_neigh(struct core *c, enum core_op op, const struct neigh_req *req, uin
 		*why = "lladdr is required";
 		return -EINVAL;
 	}
+	if ((rc = addr_check(&req->ip, ADDR_USE_NEIGH, why)) < 0 || (rc = mac_check_neigh_lladdr(req->mac, why)) < 0)
+		return rc;
 	rc = l->dp->ops->neigh_set(l->dp, l, op == CORE_REPLACE, &req->ip, req->mac, why);
 	if (rc < 0)
 		return rc;

@@ -32,6 +32,8 @@
 
 /* A dump's next batch is produced when the queue is below this. */
 #define CTL_BATCH_BYTES (256u << 10)
+/* A full server gives the place of a client idle this long to a new one. */
+#define CTL_EVICT_IDLE_MS 1000
 
 struct qmsg {
 	struct qmsg *next;
@@ -73,10 +75,12 @@ struct ctl_server {
 	struct ctl_server_limits lim;
 	struct loop_src listen;
 	bool listen_off; /* EPOLLIN off on the listener: out of fds */
-	int reserve_fd;	 /* kept for refusing a client when out of fds */
+	uint64_t listen_off_at;
+	int reserve_fd; /* kept for refusing a client when out of fds */
 	char path[108];
 	struct client *clients;
-	unsigned n_clients;
+	unsigned n_clients;	 /* live ones */
+	unsigned n_dead;	 /* dropped, not freed yet */
 	struct loop_timer timer; /* idle and stuck clients; reaping */
 	uint64_t last_fd_log;
 	uint8_t buf[CTL_MSG_MAX];
@@ -103,8 +107,10 @@ static void client_kill(struct ctl_server *s, struct client *c, const char *why)
 	c->queued = 0;
 	free(c->dump);
 	c->dump = NULL;
-	/* Freed by the timer: a publish may be walking the subscriber list. */
-	loop_timer_once(&s->timer, 1);
+	s->n_clients--;
+	s->n_dead++;
+	/* Freed later (clients_reap), from a callback of our own: a publish
+	 * may be walking the subscriber list right now. */
 	if (s->listen_off) {
 		/* A descriptor came free: listen again. */
 		s->listen_off = false;
@@ -120,8 +126,8 @@ static void clients_reap(struct ctl_server *s)
 			*pp = c->next;
 			if (c->monitor)
 				events_unsubscribe(core_events(s->core), &c->sub);
-			s->n_clients--;
 			free(c);
+			s->n_dead--;
 		} else {
 			pp = &c->next;
 		}
@@ -599,10 +605,8 @@ static void client_update_events(struct client *c)
 		c->events = ev;
 }
 
-static void client_io(struct loop_src *src, uint32_t events)
+static void client_io_one(struct ctl_server *s, struct client *c, uint32_t events)
 {
-	struct client *c = src->obj;
-	struct ctl_server *s = c->srv;
 	if (c->dead)
 		return;
 	if (events & EPOLLOUT) {
@@ -649,6 +653,16 @@ static void client_io(struct loop_src *src, uint32_t events)
 	client_update_events(c);
 }
 
+static void client_io(struct loop_src *src, uint32_t events)
+{
+	struct client *c = src->obj;
+	struct ctl_server *s = c->srv;
+	client_io_one(s, c, events);
+	/* No publish is under way here: the dropped can be freed. */
+	if (s->n_dead)
+		clients_reap(s);
+}
+
 /* Refuse one client with a reason, without keeping it. */
 static void refuse(int fd, const char *why)
 {
@@ -672,17 +686,35 @@ static void log_fds(struct ctl_server *s, const char *what)
 	log_err("control socket: %s", what);
 }
 
-static void accept_input(struct loop_src *src, uint32_t events)
+/* Make room for a new client: drop the one that has asked nothing for the
+ * longest, if that is at least CTL_EVICT_IDLE_MS. A client that connects
+ * to ask something asks at once; one that sits idle holds a place someone
+ * else may need (an operator's `vxnet` while a script holds every place). */
+static bool evict_idle(struct ctl_server *s)
 {
-	(void)events;
-	struct ctl_server *s = src->obj;
+	uint64_t now = loop_now_ms();
+	struct client *old = NULL;
+	for (struct client *c = s->clients; c; c = c->next)
+		if (!c->dead && !c->monitor && !c->head && !c->dump && (!old || c->last_progress < old->last_progress))
+			old = c;
+	if (!old || now - old->last_progress < CTL_EVICT_IDLE_MS)
+		return false;
+	client_kill(s, old, "client idle, its place taken by a new one");
+	return true;
+}
+
+static void accept_one(struct ctl_server *s)
+{
 	int fd = accept4(s->listen.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && evict_idle(s))
+		fd = accept4(s->listen.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0) {
 		if (errno != EMFILE && errno != ENFILE)
 			return;
 		/* Out of descriptors: free the reserve to refuse this client
 		 * with a reason rather than leave it hanging, and stop
-		 * listening until a descriptor comes free (no spinning). */
+		 * listening until a descriptor comes free (a client goes, or
+		 * the next timer tick tries again): never spin. */
 		if (s->reserve_fd >= 0) {
 			close(s->reserve_fd);
 			s->reserve_fd = -1;
@@ -693,10 +725,11 @@ static void accept_input(struct loop_src *src, uint32_t events)
 		}
 		log_fds(s, "out of file descriptors: refusing clients until one closes");
 		s->listen_off = true;
+		s->listen_off_at = loop_now_ms();
 		loop_mod(s->loop, &s->listen, 0);
 		return;
 	}
-	if (s->n_clients >= s->lim.max_clients) {
+	if (s->n_clients >= s->lim.max_clients && !evict_idle(s)) {
 		refuse(fd, "too many control clients (vxnetd --max-clients)");
 		log_fds(s, "too many clients: refusing");
 		return;
@@ -722,6 +755,15 @@ static void accept_input(struct loop_src *src, uint32_t events)
 	s->n_clients++;
 }
 
+static void accept_input(struct loop_src *src, uint32_t events)
+{
+	(void)events;
+	struct ctl_server *s = src->obj;
+	accept_one(s);
+	if (s->n_dead)
+		clients_reap(s);
+}
+
 /* Once a second: drop the idle and the stuck, free the dropped. */
 static void on_timer(void *arg)
 {
@@ -737,6 +779,12 @@ static void on_timer(void *arg)
 			client_kill(s, c, "client idle");
 	}
 	clients_reap(s);
+	/* Out of descriptors a while ago: the datapath may have given some
+	 * back since (idle GSO sockets); try again, once a second at most. */
+	if (s->listen_off && now - s->listen_off_at >= 1000) {
+		s->listen_off = false;
+		loop_mod(s->loop, &s->listen, EPOLLIN);
+	}
 }
 
 void ctl_server_limits_default(struct ctl_server_limits *lim)
