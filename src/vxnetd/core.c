@@ -193,6 +193,11 @@ static void changed(struct core *c)
 	c->dirty = true;
 }
 
+/* A link whose device vanished and could not be made again (out of file
+ * descriptors, a name taken meanwhile) has no datapath state until a later
+ * reconcile makes it: nothing may be asked of its provider meanwhile. */
+static const char *const why_gone = "the link's device is gone and cannot be made now (see the daemon's log)";
+
 /* ---- links ---- */
 
 /* The all-zeros entry a link's remote or group makes, as the kernel does. */
@@ -407,6 +412,10 @@ int core_fdb(struct core *c, enum core_op op, const struct fdb_req *req, uint8_t
 		*why = "no such link";
 		return -ENODEV;
 	}
+	if (!l->dpl) {
+		*why = why_gone;
+		return -ENODEV;
+	}
 	struct fdb_remote rem, *r = NULL;
 	int rc;
 	if (op != CORE_DEL || (req->set & FDB_P_DST)) {
@@ -461,6 +470,10 @@ int core_neigh(struct core *c, enum core_op op, const struct neigh_req *req, uin
 		*why = "no such link";
 		return -ENODEV;
 	}
+	if (!l->dpl) {
+		*why = why_gone;
+		return -ENODEV;
+	}
 	uint8_t mac[MAC_LEN], o;
 	bool wanted = neigh_get(l->want_neigh, &req->ip, mac, &o) == 0;
 	if (wanted && o != origin && (op == CORE_DEL || op == CORE_REPLACE)) {
@@ -502,6 +515,10 @@ int core_fdb_ensure(struct core *c, const char *link, const uint8_t mac[MAC_LEN]
 		*why = "no such link";
 		return -ENODEV;
 	}
+	if (!l->dpl) {
+		*why = why_gone;
+		return -ENODEV;
+	}
 	int rc = reinstall(l, mac, r);
 	if (rc < 0) {
 		*why = "the datapath refused it";
@@ -518,6 +535,10 @@ int core_neigh_ensure(struct core *c, const char *link, const struct vx_addr *ip
 	struct core_link *l = core_link_find(c, link);
 	if (!l) {
 		*why = "no such link";
+		return -ENODEV;
+	}
+	if (!l->dpl) {
+		*why = why_gone;
 		return -ENODEV;
 	}
 	int rc = l->dp->ops->neigh_set(l->dp, l, true, ip, mac, why);
@@ -591,7 +612,8 @@ static void flush_link(struct core *c, struct core_link *l, uint8_t origin)
 	for (unsigned i = 0; i < f.n; i++) {
 		const char *why = NULL;
 		struct gone_ctx g = {c, l};
-		if (l->dp->ops->fdb_del(l->dp, l, f.items[i].mac, &f.items[i].r, fdb_gone_cb, &g, &why) < 0 && why)
+		if (l->dpl && l->dp->ops->fdb_del(l->dp, l, f.items[i].mac, &f.items[i].r, fdb_gone_cb, &g, &why) < 0 &&
+		    why)
 			log_debug("%s: flush: %s", l->cfg.name, why);
 		fdb_del(l->want_fdb, f.items[i].mac, &f.items[i].r);
 	}
@@ -601,7 +623,8 @@ static void flush_link(struct core *c, struct core_link *l, uint8_t origin)
 	for (unsigned i = 0; i < nf.n; i++) {
 		const char *why = NULL;
 		uint8_t mac[MAC_LEN] = {0};
-		l->dp->ops->neigh_del(l->dp, l, &nf.ips[i], mac, &why);
+		if (l->dpl)
+			l->dp->ops->neigh_del(l->dp, l, &nf.ips[i], mac, &why);
 		neigh_del(l->want_neigh, &nf.ips[i]);
 		publish_neigh(c, l, CTL_EVENT_NEIGH_DELETED, &nf.ips[i], mac, origin);
 	}
@@ -661,7 +684,7 @@ int core_fdb_dump(struct core *c, struct core_link *l, dp_fdb_cb cb, void *arg)
 {
 	(void)c;
 	struct dump_ctx d = {.l = l, .cb = cb, .arg = arg};
-	return l->dp->ops->fdb_dump(l->dp, l, dump_cb, &d);
+	return l->dpl ? l->dp->ops->fdb_dump(l->dp, l, dump_cb, &d) : 0;
 }
 
 struct ndump_ctx {
@@ -686,19 +709,20 @@ int core_neigh_dump(struct core *c, struct core_link *l, core_neigh_cb cb, void 
 {
 	(void)c;
 	struct ndump_ctx d = {l, cb, arg};
-	return l->dp->ops->neigh_dump(l->dp, l, ndump_cb, &d);
+	return l->dpl ? l->dp->ops->neigh_dump(l->dp, l, ndump_cb, &d) : 0;
 }
 
 void core_stats(struct core *c, struct core_link *l, dp_stat_cb cb, void *arg)
 {
 	(void)c;
-	l->dp->ops->stats(l->dp, l, cb, arg);
+	if (l->dpl)
+		l->dp->ops->stats(l->dp, l, cb, arg);
 }
 
 unsigned core_oper_mtu(struct core *c, struct core_link *l)
 {
 	(void)c;
-	return l->dp->ops->oper_mtu(l->dp, l);
+	return l->dpl ? l->dp->ops->oper_mtu(l->dp, l) : 0;
 }
 
 /* ---- reconcile ---- */
@@ -785,10 +809,14 @@ static void fix_neigh_cb(const struct vx_addr *ip, const uint8_t mac[MAC_LEN], u
 static int relink(struct core *c, struct core_link *l)
 {
 	const char *why = NULL;
+	bool first = l->dpl != NULL; /* not a retry after a failure */
 	l->dp->ops->link_del(l->dp, l);
 	int rc = l->dp->ops->link_add(l->dp, l, false, &why);
 	if (rc < 0) {
-		log_err("%s: device gone and cannot be made again: %s", l->cfg.name, why ? why : strerror(-rc));
+		/* Tried again at every reconcile; logged once. */
+		if (first)
+			log_err("%s: device gone and cannot be made again: %s", l->cfg.name, why ? why : strerror(-rc));
+		l->gone = true;
 		return rc;
 	}
 	l->gone = false;

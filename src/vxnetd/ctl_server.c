@@ -69,6 +69,9 @@ struct client {
 	struct client *next;
 };
 
+/* What log_limited says. */
+enum ctl_log { CTL_LOG_NOFD, CTL_LOG_FULL, CTL_LOG_EVICT, CTL_LOG_MAX };
+
 struct ctl_server {
 	struct loop *loop;
 	struct core *core;
@@ -82,7 +85,7 @@ struct ctl_server {
 	unsigned n_clients;	 /* live ones */
 	unsigned n_dead;	 /* dropped, not freed yet */
 	struct loop_timer timer; /* idle and stuck clients; reaping */
-	uint64_t last_fd_log;
+	uint64_t last_log[CTL_LOG_MAX];
 	uint8_t buf[CTL_MSG_MAX];
 };
 
@@ -677,12 +680,14 @@ static void refuse(int fd, const char *why)
 	close(fd);
 }
 
-static void log_fds(struct ctl_server *s, const char *what)
+/* A line per kind at most every 10 s: whoever floods the socket must not
+ * flood the log too. */
+static void log_limited(struct ctl_server *s, enum ctl_log kind, const char *what)
 {
 	uint64_t now = loop_now_ms();
-	if (s->last_fd_log && now - s->last_fd_log < 10000)
+	if (s->last_log[kind] && now - s->last_log[kind] < 10000)
 		return;
-	s->last_fd_log = now;
+	s->last_log[kind] = now;
 	log_err("control socket: %s", what);
 }
 
@@ -699,7 +704,8 @@ static bool evict_idle(struct ctl_server *s)
 			old = c;
 	if (!old || now - old->last_progress < CTL_EVICT_IDLE_MS)
 		return false;
-	client_kill(s, old, "client idle, its place taken by a new one");
+	client_kill(s, old, NULL);
+	log_limited(s, CTL_LOG_EVICT, "all places taken: idle clients give theirs to new ones");
 	return true;
 }
 
@@ -723,7 +729,7 @@ static void accept_one(struct ctl_server *s)
 				refuse(fd, "vxnetd is out of file descriptors");
 			s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		}
-		log_fds(s, "out of file descriptors: refusing clients until one closes");
+		log_limited(s, CTL_LOG_NOFD, "out of file descriptors: refusing clients until one closes");
 		s->listen_off = true;
 		s->listen_off_at = loop_now_ms();
 		loop_mod(s->loop, &s->listen, 0);
@@ -731,7 +737,7 @@ static void accept_one(struct ctl_server *s)
 	}
 	if (s->n_clients >= s->lim.max_clients && !evict_idle(s)) {
 		refuse(fd, "too many control clients (vxnetd --max-clients)");
-		log_fds(s, "too many clients: refusing");
+		log_limited(s, CTL_LOG_FULL, "too many clients: refusing");
 		return;
 	}
 	int sz = 1 << 20;

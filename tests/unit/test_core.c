@@ -376,6 +376,63 @@ static void test_reconcile_puts_back_lost_entries_and_devices(void **state)
 	assert_string_equal(f->events, "link-restored vx0   user\n");
 }
 
+static void count_fdb(const struct fdb_entry *e, void *arg)
+{
+	(void)e;
+	++*(unsigned *)arg;
+}
+
+static void count_stat(enum dp_stat_group g, const char *name, uint64_t v, void *arg)
+{
+	(void)g, (void)name, (void)v;
+	++*(unsigned *)arg;
+}
+
+/* A device that vanished and cannot be made again (e.g. the daemon is out
+ * of file descriptors) leaves the link without datapath state: nothing may
+ * ask its provider anything then (it crashed on `link show`), changes are
+ * refused with a reason, and each reconcile tries again until it works. */
+static void test_a_device_that_cannot_be_made_again_is_retried_and_never_touched(void **state)
+{
+	struct fixture *f = *state;
+	const char *why = NULL;
+	add_link(f, "vx0", 42, FDB_ORIGIN_USER);
+	struct fdb_req r = freq("vx0", "02:00:00:00:00:01", "198.18.0.2");
+	assert_int_equal(core_fdb(f->c, CORE_ADD, &r, FDB_ORIGIN_USER, &why), 0);
+	struct core_link *l = core_link_find(f->c, "vx0");
+	dp_null_lose(f->dp, l, true, NULL, NULL);
+	dp_null_fail_next(f->dp, -EMFILE);
+	clear(f);
+	core_reconcile(f->c);
+	assert_string_equal(dp_null_log(f->dp), "link_del vx0\nlink_add vx0 vni 42\n");
+	assert_null(l->dpl);
+	/* Reading it asks the provider nothing. */
+	unsigned n = 0;
+	assert_int_equal(core_fdb_dump(f->c, l, count_fdb, &n), 0);
+	core_stats(f->c, l, count_stat, &n);
+	assert_int_equal(core_oper_mtu(f->c, l), 0);
+	assert_int_equal(n, 0);
+	/* Changes are refused with a reason; the wanted entry stays wanted. */
+	struct fdb_req r2 = freq("vx0", "02:00:00:00:00:02", "198.18.0.2");
+	assert_int_equal(core_fdb(f->c, CORE_ADD, &r2, FDB_ORIGIN_USER, &why), -ENODEV);
+	assert_string_equal(why, "the link's device is gone and cannot be made now (see the daemon's log)");
+	struct neigh_req nq = nreq("vx0", "203.0.113.2", "02:00:00:00:00:01");
+	assert_int_equal(core_neigh(f->c, CORE_ADD, &nq, FDB_ORIGIN_USER, &why), -ENODEV);
+	assert_int_equal(core_fdb_ensure(f->c, "vx0", r2.mac,
+					 &(struct fdb_remote){.ip = ip("198.18.0.2"), .port = 4789, .vni = 42}, &why),
+			 -ENODEV);
+	core_flush_origin(f->c, l, FDB_ORIGIN_STORE);
+	assert_string_equal(dp_null_log(f->dp), "link_del vx0\nlink_add vx0 vni 42\n");
+	/* The next reconcile makes it, with what was wanted. */
+	clear(f);
+	core_reconcile(f->c);
+	assert_non_null(l->dpl);
+	assert_string_equal(dp_null_log(f->dp), "link_del vx0\n"
+						"link_add vx0 vni 42\n"
+						"fdb_replace vx0 02:00:00:00:00:01 dst 198.18.0.2\n");
+	assert_string_equal(f->events, "link-restored vx0   user\n");
+}
+
 static void test_changes_behind_our_back_are_undone_or_reported(void **state)
 {
 	struct fixture *f = *state;
@@ -511,6 +568,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_an_owner_only_removes_what_it_owns, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_learning_and_ageing_upcalls_publish_learned_entries, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reconcile_puts_back_lost_entries_and_devices, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_device_that_cannot_be_made_again_is_retried_and_never_touched, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_changes_behind_our_back_are_undone_or_reported, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_neigh_changes_and_ownership, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ensure_is_idempotent_and_records_the_origin, setup, teardown),

@@ -533,8 +533,11 @@ static bool kernel_link_present(struct dp *dp, struct core_link *l)
 	(void)dp;
 	struct klink *kl = klink_of(l);
 	struct nl_link have;
-	if (!kl || nl_link_get(kl->net->nl, kl->ifindex, NULL, &have) < 0)
+	if (!kl)
 		return false;
+	int rc = nl_link_get(kl->net->nl, kl->ifindex, NULL, &have);
+	if (rc < 0)
+		return rc != -ENODEV; /* another error tells nothing: leave the device be */
 	return !strcmp(have.kind, "vxlan") && !strcmp(have.name, l->cfg.name);
 }
 

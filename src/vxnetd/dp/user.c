@@ -463,7 +463,12 @@ static bool user_link_present(struct dp *dp, struct core_link *l)
 		return false;
 	if (l->cfg.set & LINK_P_NETNS)
 		return true;
-	return if_nametoindex(l->cfg.name) == (unsigned)l->ifindex;
+	unsigned idx = if_nametoindex(l->cfg.name);
+	/* Out of descriptors (or any error but "no such device") tells
+	 * nothing: making the device again would only lose it. */
+	if (!idx && errno != ENODEV && errno != ENXIO)
+		return true;
+	return idx == (unsigned)l->ifindex;
 }
 
 static int user_fdb_set(struct dp *dp, struct core_link *l, enum dp_fdb_op op, const uint8_t mac[MAC_LEN],
