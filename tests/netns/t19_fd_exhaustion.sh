@@ -43,7 +43,7 @@ for h in $A $B; do
 done
 expect_eq "A's vxnetd runs with a 1024 fd limit" "$(awk '/Max open files/ {print $4}' "/proc/$PA/limits")" 1024
 expect_match "A's vxnetd logs the budget it sized its pools from" "$(cat "$TMP/vxnetd-$A.log")" \
-	".*listening on .* 1024 fds: 64 clients, [0-9]+ GSO sockets\)"
+	".*listening on .* 1024 fds: 64 clients, [0-9]+ GSO sockets; [0-9]+ learned entries at most\)"
 gso_max=$(sed -n 's/.* 1024 fds: 64 clients, \([0-9]*\) GSO sockets.*/\1/p' "$TMP/vxnetd-$A.log" | head -n 1)
 expect_ping "the overlay works (A pings B, 3/3)" "$A" 203.0.113.2 3 3
 fds0=$(fd_count "$PA")

@@ -10,7 +10,8 @@ Importable (tests put tests/netns on sys.path) or run as a command:
     vxctl.py SOCK raw TYPE [ATTR=VALUE...]   one request; prints "status=N why=TEXT objects=N"
     vxctl.py SOCK fdb-bulk DEV N DST         N fdb add (02:00:5e:NN:NN:NN) dst DST; prints how many failed
     vxctl.py SOCK link-bulk add|del PREFIX N [ATTR=VALUE...]   N links PREFIX0..; prints failures and seconds
-    vxctl.py ADDR learn VNI N [PORT]         N VXLAN datagrams to ADDR, inner sources bulk_mac(0..N-1)
+    vxctl.py ADDR learn VNI N [FIRST [SRC]]  N VXLAN datagrams to ADDR:4789 (from SRC), inner sources
+                                             bulk_mac(FIRST..FIRST+N-1)
 
 TYPE is a request name (link-add, fdb-add, neigh-add, ...); ATTR a name of
 ATTRS below, VALUE as its kind reads it (addresses and MACs as text).
@@ -132,12 +133,14 @@ def vxlan_frames(vni, n, first=0):
 def main(argv):
     path, cmd, args = argv[1], argv[2], argv[3:]
     if cmd == "learn":
-        # path is the VTEP's address here: vxctl.py ADDR learn VNI N [PORT]
+        # path is the VTEP's address here: vxctl.py ADDR learn VNI N [FIRST [SRC]]
         u = socket.socket(socket.AF_INET6 if ":" in path else socket.AF_INET, socket.SOCK_DGRAM)
         vni, n = int(args[0]), int(args[1])
-        port = int(args[2]) if len(args) > 2 else 4789
-        for i, d in enumerate(vxlan_frames(vni, n)):
-            u.sendto(d, (path, port))
+        first = int(args[2]) if len(args) > 2 else 0
+        if len(args) > 3:
+            u.bind((args[3], 0))
+        for i, d in enumerate(vxlan_frames(vni, n, first)):
+            u.sendto(d, (path, 4789))
             if i % 64 == 63:
                 time.sleep(0.001)  # within the receiver's socket buffer
         print(n)

@@ -41,6 +41,7 @@ static const char *const ustat_names[US_MAX] = {
     [US_TX_ERRORS] = "tx_errors",
     [US_PROXY_REPLIES] = "proxy_replies",
     [US_PROXY_MISSES] = "proxy_misses",
+    [US_RX_LEARN_CAPPED] = "rx_learn_capped",
 };
 
 static const char *const usockstat_names[USS_MAX] = {
@@ -56,6 +57,46 @@ static struct dp_user *to_user(struct dp *dp)
 static struct ulink *ulink_of(struct core_link *l)
 {
 	return l->dpl;
+}
+
+/* ---- the daemon-wide cap on learned entries ---- */
+
+enum fdb_learn_result user_learn(struct dp_user *u, struct ulink *ul, const uint8_t mac[MAC_LEN],
+				 const struct fdb_remote *r, uint64_t now)
+{
+	enum fdb_learn_result res;
+	if (!u->max_learned || u->learned < u->max_learned) {
+		res = fdb_learn(ul->fdb, mac, r, now);
+	} else {
+		/* At the cap: what needs no new entry goes on as ever. */
+		res = fdb_learn_peek(ul->fdb, mac, r, now);
+		if (res == FDB_LEARN_NEW) {
+			ul->stats[US_RX_LEARN_CAPPED]++;
+			if (!u->capped_logged || now - u->capped_logged >= 10000) {
+				u->capped_logged = now;
+				log_err("learning refused: %u learned entries in all (vxnetd --max-learned); counted "
+					"rx_learn_capped",
+					u->learned);
+			}
+			return FDB_LEARN_FULL;
+		}
+		if (res == FDB_LEARN_MOVED)
+			res = fdb_learn(ul->fdb, mac, r, now);
+	}
+	if (res == FDB_LEARN_NEW) {
+		ul->learned++;
+		u->learned++;
+	}
+	return res;
+}
+
+/* A learned entry of ul left its table (aged, deleted, made permanent). */
+static void learned_gone(struct dp_user *u, struct ulink *ul)
+{
+	if (ul->learned) {
+		ul->learned--;
+		u->learned--;
+	}
 }
 
 /* ---- VNI table of a socket ---- */
@@ -433,6 +474,7 @@ static void link_remove(struct dp_user *u, struct core_link *l, bool remove)
 		}
 	}
 	loop_del(u->loop, &ul->src);
+	u->learned -= ul->learned;
 	if (ul->cfg->group.family)
 		vsock_leave(ul->sock, &ul->cfg->group, ul->dev_ifindex);
 	vsock_rebuild(u, ul->sock, NULL, ul);
@@ -474,7 +516,6 @@ static bool user_link_present(struct dp *dp, struct core_link *l)
 static int user_fdb_set(struct dp *dp, struct core_link *l, enum dp_fdb_op op, const uint8_t mac[MAC_LEN],
 			const struct fdb_remote *r, const char **why)
 {
-	(void)dp;
 	struct ulink *ul = ulink_of(l);
 	uint64_t now = loop_now_ms();
 	int rc = -EINVAL;
@@ -484,11 +525,16 @@ static int user_fdb_set(struct dp *dp, struct core_link *l, enum dp_fdb_op op, c
 		if (rc == -EEXIST)
 			*why = "entry exists";
 		break;
-	case DP_FDB_REPLACE:
+	case DP_FDB_REPLACE: {
+		const struct fdb_entry *e = fdb_lookup(ul->fdb, mac);
+		bool was_learned = e && e->state != FDB_STATE_PERMANENT;
 		rc = fdb_replace(ul->fdb, mac, r, now);
+		if (rc == 0 && was_learned)
+			learned_gone(to_user(dp), ul);
 		if (rc == -EOPNOTSUPP)
 			*why = "cannot replace all-zeros or multicast entries (use append/del)";
 		break;
+	}
 	case DP_FDB_APPEND:
 		rc = fdb_append(ul->fdb, mac, r, now);
 		if (rc == -EEXIST)
@@ -505,13 +551,13 @@ static int user_fdb_set(struct dp *dp, struct core_link *l, enum dp_fdb_op op, c
 static int user_fdb_del(struct dp *dp, struct core_link *l, const uint8_t mac[MAC_LEN], const struct fdb_remote *r,
 			dp_fdb_cb gone, void *arg, const char **why)
 {
-	(void)dp;
 	struct ulink *ul = ulink_of(l);
 	const struct fdb_entry *e = fdb_lookup(ul->fdb, mac);
 	if (!e) {
 		*why = "no such entry";
 		return -ENOENT;
 	}
+	bool was_learned = e->state != FDB_STATE_PERMANENT;
 	if (r) {
 		struct fdb_entry one = *e;
 		const struct fdb_remote *found = NULL;
@@ -527,11 +573,17 @@ static int user_fdb_del(struct dp *dp, struct core_link *l, const uint8_t mac[MA
 		one.n_remotes = 1;
 		if (gone)
 			gone(&one, arg);
-		return fdb_del(ul->fdb, mac, r);
+		int rc = fdb_del(ul->fdb, mac, r);
+		if (rc == 0 && was_learned)
+			learned_gone(to_user(dp), ul); /* a learned entry has one remote */
+		return rc;
 	}
 	if (gone)
 		gone(e, arg);
-	return fdb_del(ul->fdb, mac, NULL);
+	int rc = fdb_del(ul->fdb, mac, NULL);
+	if (rc == 0 && was_learned)
+		learned_gone(to_user(dp), ul);
+	return rc;
 }
 
 static int user_neigh_set(struct dp *dp, struct core_link *l, bool replace, const struct vx_addr *ip,
@@ -612,6 +664,7 @@ struct age_ctx {
 static void aged_cb(const struct fdb_entry *e, void *arg)
 {
 	struct age_ctx *a = arg;
+	learned_gone(a->u, a->ul);
 	a->u->dp.up->aged(a->u->dp.core, a->ul->l, e->mac, &e->remotes[0]);
 }
 
@@ -664,7 +717,7 @@ static const struct dp_ops user_ops = {
     .free = user_free,
 };
 
-struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop *lp, unsigned gso_sockets,
+struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop *lp, const struct dp_user_limits *lim,
 		       const char **why)
 {
 	struct dp_user *u = calloc(1, sizeof(*u));
@@ -676,7 +729,8 @@ struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop 
 	u->loop = lp;
 	u->tx_fd4 = u->tx_fd6 = -1;
 	u->fwd = fwd_new();
-	u->gso = gso_pool_new(gso_sockets);
+	u->gso = gso_pool_new(lim->gso_sockets);
+	u->max_learned = lim->max_learned;
 	int rc = nl_open(&u->nl, -1);
 	if (!u->fwd || !u->gso || rc < 0) {
 		*why = rc < 0 ? "cannot open an rtnetlink socket" : "out of memory for packet buffers";

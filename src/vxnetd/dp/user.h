@@ -31,6 +31,7 @@ enum ustat {
 	US_TX_ERRORS,	     /* sendmsg failed */
 	US_PROXY_REPLIES,    /* ARP replies / NAs answered locally */
 	US_PROXY_MISSES,     /* l3miss: request consumed, no entry */
+	US_RX_LEARN_CAPPED,  /* not learned: the daemon holds --max-learned learned entries */
 	US_MAX,
 };
 
@@ -87,6 +88,7 @@ struct ulink {
 	struct vsock *sock;
 	uint64_t stats[US_MAX];
 	uint64_t down_logged; /* ms of the last "TAP down" log line (rate limit) */
+	unsigned learned;     /* learned entries in fdb (counted in dp_user.learned too) */
 	bool detached;	      /* the device was deleted under us */
 	struct ulink *next;
 };
@@ -103,6 +105,10 @@ struct dp_user {
 	struct ulink *links;
 	struct dp_fwd *fwd; /* packet buffers */
 	struct nl *nl;	    /* rtnetlink: the TAPs' MTU and namespace */
+
+	/* Learned entries of every link, and the cap on them (0: none). */
+	unsigned learned, max_learned;
+	uint64_t capped_logged; /* ms of the last "learning capped" log line */
 };
 
 /* user_fwd.c: the packet path */
@@ -113,5 +119,10 @@ void fwd_udp_input(struct dp_user *u, struct vsock *s);
 
 /* user.c */
 struct ulink *vsock_lookup(const struct vsock *s, uint32_t vni);
+/* fdb_learn under the daemon-wide cap (dp_user.max_learned): at the cap a
+ * new MAC is not learned (FDB_LEARN_FULL, counted US_RX_LEARN_CAPPED, a log
+ * line at most every 10 s); moves, refreshes and pinned entries go on. */
+enum fdb_learn_result user_learn(struct dp_user *u, struct ulink *ul, const uint8_t mac[MAC_LEN],
+				 const struct fdb_remote *r, uint64_t now);
 
 #endif

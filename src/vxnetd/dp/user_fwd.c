@@ -525,7 +525,7 @@ static void dp_rx_one(struct dp_user *d, struct vsock *s, uint8_t *buf, size_t n
 		struct fdb_remote r = {.port = l->cfg->dstport, .vni = l->cfg->vni, .origin = FDB_ORIGIN_LEARNED};
 		uint16_t port;
 		addr_from_sockaddr(from, &r.ip, &port);
-		switch (fdb_learn(l->fdb, src, &r, loop_now_ms())) {
+		switch (user_learn(d, l, src, &r, loop_now_ms())) {
 		case FDB_LEARN_CONFLICT:
 			l->stats[US_RX_DROP_CONFLICT]++;
 			return;
