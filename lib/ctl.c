@@ -95,6 +95,7 @@ static const char *const ctl_event_names[CTL_EVENT_MAX + 1] = {
     [CTL_EVENT_RESTORED] = "restored",
     [CTL_EVENT_NEIGH_RESTORED] = "neigh-restored",
     [CTL_EVENT_LINK_RESTORED] = "link-restored",
+    [CTL_EVENT_LINK_CHANGED] = "link-changed",
 };
 
 static const char *const ctl_origin_names[] = {

@@ -758,6 +758,11 @@ void fdb_free(struct fdb *f)
 	free(f);
 }
 
+void fdb_set_ageing(struct fdb *f, uint64_t ageing_ms)
+{
+	f->cfg.ageing_ms = ageing_ms;
+}
+
 unsigned fdb_count(const struct fdb *f)
 {
 	return atomic_load_explicit(&f->count, memory_order_relaxed);

@@ -15,6 +15,90 @@ void link_config_init(struct link_config *c)
 	c->ageing = 300;
 	c->srcport_min = 49152;
 	c->srcport_max = 65535;
+	c->df = LINK_DF_SET;
+	c->localbypass = true;
+}
+
+static const char *const link_df_names[] = {
+    [LINK_DF_SET] = "set",
+    [LINK_DF_UNSET] = "unset",
+    [LINK_DF_INHERIT] = "inherit",
+};
+
+const char *link_df_name(enum link_df d)
+{
+	if ((unsigned)d > LINK_DF_INHERIT)
+		return NULL;
+	return link_df_names[d];
+}
+
+int link_config_check_change(unsigned set, const char **why)
+{
+	/* In the kernel's order of refusal, with its reasons in vxnet's words. */
+	static const struct {
+		unsigned bit;
+		const char *why;
+	} fixed[] = {
+	    {LINK_P_DSTPORT, "dstport cannot change on a live link (the kernel refuses it too)"},
+	    {LINK_P_SRCPORT, "srcport cannot change on a live link (the kernel refuses it too)"},
+	    {LINK_P_PROXY, "proxy cannot change on a live link (the kernel refuses it too)"},
+	    {LINK_P_MAXADDR, "maxaddress cannot change on a live link (the kernel refuses it too)"},
+	    {LINK_P_NETNS, "netns cannot change with link set"},
+	    {LINK_P_DATAPATH, "datapath cannot change on a live link"},
+	};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		if (set & fixed[i].bit) {
+			*why = fixed[i].why;
+			return -EOPNOTSUPP;
+		}
+	}
+	if (set & ~(unsigned)LINK_P_LIVE) {
+		*why = "that option cannot change on a live link";
+		return -EOPNOTSUPP;
+	}
+	if (!(set & LINK_P_LIVE)) {
+		*why = "nothing to change";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void link_config_apply(struct link_config *c, const struct link_config *n)
+{
+	unsigned s = n->set;
+	if (s & LINK_P_LEARNING)
+		c->learning = n->learning;
+	if (s & LINK_P_AGEING)
+		c->ageing = n->ageing;
+	if (s & LINK_P_TTL)
+		c->ttl = n->ttl;
+	if (s & LINK_P_TOS) {
+		c->tos = n->tos;
+		c->tos_inherit = n->tos_inherit;
+	}
+	if (s & (LINK_P_REMOTE | LINK_P_GROUP)) {
+		/* One replaces the other, as `remote`/`group` share one slot in the kernel. */
+		memset(&c->remote, 0, sizeof(c->remote));
+		memset(&c->group, 0, sizeof(c->group));
+		c->set &= ~(unsigned)(LINK_P_REMOTE | LINK_P_GROUP);
+		if (s & LINK_P_REMOTE)
+			c->remote = n->remote;
+		if (s & LINK_P_GROUP)
+			c->group = n->group;
+	}
+	if (s & LINK_P_LOCAL)
+		c->local = n->local;
+	if (s & LINK_P_DEV)
+		memcpy(c->dev, n->dev, sizeof(c->dev));
+	if (s & LINK_P_MTU)
+		c->mtu = n->mtu;
+	if (s & LINK_P_ADDRESS)
+		memcpy(c->address, n->address, sizeof(c->address));
+	if (s & LINK_P_DF)
+		c->df = n->df;
+	if (s & LINK_P_LOCALBYPASS)
+		c->localbypass = n->localbypass;
+	c->set |= s & LINK_P_LIVE;
 }
 
 /* The kernel's dev_valid_name(): 1-15 bytes, not "." or "..", no '/', ':' or whitespace. */
@@ -177,19 +261,21 @@ int link_config_check(const struct link_config *c, const char **why)
 		w = "tos is either a value or inherit";
 	else if (c->datapath > LINK_DP_MAX)
 		w = "datapath must be user or kernel";
+	else if (c->df > LINK_DF_INHERIT)
+		w = "df must be set, unset or inherit";
 	if (why)
 		*why = w;
 	return w ? -EINVAL : 0;
 }
 
-int ctl_put_link_config(struct ctl_msg *m, const struct link_config *c)
+static int put_link(struct ctl_msg *m, const struct link_config *c, bool with_vni)
 {
 	size_t start = m->len;
 	unsigned s = c->set;
 	int err;
 
 	err = ctl_put_str(m, CTL_A_IFNAME, c->name);
-	if (!err)
+	if (!err && with_vni)
 		err = ctl_put_u32(m, CTL_A_VNI, c->vni);
 	if (!err && (s & LINK_P_DSTPORT))
 		err = ctl_put_u16(m, CTL_A_DSTPORT, c->dstport);
@@ -227,9 +313,23 @@ int ctl_put_link_config(struct ctl_msg *m, const struct link_config *c)
 		err = ctl_put_str(m, CTL_A_NETNS, c->netns);
 	if (!err && (s & LINK_P_DATAPATH))
 		err = ctl_put_u8(m, CTL_A_DATAPATH, c->datapath);
+	if (!err && (s & LINK_P_DF))
+		err = ctl_put_u8(m, CTL_A_DF, c->df);
+	if (!err && (s & LINK_P_LOCALBYPASS))
+		err = ctl_put_u8(m, CTL_A_LOCALBYPASS, c->localbypass);
 	if (err)
 		m->len = start;
 	return err;
+}
+
+int ctl_put_link_config(struct ctl_msg *m, const struct link_config *c)
+{
+	return put_link(m, c, true);
+}
+
+int ctl_put_link_change(struct ctl_msg *m, const struct link_config *c)
+{
+	return put_link(m, c, false);
 }
 
 /* 0 (and 'bit' added to *set) if present, 0 if absent, -EINVAL if malformed. */
@@ -243,14 +343,17 @@ static int link_got(int err, unsigned bit, unsigned *set)
 	return 0;
 }
 
-int ctl_get_link_config(const struct ctl_parsed *p, struct link_config *c)
+static int get_link(const struct ctl_parsed *p, struct link_config *c, bool need_vni)
 {
 	struct link_config t = *c;
-	uint8_t learning, proxy, tos_inherit;
+	uint8_t learning, proxy, tos_inherit, lb;
 	bool has_min, has_max;
 	int err = 0;
 
-	if (ctl_get_strbuf(p, CTL_A_IFNAME, t.name, sizeof(t.name)) || ctl_get_u32(p, CTL_A_VNI, &t.vni))
+	if (ctl_get_strbuf(p, CTL_A_IFNAME, t.name, sizeof(t.name)))
+		return -EINVAL;
+	int rv = ctl_get_u32(p, CTL_A_VNI, &t.vni);
+	if (rv == -EINVAL || (rv == -ENOENT && need_vni))
 		return -EINVAL;
 	err |= link_got(ctl_get_u16(p, CTL_A_DSTPORT, &t.dstport), LINK_P_DSTPORT, &t.set);
 	err |= link_got(ctl_get_addr(p, CTL_A_LOCAL, &t.local), LINK_P_LOCAL, &t.set);
@@ -286,8 +389,23 @@ int ctl_get_link_config(const struct ctl_parsed *p, struct link_config *c)
 	err |= link_got(ctl_get_mac(p, CTL_A_ADDRESS, t.address), LINK_P_ADDRESS, &t.set);
 	err |= link_got(ctl_get_strbuf(p, CTL_A_NETNS, t.netns, sizeof(t.netns)), LINK_P_NETNS, &t.set);
 	err |= link_got(ctl_get_u8(p, CTL_A_DATAPATH, &t.datapath), LINK_P_DATAPATH, &t.set);
+	err |= link_got(ctl_get_u8(p, CTL_A_DF, &t.df), LINK_P_DF, &t.set);
+	if (!ctl_get_u8(p, CTL_A_LOCALBYPASS, &lb)) {
+		t.localbypass = lb != 0;
+		t.set |= LINK_P_LOCALBYPASS;
+	}
 	if (err)
 		return -EINVAL;
 	*c = t;
 	return 0;
+}
+
+int ctl_get_link_config(const struct ctl_parsed *p, struct link_config *c)
+{
+	return get_link(p, c, true);
+}
+
+int ctl_get_link_change(const struct ctl_parsed *p, struct link_config *c)
+{
+	return get_link(p, c, false);
 }

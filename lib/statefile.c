@@ -158,6 +158,10 @@ static json_t *config_json(const struct link_config *c, int *err)
 		put(o, "netns", json_string(c->netns), err);
 	if (c->datapath)
 		put(o, "datapath", json_string(link_datapath_name(c->datapath)), err);
+	if (s & LINK_P_DF)
+		put(o, "df", json_string(link_df_name(c->df)), err);
+	if (s & LINK_P_LOCALBYPASS)
+		put(o, "localbypass", json_boolean(c->localbypass), err);
 	return o;
 }
 
@@ -412,6 +416,17 @@ static int parse_config(json_t *o, struct link_config *c, struct perr *e, const 
 		c->datapath = (uint8_t)d;
 		c->set |= LINK_P_DATAPATH;
 	}
+	if (!get_str(o, "df", &s, e, where)) {
+		unsigned i;
+		for (i = 0; i <= LINK_DF_INHERIT && strcmp(s, link_df_name((enum link_df)i)); i++)
+			;
+		if (i > LINK_DF_INHERIT)
+			return fail(e, "%s.df: not set, unset or inherit", where);
+		c->df = (uint8_t)i;
+		c->set |= LINK_P_DF;
+	}
+	if (!get_bool(o, "localbypass", &c->localbypass, e, where))
+		c->set |= LINK_P_LOCALBYPASS;
 	return e->rc;
 }
 

@@ -148,7 +148,8 @@ enum ctl_event {
 	CTL_EVENT_RESTORED,      /* an entry or link changed behind vxnet's back was put back */
 	CTL_EVENT_NEIGH_RESTORED,
 	CTL_EVENT_LINK_RESTORED,
-	CTL_EVENT_MAX = CTL_EVENT_LINK_RESTORED,
+	CTL_EVENT_LINK_CHANGED,  /* link set */
+	CTL_EVENT_MAX = CTL_EVENT_LINK_CHANGED,
 };
 
 const char *ctl_event_name(enum ctl_event e);       /* "learned", ... ; NULL if unknown */
@@ -243,7 +244,20 @@ enum link_param {
 	LINK_P_ADDRESS = 1u << 13,
 	LINK_P_NETNS = 1u << 14,
 	LINK_P_DATAPATH = 1u << 15,
+	LINK_P_DF = 1u << 16,
+	LINK_P_LOCALBYPASS = 1u << 17,
 };
+
+/* The outer IPv4 DF bit (iproute2's `df`). RFC 7348 asks for no outer
+ * fragmentation: vxnet's default is set on both datapaths; the kernel's own
+ * default is unset. */
+enum link_df {
+	LINK_DF_SET = 0,
+	LINK_DF_UNSET = 1,
+	LINK_DF_INHERIT = 2, /* copied from the inner IPv4 header; set for anything else */
+};
+/* "set", "unset", "inherit"; NULL for others. */
+const char *link_df_name(enum link_df d);
 
 /* Which datapath serves a link. */
 enum link_datapath {
@@ -284,11 +298,13 @@ struct link_config {
 	uint8_t address[MAC_LEN];
 	char netns[CTL_NETNS_LEN];
 	uint8_t datapath;        /* enum link_datapath */
+	uint8_t df;              /* enum link_df, default set */
+	bool localbypass;        /* default true: to a VNI of this daemon, hand frames over directly */
 	unsigned set;            /* enum link_param bits */
 };
 
 /* Fill the defaults (dstport 4789, learning on, ageing 300, srcport
- * 49152-65535, everything else unset). */
+ * 49152-65535, df set, localbypass on, everything else unset). */
 void link_config_init(struct link_config *c);
 /* Check a config for consistency. 0, or -EINVAL with *why set to a static
  * one-line reason ("VNI must be below 16777216", "remote and group are
@@ -320,9 +336,23 @@ int link_config_family(const struct link_config *c);
  * business (too-big handling), not a configuration error. */
 unsigned link_config_mtu_max(int family, bool kernel);
 int ctl_put_link_config(struct ctl_msg *m, const struct link_config *c);
+/* `link set`: the name and what c->set names, no VNI. */
+int ctl_put_link_change(struct ctl_msg *m, const struct link_config *c);
 /* Reads what is present; missing attributes keep the values in *c (call
  * link_config_init first). -EINVAL if CTL_A_IFNAME or CTL_A_VNI is missing. */
 int ctl_get_link_config(const struct ctl_parsed *p, struct link_config *c);
+/* `link set`: what a live link can change, as the kernel's vxlan driver
+ * allows it (learning, ageing, ttl, tos, remote/group, local, dev, mtu,
+ * address, df, localbypass). 0, or -EOPNOTSUPP with *why naming the first
+ * option that cannot change live ("dstport cannot change on a live link"). */
+#define LINK_P_LIVE                                                                                                    \
+	(LINK_P_LEARNING | LINK_P_AGEING | LINK_P_TTL | LINK_P_TOS | LINK_P_REMOTE | LINK_P_GROUP | LINK_P_LOCAL |       \
+	 LINK_P_DEV | LINK_P_MTU | LINK_P_ADDRESS | LINK_P_DF | LINK_P_LOCALBYPASS)
+int link_config_check_change(unsigned set, const char **why);
+/* Apply the options of `change` its set bits name onto *c. */
+void link_config_apply(struct link_config *c, const struct link_config *change);
+/* Like ctl_get_link_config, without requiring the VNI (`link set`). */
+int ctl_get_link_change(const struct ctl_parsed *p, struct link_config *c);
 
 /* fdb add|append|replace|del|show request, and one fdb object in replies/events. */
 enum fdb_param {

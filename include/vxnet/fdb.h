@@ -104,6 +104,8 @@ struct fdb *fdb_new(const struct fdb_config *cfg);
 void fdb_free(struct fdb *f);
 /* Reader-safe (then approximate: the writer may be changing it). */
 unsigned fdb_count(const struct fdb *f);
+/* Change the learned entries' lifetime on a live table (`link set ageing`). */
+void fdb_set_ageing(struct fdb *f, uint64_t ageing_ms);
 
 /* Exact lookup; NULL if absent. The entry is a copy kept in the table (see
  * struct fdb_entry for how long it lasts). */

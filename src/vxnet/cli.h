@@ -33,6 +33,7 @@ enum cli_verb {
 	CLI_VERB_REPLACE,
 	CLI_VERB_DEL,
 	CLI_VERB_SHOW,
+	CLI_VERB_SET,
 };
 
 /* One parsed command line. */
@@ -45,7 +46,7 @@ struct cli_cmd {
 	enum cli_object obj;
 	enum cli_verb verb;
 	uint16_t msg_type;	 /* the enum ctl_msg_type request to send */
-	struct link_config link; /* link add */
+	struct link_config link; /* link add, link set (set: what changes) */
 	struct fdb_req fdb;	 /* fdb add|append|replace|del */
 	struct neigh_req neigh;	 /* neigh add|replace|del */
 	char ifname[IFNAMSIZ];	 /* link del/show NAME, fdb/neigh show dev NAME */

@@ -51,6 +51,9 @@ static int client_build(const struct cli_cmd *cmd, struct ctl_msg *m, void *buf,
 	case CTL_MSG_LINK_ADD:
 		err = ctl_put_link_config(m, &cmd->link);
 		break;
+	case CTL_MSG_LINK_SET:
+		err = ctl_put_link_change(m, &cmd->link);
+		break;
 	case CTL_MSG_FDB_ADD:
 	case CTL_MSG_FDB_APPEND:
 	case CTL_MSG_FDB_REPLACE:

@@ -193,6 +193,8 @@ enum {
 	LK_NETNS,
 	LK_TYPE,
 	LK_DATAPATH,
+	LK_DF,
+	LK_LOCALBYPASS,
 };
 
 static const struct kw link_add_kws[] = {
@@ -216,9 +218,13 @@ static const struct kw link_add_kws[] = {
     {"netns", LK_NETNS, 1},
     {"type", LK_TYPE, 1},
     {"datapath", LK_DATAPATH, 1},
+    {"df", LK_DF, 1},
+    {"localbypass", LK_LOCALBYPASS, 0},
+    {"nolocalbypass", LK_LOCALBYPASS, 0},
 };
 
-static int parse_link_add(struct pctx *c, struct cli_cmd *cmd)
+/* link add NAME ... (set == false) or link set NAME ... (set == true). */
+static int parse_link(struct pctx *c, struct cli_cmd *cmd, bool set)
 {
 	struct link_config *l = &cmd->link;
 	struct kwstate st = {{0}};
@@ -320,6 +326,21 @@ static int parse_link_add(struct pctx *c, struct cli_cmd *cmd)
 				strcpy(l->netns, v[0]);
 			l->set |= LINK_P_NETNS;
 			break;
+		case LK_DF:
+			if (!strcmp(v[0], "set"))
+				l->df = LINK_DF_SET;
+			else if (!strcmp(v[0], "unset"))
+				l->df = LINK_DF_UNSET;
+			else if (!strcmp(v[0], "inherit"))
+				l->df = LINK_DF_INHERIT;
+			else
+				err = perr(c, "df must be set, unset or inherit");
+			l->set |= LINK_P_DF;
+			break;
+		case LK_LOCALBYPASS:
+			l->localbypass = strcmp(k->name, "localbypass") == 0;
+			l->set |= LINK_P_LOCALBYPASS;
+			break;
 		case LK_DATAPATH: {
 			enum link_datapath d = LINK_DP_DEFAULT;
 			if (link_datapath_parse(v[0], &d))
@@ -336,6 +357,17 @@ static int parse_link_add(struct pctx *c, struct cli_cmd *cmd)
 		}
 		if (err)
 			return err;
+	}
+	if (set) {
+		/* id names the link's VNI for add only; anything that cannot
+		 * change live is refused here as the daemon would. */
+		if (st.seen[LK_ID])
+			return perr(c, "id cannot change on a live link (the kernel refuses it too)");
+		if (st.seen[LK_TYPE])
+			return perr(c, "type cannot change");
+		if (link_config_check_change(l->set, &why))
+			return perr(c, "%s", why);
+		return 0;
 	}
 	if (!st.seen[LK_ID])
 		return perr(c, "id is required");
@@ -505,6 +537,8 @@ const char *cli_verb_name(enum cli_verb v)
 		return "del";
 	case CLI_VERB_SHOW:
 		return "show";
+	case CLI_VERB_SET:
+		return "set";
 	case CLI_VERB_NONE:
 		break;
 	}
@@ -521,6 +555,7 @@ static int parse_verb(struct pctx *c, struct cli_cmd *cmd)
 	    {CLI_OBJ_LINK, CLI_VERB_ADD, CTL_MSG_LINK_ADD},
 	    {CLI_OBJ_LINK, CLI_VERB_DEL, CTL_MSG_LINK_DEL},
 	    {CLI_OBJ_LINK, CLI_VERB_SHOW, CTL_MSG_LINK_SHOW},
+	    {CLI_OBJ_LINK, CLI_VERB_SET, CTL_MSG_LINK_SET},
 	    {CLI_OBJ_FDB, CLI_VERB_ADD, CTL_MSG_FDB_ADD},
 	    {CLI_OBJ_FDB, CLI_VERB_APPEND, CTL_MSG_FDB_APPEND},
 	    {CLI_OBJ_FDB, CLI_VERB_REPLACE, CTL_MSG_FDB_REPLACE},
@@ -612,7 +647,7 @@ int cli_parse(int argc, char **argv, struct cli_cmd *cmd, char *err, size_t errl
 		break;
 	}
 	if (cmd->obj == CLI_OBJ_LINK)
-		return parse_link_add(&c, cmd);
+		return parse_link(&c, cmd, cmd->verb == CLI_VERB_SET);
 	if (cmd->obj == CLI_OBJ_FDB)
 		return parse_fdb_change(&c, cmd);
 	return parse_neigh_change(&c, cmd);

@@ -396,6 +396,10 @@ static void link_text(FILE *f, const struct link_view *v, bool stats)
 		fputs(c->learning ? " learning" : " nolearning", f);
 	if ((c->set & LINK_P_PROXY) && c->proxy)
 		fputs(" proxy", f);
+	if ((c->set & LINK_P_DF) && link_df_name(c->df))
+		fprintf(f, " df %s", link_df_name(c->df));
+	if (c->set & LINK_P_LOCALBYPASS)
+		fputs(c->localbypass ? " localbypass" : " nolocalbypass", f);
 	if ((c->set & LINK_P_DATAPATH) && link_datapath_name(c->datapath))
 		fprintf(f, " datapath %s", link_datapath_name(c->datapath));
 	fputc('\n', f);
@@ -477,6 +481,10 @@ static void link_json(FILE *f, const struct link_view *v, bool stats)
 		json_kv_bool(f, &d, "learning", c->learning);
 	if (c->set & LINK_P_PROXY)
 		json_kv_bool(f, &d, "proxy", c->proxy);
+	if ((c->set & LINK_P_DF) && link_df_name(c->df))
+		json_kv_str(f, &d, "df", link_df_name(c->df));
+	if (c->set & LINK_P_LOCALBYPASS)
+		json_kv_bool(f, &d, "localbypass", c->localbypass);
 	fputs("}}", f);
 	if (stats && v->stats.n) {
 		json_key(f, &first, "stats");

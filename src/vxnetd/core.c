@@ -205,6 +205,17 @@ static const char *const why_gone = "the link's device is gone and cannot be mad
 
 /* ---- links ---- */
 
+static bool remote_same(const struct fdb_remote *a, const struct fdb_remote *b);
+
+/* The underlay family a configuration implies (as the datapaths decide). */
+static int dp_link_family_of(const struct link_config *cfg)
+{
+	return cfg->local.family    ? cfg->local.family
+	       : cfg->remote.family ? cfg->remote.family
+	       : cfg->group.family  ? cfg->group.family
+				    : AF_INET;
+}
+
 /* The all-zeros entry a link's remote or group makes, as the kernel does. */
 static bool link_default_remote(const struct core_link *l, struct fdb_remote *r)
 {
@@ -272,6 +283,50 @@ int core_link_add_state(struct core *c, const struct link_config *cfg, uint8_t o
 	log_info("link %s: %s datapath, vni %u dstport %u mtu %u%s%s", l->cfg.name, dp->ops->name, l->cfg.vni,
 		 l->cfg.dstport, l->mtu, l->cfg.netns[0] ? " netns " : "", l->cfg.netns);
 	publish_link(c, l, CTL_EVENT_LINK_ADDED);
+	changed(c);
+	return 0;
+}
+
+int core_link_set(struct core *c, const struct link_config *change, uint8_t origin, const char **why)
+{
+	struct core_link *l = core_link_find(c, change->name);
+	if (!l) {
+		*why = "no such link";
+		return -ENODEV;
+	}
+	if (l->origin != origin) {
+		*why = l->origin == FDB_ORIGIN_STORE ? "link belongs to the cluster store" : "link belongs to the user";
+		return -EPERM;
+	}
+	int rc = link_config_check_change(change->set, why);
+	if (rc < 0)
+		return rc;
+	struct link_config nc = l->cfg;
+	link_config_apply(&nc, change);
+	rc = link_config_check(&nc, why);
+	if (rc < 0)
+		return rc;
+	int fam = dp_link_family_of(&nc);
+	if (fam != l->family) {
+		*why = "the underlay address family cannot change on a live link";
+		return -EOPNOTSUPP;
+	}
+	rc = l->dp->ops->link_change(l->dp, l, &nc, change->set, why);
+	if (rc < 0)
+		return rc;
+	/* The link's own flood entry follows its remote or group. */
+	struct fdb_remote old_r, new_r;
+	bool had = link_default_remote(l, &old_r);
+	l->cfg = nc;
+	if (nc.mtu)
+		l->mtu = nc.mtu;
+	bool has = link_default_remote(l, &new_r);
+	if (had && (!has || !remote_same(&old_r, &new_r)))
+		fdb_del(l->want_fdb, zero_mac, &old_r);
+	if (has && (!had || !remote_same(&old_r, &new_r)))
+		fdb_append(l->want_fdb, zero_mac, &new_r, loop_now_ms());
+	log_info("link %s: changed", l->cfg.name);
+	publish_link(c, l, CTL_EVENT_LINK_CHANGED);
 	changed(c);
 	return 0;
 }
@@ -375,18 +430,26 @@ struct gone_ctx {
 	struct core_link *l;
 };
 
+/* A remote the datapath holds, with its origin as vxnet knows it: the
+ * wanted entry's, else learned (not permanent) or someone else's. */
+static struct fdb_remote told_origin(const struct core_link *l, const struct fdb_entry *e, unsigned i)
+{
+	struct fdb_remote r = e->remotes[i];
+	const struct fdb_remote *w = want_remote(l, e->mac, &r);
+	if (w)
+		r.origin = w->origin;
+	else if (e->state == FDB_STATE_PERMANENT)
+		r.origin = CTL_ORIGIN_OTHER;
+	else
+		r.origin = FDB_ORIGIN_LEARNED;
+	return r;
+}
+
 static void fdb_gone_cb(const struct fdb_entry *e, void *arg)
 {
 	struct gone_ctx *g = arg;
 	for (unsigned i = 0; i < e->n_remotes; i++) {
-		struct fdb_remote r = e->remotes[i];
-		const struct fdb_remote *w = want_remote(g->l, e->mac, &r);
-		if (w)
-			r.origin = w->origin;
-		else if (e->state == FDB_STATE_PERMANENT)
-			r.origin = CTL_ORIGIN_OTHER;
-		else
-			r.origin = FDB_ORIGIN_LEARNED;
+		struct fdb_remote r = told_origin(g->l, e, i);
 		publish_fdb(g->c, g->l, CTL_EVENT_DELETED, e->mac, &r, e->state);
 	}
 }
@@ -662,22 +725,12 @@ static void dump_cb(const struct fdb_entry *e, void *arg)
 {
 	struct dump_ctx *d = arg;
 	struct fdb_entry v = *e;
-	const struct fdb_remote *src = e->remotes;
 	unsigned done = 0;
 	/* Entries with many remotes go out in chunks of the local array. */
 	while (done < e->n_remotes) {
 		unsigned n = e->n_remotes - done < 64 ? e->n_remotes - done : 64;
-		for (unsigned i = 0; i < n; i++) {
-			struct fdb_remote r = src[done + i];
-			const struct fdb_remote *w = want_remote(d->l, e->mac, &r);
-			if (w)
-				r.origin = w->origin;
-			else if (e->state == FDB_STATE_PERMANENT)
-				r.origin = CTL_ORIGIN_OTHER;
-			else
-				r.origin = FDB_ORIGIN_LEARNED;
-			d->rem[i] = r;
-		}
+		for (unsigned i = 0; i < n; i++)
+			d->rem[i] = told_origin(d->l, e, done + i);
 		v.remotes = d->rem;
 		v.n_remotes = n;
 		d->cb(&v, d->arg);

@@ -75,6 +75,9 @@ int core_link_add(struct core *c, const struct link_config *cfg, uint8_t origin,
  * should get (the state file's; a taken-over device keeps its own). */
 int core_link_add_state(struct core *c, const struct link_config *cfg, uint8_t origin, bool adopt, bool up,
 			const char *master, const char **why);
+/* `link set`: change what change->set names on a live link (the kernel's
+ * rules: link_config_check_change), on either datapath, keeping its fdb. */
+int core_link_set(struct core *c, const struct link_config *change, uint8_t origin, const char **why);
 /* Only the link's owner may remove it (-EPERM otherwise). */
 int core_link_del(struct core *c, const char *name, uint8_t origin, const char **why);
 int core_fdb(struct core *c, enum core_op op, const struct fdb_req *req, uint8_t origin, const char **why);

@@ -265,6 +265,8 @@ static void put_link(struct ctl_msg *m, struct core *core, struct core_link *l)
 	if (c->set & LINK_P_NETNS)
 		ctl_put_str(m, CTL_A_NETNS, c->netns);
 	ctl_put_u8(m, CTL_A_DATAPATH, c->datapath);
+	ctl_put_u8(m, CTL_A_DF, c->df);
+	ctl_put_u8(m, CTL_A_LOCALBYPASS, c->localbypass);
 	core_stats(core, l, stat_cb, m);
 }
 
@@ -284,6 +286,7 @@ static void on_event(const struct vx_event *ev, void *arg)
 	case CTL_EVENT_LINK_ADDED:
 	case CTL_EVENT_LINK_DELETED:
 	case CTL_EVENT_LINK_RESTORED:
+	case CTL_EVENT_LINK_CHANGED:
 		ctl_put_str(&m, CTL_A_IFNAME, ev->link);
 		ctl_put_u32(&m, CTL_A_VNI, ev->vni);
 		break;
@@ -542,6 +545,21 @@ static void handle(struct ctl_server *s, struct client *c, const uint8_t *buf, s
 			why = "bad link request";
 		else
 			rc = core_link_add(s->core, &cfg, FDB_ORIGIN_USER, false, &why);
+		break;
+	}
+	case CTL_MSG_LINK_SET: {
+		struct link_config ch;
+		memset(&ch, 0, sizeof(ch));
+		rc = ctl_get_link_change(&p, &ch);
+		if (rc < 0) {
+			why = "bad link request";
+		} else if (ctl_has(&p, CTL_A_VNI) && core_link_find(s->core, ch.name) &&
+			   core_link_find(s->core, ch.name)->cfg.vni != ch.vni) {
+			rc = -EOPNOTSUPP;
+			why = "id cannot change on a live link (the kernel refuses it too)";
+		} else {
+			rc = core_link_set(s->core, &ch, FDB_ORIGIN_USER, &why);
+		}
 		break;
 	}
 	case CTL_MSG_LINK_DEL:

@@ -46,6 +46,10 @@ struct dp_ops {
 	/* The daemon stops: forget the link but leave the device in place, so
 	 * a restart takes it over without loss. */
 	void (*link_release)(struct dp *dp, struct core_link *l);
+	/* Change a live link to nc (changed: the LINK_P_* bits that differ,
+	 * within LINK_P_LIVE). On failure nothing changed. */
+	int (*link_change)(struct dp *dp, struct core_link *l, const struct link_config *nc, unsigned changed,
+			   const char **why);
 	/* Is the device still there, as we made it? false: the core re-creates it. */
 	bool (*link_present)(struct dp *dp, struct core_link *l);
 	/* Install or remove forwarding entries, with the kernel's semantics

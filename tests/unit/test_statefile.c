@@ -41,7 +41,9 @@ static struct link_config full_config(void)
 	memcpy(c.address, "\x02\x00\x00\x00\x00\x01", 6);
 	strcpy(c.netns, "ctr");
 	c.datapath = LINK_DP_KERNEL;
-	c.set = LINK_P_DSTPORT | LINK_P_LOCAL | LINK_P_REMOTE | LINK_P_DEV | LINK_P_LEARNING | LINK_P_PROXY |
+	c.df = LINK_DF_INHERIT;
+	c.localbypass = false;
+	c.set = LINK_P_DF | LINK_P_LOCALBYPASS | LINK_P_DSTPORT | LINK_P_LOCAL | LINK_P_REMOTE | LINK_P_DEV | LINK_P_LEARNING | LINK_P_PROXY |
 		LINK_P_AGEING | LINK_P_MAXADDR | LINK_P_TTL | LINK_P_TOS | LINK_P_SRCPORT | LINK_P_MTU |
 		LINK_P_ADDRESS | LINK_P_NETNS | LINK_P_DATAPATH;
 	return c;
@@ -96,6 +98,10 @@ static void test_full_state_round_trips(void **state)
 	assert_memory_equal(l->cfg.address, c.address, 6);
 	assert_string_equal(l->cfg.netns, "ctr");
 	assert_int_equal(l->cfg.datapath, LINK_DP_KERNEL);
+	assert_int_equal(l->cfg.df, LINK_DF_INHERIT);
+	assert_false(l->cfg.localbypass);
+	assert_int_equal(back.links[1].cfg.df, LINK_DF_SET);
+	assert_true(back.links[1].cfg.localbypass);
 	assert_true(l->up);
 	assert_string_equal(l->master, "br0");
 	assert_false(back.links[1].up);

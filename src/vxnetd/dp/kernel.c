@@ -325,6 +325,11 @@ static int knet_get(struct dp_kernel *k, const char *netns, struct knet **out, c
 
 /* ---- links ---- */
 
+static uint8_t nl_df(uint8_t df)
+{
+	return df == LINK_DF_UNSET ? NL_VX_DF_UNSET : df == LINK_DF_INHERIT ? NL_VX_DF_INHERIT : NL_VX_DF_SET;
+}
+
 /* Every link option as its IFLA_VXLAN_* attribute. */
 static int to_nl_vxlan(const struct link_config *c, unsigned mtu, uint32_t dev_ifindex, struct nl_vxlan *v)
 {
@@ -344,14 +349,16 @@ static int to_nl_vxlan(const struct link_config *c, unsigned mtu, uint32_t dev_i
 	v->port_max = c->srcport_max;
 	/* Misses are what `vxnet monitor` reports, as for the user datapath. */
 	v->l2miss = v->l3miss = true;
-	/* RFC 7348: never fragment the outer packet; IPv4 UDP checksums zero
-	 * (section 5), IPv6 ones computed (RFC 6935), as the user datapath. */
-	v->df = NL_VX_DF_SET;
+	/* IPv4 UDP checksums zero (RFC 7348 section 5), IPv6 ones computed
+	 * (RFC 6935), as the user datapath. */
+	v->df = nl_df(c->df);
+	v->localbypass = c->localbypass;
 	v->udp_csum = false;
 	v->set = NL_VX_BIT(NL_VX_NAME) | NL_VX_BIT(NL_VX_ID) | NL_VX_BIT(NL_VX_PORT) | NL_VX_BIT(NL_VX_MTU) |
 		 NL_VX_BIT(NL_VX_LEARNING) | NL_VX_BIT(NL_VX_PROXY) | NL_VX_BIT(NL_VX_AGEING) | NL_VX_BIT(NL_VX_LIMIT) |
 		 NL_VX_BIT(NL_VX_TTL) | NL_VX_BIT(NL_VX_TOS) | NL_VX_BIT(NL_VX_PORT_RANGE) | NL_VX_BIT(NL_VX_L2MISS) |
-		 NL_VX_BIT(NL_VX_L3MISS) | NL_VX_BIT(NL_VX_DF) | NL_VX_BIT(NL_VX_UDP_CSUM);
+		 NL_VX_BIT(NL_VX_L3MISS) | NL_VX_BIT(NL_VX_DF) | NL_VX_BIT(NL_VX_UDP_CSUM) |
+		 NL_VX_BIT(NL_VX_LOCALBYPASS);
 	if (c->remote.family || c->group.family) {
 		v->remote = c->remote.family ? c->remote : c->group;
 		v->set |= NL_VX_BIT(NL_VX_REMOTE);
@@ -521,6 +528,89 @@ static void kernel_link_del(struct dp *dp, struct core_link *l)
 	if (rc < 0 && rc != -ENODEV)
 		log_err("%s: cannot delete the kernel device: %s", l->cfg.name, nl_errmsg(kl->net->nl));
 	link_forget(k, l);
+}
+
+/* `link set` through the kernel's changelink: only what changes is sent;
+ * what the kernel refuses live it refuses with its reason, and nothing
+ * changes. */
+static int kernel_link_change(struct dp *dp, struct core_link *l, const struct link_config *nc, unsigned changed,
+			      const char **why)
+{
+	(void)dp;
+	struct klink *kl = klink_of(l);
+	struct nl *nl = kl->net->nl;
+	uint32_t dev_ifindex;
+	unsigned mtu, underlay_limit;
+	int rc = dp_link_mtu(nc, l->family, &mtu, &underlay_limit, &dev_ifindex, why);
+	if (rc < 0)
+		return rc;
+	if ((changed & LINK_P_MTU) && (nc->set & LINK_P_DEV) && underlay_limit && nc->mtu > underlay_limit) {
+		*why = "mtu is above what dev carries after the VXLAN overhead (the kernel datapath cannot send it)";
+		return -EINVAL;
+	}
+	struct nl_vxlan v;
+	memset(&v, 0, sizeof(v));
+	v.netns_fd = -1;
+	if (changed & LINK_P_LEARNING) {
+		v.learning = nc->learning;
+		v.set |= NL_VX_BIT(NL_VX_LEARNING);
+	}
+	if (changed & LINK_P_AGEING) {
+		v.ageing = nc->ageing;
+		v.set |= NL_VX_BIT(NL_VX_AGEING);
+	}
+	if (changed & LINK_P_TTL) {
+		v.ttl = nc->ttl;
+		v.set |= NL_VX_BIT(NL_VX_TTL);
+	}
+	if (changed & LINK_P_TOS) {
+		v.tos = nc->tos_inherit ? 1 : nc->tos;
+		v.set |= NL_VX_BIT(NL_VX_TOS);
+	}
+	/* A dev change goes with the remote in one request: alone, the kernel
+	 * leaves the default entry on the old device (docs/kernel-vxlan.md). */
+	if (changed & (LINK_P_REMOTE | LINK_P_GROUP | LINK_P_DEV)) {
+		if (nc->remote.family || nc->group.family)
+			v.remote = nc->remote.family ? nc->remote : nc->group;
+		else
+			v.remote.family = (sa_family_t)l->family; /* the unspecified address clears it */
+		v.set |= NL_VX_BIT(NL_VX_REMOTE);
+	}
+	if (changed & LINK_P_LOCAL) {
+		v.local = nc->local;
+		v.set |= NL_VX_BIT(NL_VX_LOCAL);
+	}
+	if (changed & LINK_P_DEV) {
+		v.link = dev_ifindex;
+		v.set |= NL_VX_BIT(NL_VX_LINK);
+	}
+	if (changed & LINK_P_DF) {
+		v.df = nl_df(nc->df);
+		v.set |= NL_VX_BIT(NL_VX_DF);
+	}
+	if (changed & LINK_P_LOCALBYPASS) {
+		v.localbypass = nc->localbypass;
+		v.set |= NL_VX_BIT(NL_VX_LOCALBYPASS);
+	}
+	if (changed & LINK_P_ADDRESS) {
+		memcpy(v.address, nc->address, MAC_LEN);
+		v.set |= NL_VX_BIT(NL_VX_ADDRESS);
+	}
+	if (v.set) {
+		rc = nl_vxlan_change(nl, kl->ifindex, &v);
+		if (rc < 0) {
+			*why = kernel_why(kl->net, rc, "the kernel refused the change");
+			return rc;
+		}
+	}
+	if (changed & LINK_P_MTU) {
+		rc = nl_link_set_mtu(nl, kl->ifindex, nc->mtu);
+		if (rc < 0) {
+			*why = kernel_why(kl->net, rc, "the kernel refused the MTU");
+			return rc;
+		}
+	}
+	return 0;
 }
 
 static void kernel_link_release(struct dp *dp, struct core_link *l)
@@ -820,6 +910,7 @@ static const struct dp_ops kernel_ops = {
     .link_add = kernel_link_add,
     .link_del = kernel_link_del,
     .link_release = kernel_link_release,
+    .link_change = kernel_link_change,
     .link_present = kernel_link_present,
     .fdb_set = kernel_fdb_set,
     .fdb_del = kernel_fdb_del,

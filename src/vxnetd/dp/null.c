@@ -127,6 +127,18 @@ static void null_link_release(struct dp *dp, struct core_link *l)
 	drop_link(l);
 }
 
+static int null_link_change(struct dp *dp, struct core_link *l, const struct link_config *nc, unsigned changed,
+			    const char **why)
+{
+	struct dp_null *n = to_null(dp);
+	(void)nc;
+	note(n, "link_change %s set 0x%x", l->cfg.name, changed);
+	int rc = failing(n);
+	if (rc)
+		*why = "null datapath told to fail";
+	return rc;
+}
+
 static bool null_link_present(struct dp *dp, struct core_link *l)
 {
 	(void)dp;
@@ -276,6 +288,7 @@ static const struct dp_ops null_ops = {
     .link_add = null_link_add,
     .link_del = null_link_del,
     .link_release = null_link_release,
+    .link_change = null_link_change,
     .link_present = null_link_present,
     .fdb_set = null_fdb_set,
     .fdb_del = null_fdb_del,

@@ -2,9 +2,11 @@
 #include "udp.h"
 
 #include <errno.h>
+#include <linux/errqueue.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -65,17 +67,31 @@ int udp_rx_open(int family, uint16_t port)
 	/* Best effort: without it datagrams simply arrive one by one. */
 	int one = 1;
 	setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one));
+	/* The outer TOS / traffic class of each datagram, for ECN on
+	 * decapsulation (RFC 6040). */
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, &one, sizeof(one));
+	else
+		setsockopt(fd, IPPROTO_IP, IP_RECVTOS, &one, sizeof(one));
 	return fd;
 }
 
 /* What every sending socket needs: a drop-all receive filter, DF on (never
- * fragment, RFC 7348 section 4.3) and no loopback of our own multicast. */
-static int tx_opts(int fd, int family)
+ * fragment, RFC 7348 section 4.3) unless `df unset` asked otherwise, and no
+ * loopback of our own multicast. */
+static int tx_opts(int fd, int family, bool df)
 {
-	int zero = 0, one = 1, pmtu = IP_PMTUDISC_DO;
+	int zero = 0, pmtu = df ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
 	int rc = drop_all(fd);
 	if (rc == 0 && family == AF_INET6) {
-		rc = setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &one, sizeof(one));
+		int dontfrag = df ? 1 : 0;
+		/* IPv6 routers never fragment; without PMTUDISC_DO the kernel
+		 * would fragment at the source once a router said the path is
+		 * smaller, where vxnetd must tell the inner sender instead. */
+		int pmtu6 = df ? IPV6_PMTUDISC_DO : IPV6_PMTUDISC_DONT;
+		rc = setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &dontfrag, sizeof(dontfrag));
+		if (rc == 0)
+			rc = setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu6, sizeof(pmtu6));
 		if (rc == 0)
 			rc = setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero));
 	} else if (rc == 0) {
@@ -91,7 +107,7 @@ int udp_gso_open(int family, uint16_t port)
 	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
 		return -errno;
-	int rc = tx_opts(fd, family);
+	int rc = tx_opts(fd, family, true);
 	if (rc == 0)
 		rc = bind_wildcard(fd, family, port);
 	if (rc < 0) {
@@ -103,17 +119,25 @@ int udp_gso_open(int family, uint16_t port)
 	return fd;
 }
 
-int udp_tx_open(int family)
+int udp_tx_open(int family, bool df)
 {
 	int fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
 		return -errno;
 	/* A raw UDP socket sees a copy of every UDP datagram in the namespace:
 	 * tx_opts' drop-all filter keeps its receive queue empty. */
-	int rc = tx_opts(fd, family);
+	int rc = tx_opts(fd, family, df);
 	if (rc == 0 && family == AF_INET6) {
 		int off = 6; /* UDP checksum field: the kernel fills it, 0 becomes 0xffff */
 		rc = setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off));
+	}
+	if (rc == 0 && family == AF_INET6) {
+		/* An unconnected raw IPv6 socket takes a router's packet-too-big
+		 * into the route's path MTU only with IPV6_RECVERR on (rawv6_err
+		 * returns early otherwise; IPv4's raw_err does not). The error
+		 * queue it fills is drained by udp_tx_drain_errors(). */
+		int one = 1;
+		rc = setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
 	}
 	if (rc < 0) {
 		int e = -errno;
@@ -145,4 +169,36 @@ int udp_group_join(int fd, const struct vx_addr *group, uint32_t ifindex)
 int udp_group_leave(int fd, const struct vx_addr *group, uint32_t ifindex)
 {
 	return group_op(fd, group, ifindex, 0);
+}
+
+int udp_tx_drain_errors(int fd, struct vx_addr *dsts, unsigned max)
+{
+	unsigned n = 0;
+	for (;;) {
+		uint8_t buf[256];
+		_Alignas(struct cmsghdr) char ctrl[256];
+		struct sockaddr_storage from;
+		struct iovec iov = {buf, sizeof(buf)};
+		struct msghdr mh = {.msg_name = &from,
+				    .msg_namelen = sizeof(from),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctrl,
+				    .msg_controllen = sizeof(ctrl)};
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (!(c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR) &&
+			    !(c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR))
+				continue;
+			struct sock_extended_err ee;
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			bool too_big = (ee.ee_origin == SO_EE_ORIGIN_ICMP6 && ee.ee_type == 2) ||
+				       (ee.ee_origin == SO_EE_ORIGIN_ICMP && ee.ee_type == 3 && ee.ee_code == 4);
+			uint16_t port;
+			if (too_big && n < max && addr_from_sockaddr((struct sockaddr *)&from, &dsts[n], &port) == 0)
+				n++;
+		}
+	}
+	return (int)n;
 }

@@ -8,23 +8,29 @@
 #ifndef VXNETD_UDP_H
 #define VXNETD_UDP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vxnet/addr.h"
 
 /* Non-blocking UDP socket bound to [::]:port or 0.0.0.0:port, with UDP_GRO
- * on (when the kernel has it) so bursts arrive as one buffer. fd or -errno. */
+ * on (when the kernel has it) so bursts arrive as one buffer, and the outer
+ * TOS/traffic class of each datagram as a control message. fd or -errno. */
 int udp_rx_open(int family, uint16_t port);
-/* Raw sending socket: DF on, no multicast loopback, receives nothing.
- * IPv6 checksums are filled by the kernel (IPV6_CHECKSUM); IPv4 UDP
- * checksums are sent as zero (RFC 7348 section 5). fd or -errno. */
-int udp_tx_open(int family);
+/* Raw sending socket: DF on (df false: the kernel may fragment, `df
+ * unset`), no multicast loopback, receives nothing. IPv6 checksums are
+ * filled by the kernel (IPV6_CHECKSUM); IPv4 UDP checksums are sent as zero
+ * (RFC 7348 section 5). fd or -errno. */
+int udp_tx_open(int family, bool df);
 /* A UDP socket bound to source port `port` for UDP GSO (UDP_SEGMENT) bursts:
  * the raw socket cannot segment, and GSO needs a real UDP socket, so each
  * hashed source port in use gets one, opened on demand. It receives nothing
  * (drop-all filter), never fragments, and sends checksums (the kernel refuses
  * GSO without them). fd or -errno (-EADDRINUSE when the port is taken). */
 int udp_gso_open(int family, uint16_t port);
+/* Read a sending socket's error queue empty; the destinations that a
+ * router said are too big go into dsts (at most max). Returns how many. */
+int udp_tx_drain_errors(int fd, struct vx_addr *dsts, unsigned max);
 /* Join / leave multicast group on ifindex (0: routing decides). */
 int udp_group_join(int fd, const struct vx_addr *group, uint32_t ifindex);
 int udp_group_leave(int fd, const struct vx_addr *group, uint32_t ifindex);

@@ -41,6 +41,10 @@ static const char *const ustat_names[US_MAX] = {
     [US_TX_ERRORS] = "tx_errors",
     [US_PROXY_REPLIES] = "proxy_replies",
     [US_PROXY_MISSES] = "proxy_misses",
+    [US_RX_DROP_ECN] = "rx_drop_ecn",
+    [US_RX_ECN_NOT_ECT] = "rx_ecn_not_ect",
+    [US_TX_BYPASS] = "tx_bypass",
+    [US_TX_DROP_BYPASS] = "tx_drop_bypass",
     [US_RX_LEARN_CAPPED] = "rx_learn_capped",
 };
 
@@ -156,6 +160,31 @@ static int vsock_rebuild(struct dp_user *u, struct vsock *s, struct ulink *extra
 
 /* ---- sockets ---- */
 
+/* A router said a path is smaller (the kernel noted it): ask what it
+ * carries now, so the next too-big frame is answered with it. */
+static void tx_errors(struct loop_src *src, uint32_t events)
+{
+	(void)events;
+	struct dp_user *u = src->obj;
+	struct vx_addr dsts[16];
+	int n = udp_tx_drain_errors(src->fd, dsts, 16);
+	for (int i = 0; i < n; i++)
+		pmtu_learn(&u->pmtu, &dsts[i], loop_now_ms());
+}
+
+int user_tx_socket(struct dp_user *u, int family, bool df)
+{
+	int f = family == AF_INET6;
+	int *fd = &u->tx_fd[f][df];
+	if (*fd < 0) {
+		*fd = udp_tx_open(family, df);
+		/* No events asked: epoll reports EPOLLERR on its own. */
+		if (*fd >= 0)
+			loop_add(u->loop, *fd, 0, &u->tx_src[f][df], tx_errors, u);
+	}
+	return *fd;
+}
+
 static void vsock_input(struct loop_src *src, uint32_t events)
 {
 	(void)events;
@@ -163,7 +192,7 @@ static void vsock_input(struct loop_src *src, uint32_t events)
 	fwd_udp_input(s->u, s);
 }
 
-static struct vsock *vsock_find(struct dp_user *u, int family, uint16_t port)
+struct vsock *vsock_find(struct dp_user *u, int family, uint16_t port)
 {
 	for (struct vsock *s = u->socks; s; s = s->next)
 		if (s->family == family && s->port == port)
@@ -178,15 +207,11 @@ static int vsock_get(struct dp_user *u, int family, uint16_t port, struct vsock 
 		*out = s;
 		return 0;
 	}
-	int *txfd = family == AF_INET6 ? &u->tx_fd6 : &u->tx_fd4;
-	if (*txfd < 0) {
-		int fd = udp_tx_open(family);
-		if (fd < 0) {
-			*why = family == AF_INET6 ? "cannot open IPv6 sending socket (IPv6 disabled?)"
-						  : "cannot open IPv4 sending socket";
-			return fd;
-		}
-		*txfd = fd;
+	int txfd = user_tx_socket(u, family, true);
+	if (txfd < 0) {
+		*why = family == AF_INET6 ? "cannot open IPv6 sending socket (IPv6 disabled?)"
+					  : "cannot open IPv4 sending socket";
+		return txfd;
 	}
 	int fd = udp_rx_open(family, port);
 	if (fd < 0) {
@@ -495,6 +520,75 @@ static void user_link_release(struct dp *dp, struct core_link *l)
 	link_remove(to_user(dp), l, false);
 }
 
+/* `link set` on the user datapath, with the kernel's rules (the core
+ * checked them): what can fail first, undone if a later step fails. */
+static int user_link_change(struct dp *dp, struct core_link *l, const struct link_config *nc, unsigned changed,
+			    const char **why)
+{
+	struct dp_user *u = to_user(dp);
+	struct ulink *ul = ulink_of(l);
+	const struct link_config *oc = &l->cfg;
+	uint32_t dev_ifindex;
+	unsigned mtu, underlay_limit;
+	int rc = dp_link_mtu(nc, ul->family, &mtu, &underlay_limit, &dev_ifindex, why);
+	if (rc < 0)
+		return rc;
+	bool regroup = (changed & (LINK_P_GROUP | LINK_P_REMOTE | LINK_P_DEV)) &&
+		       (!addr_equal(&oc->group, &nc->group) || dev_ifindex != ul->dev_ifindex);
+	if (regroup && nc->group.family) {
+		rc = vsock_join(ul->sock, &nc->group, dev_ifindex);
+		if (rc < 0) {
+			*why = "cannot join the multicast group";
+			return rc;
+		}
+	}
+	if ((changed & LINK_P_MTU) && !(oc->set & LINK_P_NETNS)) {
+		rc = nl_link_set_mtu(u->nl, l->ifindex, nc->mtu);
+		if (rc < 0) {
+			*why = "cannot set MTU";
+			goto undo_group;
+		}
+	}
+	if (changed & LINK_P_ADDRESS) {
+		rc = tap_set_mac(ul->tap_fd, nc->address);
+		if (rc < 0) {
+			*why = "cannot set the link's address";
+			if ((changed & LINK_P_MTU) && !(oc->set & LINK_P_NETNS))
+				nl_link_set_mtu(u->nl, l->ifindex, l->mtu);
+			goto undo_group;
+		}
+	}
+	/* Nothing below fails. */
+	if (regroup && oc->group.family)
+		vsock_leave(ul->sock, &oc->group, ul->dev_ifindex);
+	static const uint8_t zero[MAC_LEN];
+	const struct vx_addr *of = oc->remote.family ? &oc->remote : oc->group.family ? &oc->group : NULL;
+	const struct vx_addr *nf = nc->remote.family ? &nc->remote : nc->group.family ? &nc->group : NULL;
+	if ((of || nf) && !(of && nf && addr_equal(of, nf))) {
+		if (of) {
+			struct fdb_remote r = {
+			    .ip = *of, .port = oc->dstport, .vni = oc->vni, .origin = FDB_ORIGIN_LINK};
+			fdb_del(ul->fdb, zero, &r);
+		}
+		if (nf) {
+			struct fdb_remote r = {
+			    .ip = *nf, .port = nc->dstport, .vni = nc->vni, .origin = FDB_ORIGIN_LINK};
+			fdb_append(ul->fdb, zero, &r, loop_now_ms());
+		}
+	}
+	if (changed & LINK_P_AGEING)
+		fdb_set_ageing(ul->fdb, (uint64_t)nc->ageing * 1000);
+	ul->dev_ifindex = dev_ifindex;
+	ul->local = nc->local;
+	if (changed & (LINK_P_DEV | LINK_P_LOCAL | LINK_P_MTU))
+		ul->path_limit = underlay_limit ? underlay_limit : mtu;
+	return 0;
+undo_group:
+	if (regroup && nc->group.family)
+		vsock_leave(ul->sock, &nc->group, dev_ifindex);
+	return rc;
+}
+
 /* Our TAP is still the device of that index (ip link del removes it even
  * while we hold the fd). A TAP in another netns is not visible here. */
 static bool user_link_present(struct dp *dp, struct core_link *l)
@@ -656,6 +750,22 @@ static unsigned user_oper_mtu(struct dp *dp, struct core_link *l)
 	return mtu;
 }
 
+/* The namespace's own addresses, for localbypass: a remote that is one of
+ * them is served by handing the frame over (kept fresh once a second). */
+static void refresh_local_addrs(struct dp_user *u)
+{
+	struct ifaddrs *ifa0;
+	if (getifaddrs(&ifa0) < 0)
+		return;
+	u->n_local = 0;
+	for (struct ifaddrs *ifa = ifa0; ifa && u->n_local < 64; ifa = ifa->ifa_next) {
+		uint16_t port;
+		if (ifa->ifa_addr && addr_from_sockaddr(ifa->ifa_addr, &u->local_addrs[u->n_local], &port) == 0)
+			u->n_local++;
+	}
+	freeifaddrs(ifa0);
+}
+
 struct age_ctx {
 	struct dp_user *u;
 	struct ulink *ul;
@@ -680,10 +790,26 @@ static void user_tick(struct dp *dp, uint64_t now)
 		/* Up state and bridge master, for a device that must be made
 		 * again (netns links live elsewhere: not watched). */
 		struct nl_link have;
-		if (!(ul->cfg->set & LINK_P_NETNS) && nl_link_get(u->nl, ul->l->ifindex, NULL, &have) == 0)
+		bool seen = !(ul->cfg->set & LINK_P_NETNS) && nl_link_get(u->nl, ul->l->ifindex, NULL, &have) == 0;
+		if (seen)
 			dp_observe_state(u->nl, dp, ul->l, &have);
+		/* The path limit follows the underlay device's MTU, or the
+		 * TAP's own when the underlay is unknown. */
+		uint32_t dev_ifindex;
+		unsigned mtu, underlay;
+		const char *why = NULL;
+		if (dp_link_mtu(ul->cfg, ul->family, &mtu, &underlay, &dev_ifindex, &why) == 0) {
+			unsigned limit = underlay ? underlay : seen ? have.mtu : ul->path_limit;
+			if (limit != ul->path_limit) {
+				log_info("%s: the path now carries %u-byte frames (was %u)", ul->cfg->name, limit,
+					 ul->path_limit);
+				ul->path_limit = limit;
+			}
+		}
 	}
 	gso_pool_tick(u->gso, now);
+	pmtu_expire(&u->pmtu, now);
+	refresh_local_addrs(u);
 }
 
 static void user_free(struct dp *dp)
@@ -692,10 +818,12 @@ static void user_free(struct dp *dp)
 	nl_close(u->nl);
 	gso_pool_free(u->gso);
 	fwd_free(u->fwd);
-	if (u->tx_fd4 >= 0)
-		close(u->tx_fd4);
-	if (u->tx_fd6 >= 0)
-		close(u->tx_fd6);
+	for (int f = 0; f < 2; f++)
+		for (int df = 0; df < 2; df++)
+			if (u->tx_fd[f][df] >= 0) {
+				loop_del(u->loop, &u->tx_src[f][df]);
+				close(u->tx_fd[f][df]);
+			}
 	free(u);
 }
 
@@ -704,6 +832,7 @@ static const struct dp_ops user_ops = {
     .link_add = user_link_add,
     .link_del = user_link_del,
     .link_release = user_link_release,
+    .link_change = user_link_change,
     .link_present = user_link_present,
     .fdb_set = user_fdb_set,
     .fdb_del = user_fdb_del,
@@ -727,7 +856,9 @@ struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop 
 	u->dp.core = c;
 	u->dp.up = up;
 	u->loop = lp;
-	u->tx_fd4 = u->tx_fd6 = -1;
+	for (int f = 0; f < 2; f++)
+		for (int df = 0; df < 2; df++)
+			u->tx_fd[f][df] = u->tx_src[f][df].fd = -1;
 	u->fwd = fwd_new();
 	u->gso = gso_pool_new(lim->gso_sockets);
 	u->max_learned = lim->max_learned;
@@ -740,5 +871,6 @@ struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop 
 		free(u);
 		return NULL;
 	}
+	refresh_local_addrs(u);
 	return &u->dp;
 }

@@ -10,6 +10,7 @@
 #include "../core.h"
 #include "../dp.h"
 #include "../loop.h"
+#include "pmtu.h"
 #include "vxnet/fdb.h"
 #include "vxnet/neigh.h"
 
@@ -31,6 +32,10 @@ enum ustat {
 	US_TX_ERRORS,	     /* sendmsg failed */
 	US_PROXY_REPLIES,    /* ARP replies / NAs answered locally */
 	US_PROXY_MISSES,     /* l3miss: request consumed, no entry */
+	US_RX_DROP_ECN,	     /* outer CE over a Not-ECT inner packet (RFC 6040: drop) */
+	US_RX_ECN_NOT_ECT,   /* outer ECT over a Not-ECT inner packet (logged, delivered) */
+	US_TX_BYPASS,	     /* frames handed to a local link directly (localbypass) */
+	US_TX_DROP_BYPASS,   /* to a local address with no link for the VNI (localbypass) */
 	US_RX_LEARN_CAPPED,  /* not learned: the daemon holds --max-learned learned entries */
 	US_MAX,
 };
@@ -90,6 +95,8 @@ struct ulink {
 	uint64_t down_logged; /* ms of the last "TAP down" log line (rate limit) */
 	unsigned learned;     /* learned entries in fdb (counted in dp_user.learned too) */
 	bool detached;	      /* the device was deleted under us */
+	uint64_t ecn_logged;  /* ms of the last ECN log line (rate limit) */
+	uint64_t big_logged;  /* ms of the last "too big, no ICMP possible" line */
 	struct ulink *next;
 };
 
@@ -98,7 +105,11 @@ struct dp_fwd;
 struct dp_user {
 	struct dp dp;
 	struct loop *loop;
-	int tx_fd4, tx_fd6;   /* raw IPPROTO_UDP sockets for sending, -1 until needed */
+	int tx_fd[2][2];		/* raw IPPROTO_UDP sending sockets [ipv6][df], -1 until needed */
+	struct loop_src tx_src[2][2];	/* their error queues (packet too big) */
+	struct pmtu_cache pmtu;		/* path MTUs the underlay taught us, per remote */
+	struct vx_addr local_addrs[64]; /* this namespace's addresses, for localbypass */
+	unsigned n_local;
 	struct gso_pool *gso; /* UDP GSO sockets, one per source port in use */
 	bool gso_broken;      /* the kernel refused UDP_SEGMENT: raw path only */
 	struct vsock *socks;
@@ -119,6 +130,9 @@ void fwd_udp_input(struct dp_user *u, struct vsock *s);
 
 /* user.c */
 struct ulink *vsock_lookup(const struct vsock *s, uint32_t vni);
+struct vsock *vsock_find(struct dp_user *u, int family, uint16_t port);
+/* The raw sending socket of family with or without DF, opened on first use; -errno. */
+int user_tx_socket(struct dp_user *u, int family, bool df);
 /* fdb_learn under the daemon-wide cap (dp_user.max_learned): at the cap a
  * new MAC is not learned (FDB_LEARN_FULL, counted US_RX_LEARN_CAPPED, a log
  * line at most every 10 s); moves, refreshes and pinned entries go on. */

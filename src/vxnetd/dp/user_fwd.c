@@ -14,6 +14,7 @@
  * super-frame, everything else is written as it came.
  *
  * Nothing here allocates after dp_new(). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -49,6 +50,8 @@ struct dp_tx {
 	_Alignas(struct cmsghdr) char cmsg[DP_CMSG_SPACE];
 	struct iovec iov[2];
 	struct ulink *link;
+	int fd;		    /* the raw socket (DF or not) this copy goes through */
+	struct vx_addr rip; /* its remote, for what the path MTU teaches */
 };
 
 struct dp_fwd {
@@ -101,6 +104,16 @@ static uint8_t *slot(struct dp_fwd *dp, unsigned i)
 	return dp->arena + (size_t)i * DP_SLOT;
 }
 
+/* Rate limit of the packet path's log lines: one per 10 s per kind and link. */
+static bool log_due(uint64_t *last)
+{
+	uint64_t now = loop_now_ms();
+	if (*last && now - *last < 10000)
+		return false;
+	*last = now;
+	return true;
+}
+
 /* Every TAP write starts with a virtio-net header; vh NULL = plain frame. */
 static int tap_write(struct ulink *l, const struct virtio_net_hdr *vh, const uint8_t *frame, size_t len)
 {
@@ -117,9 +130,7 @@ static int tap_write(struct ulink *l, const struct virtio_net_hdr *vh, const uin
 	 * state of the device, not a fault, and counted apart as the kernel
 	 * counts its own drops by reason. */
 	l->stats[e == EIO ? US_RX_DROP_DOWN : US_RX_DROP_TAP]++;
-	uint64_t now = loop_now_ms();
-	if (!l->down_logged || now - l->down_logged >= 10000) {
-		l->down_logged = now;
+	if (log_due(&l->down_logged)) {
 		log_info("%s: frame not written into the TAP: %s%s", l->cfg->name, strerror(e),
 			 e == EIO ? " (device down)" : "");
 	}
@@ -128,29 +139,26 @@ static int tap_write(struct ulink *l, const struct virtio_net_hdr *vh, const uin
 
 /* ---- transmit ---- */
 
-/* The raw sending socket of a link's underlay family. */
-static int tx_fd(const struct dp_user *d, const struct ulink *l)
-{
-	return l->family == AF_INET6 ? d->tx_fd6 : d->tx_fd4;
-}
-
-/* Send what is queued. The queue only ever holds copies of one link's frames
- * (dp_tap_input flushes before it returns), so one socket serves them all. */
+/* Send what is queued, in runs of copies that share a socket. */
 static void dp_tx_flush(struct dp_user *d, struct dp_fwd *dp)
 {
-	if (!dp->ntx)
-		return;
-	int fd = tx_fd(d, dp->tx[0].link);
 	unsigned off = 0;
 	while (off < dp->ntx) {
-		int n = sendmmsg(fd, dp->tx_msgs + off, dp->ntx - off, 0);
+		unsigned run = off + 1;
+		while (run < dp->ntx && dp->tx[run].fd == dp->tx[off].fd)
+			run++;
+		int n = sendmmsg(dp->tx[off].fd, dp->tx_msgs + off, run - off, 0);
 		if (n < 0) {
 			/* The first message failed: count it, go on with the rest. */
 			struct ulink *l = dp->tx[off].link;
-			if (errno == EMSGSIZE)
+			if (errno == EMSGSIZE) {
+				/* A router on the way said the path is smaller:
+				 * the next too-big frame is answered with it. */
 				l->stats[US_TX_DROP_TOO_BIG]++;
-			else
+				pmtu_learn(&d->pmtu, &dp->tx[off].rip, loop_now_ms());
+			} else {
 				l->stats[US_TX_ERRORS]++;
+			}
 			log_debug("%s: send: %s", l->cfg->name, strerror(errno));
 			off++;
 			continue;
@@ -163,23 +171,6 @@ static void dp_tx_flush(struct dp_user *d, struct dp_fwd *dp)
 		off += (unsigned)n;
 	}
 	dp->ntx = 0;
-}
-
-/* Outer TOS for `tos inherit`: the inner DSCP, and ECN as RFC 6040's normal
- * mode encapsulates it (CE becomes ECT(0)). */
-static int inner_tos(const uint8_t *f, size_t len)
-{
-	uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
-	int tos;
-	if (type == 0x0800 && len >= 14 + 20)
-		tos = f[15];
-	else if (type == 0x86dd && len >= 14 + 40)
-		tos = ((f[14] & 0x0f) << 4) | (f[15] >> 4);
-	else
-		return 0;
-	if ((tos & 3) == 3)
-		tos = (tos & ~3) | 2;
-	return tos;
 }
 
 static void put_cmsg(struct msghdr *mh, int level, int type, const void *data, size_t len)
@@ -199,7 +190,9 @@ static void put_tx_cmsgs(struct msghdr *mh, const struct ulink *l, const struct 
 	bool mcast = addr_is_multicast(&r->ip);
 	uint32_t oif = r->ifindex ? r->ifindex : (mcast ? l->dev_ifindex : 0);
 	int ttl = l->cfg->ttl; /* 0 = auto: the socket default, 1 for multicast */
-	int tos = l->cfg->tos_inherit ? inner_tos(frame, len) : l->cfg->tos;
+	/* DSCP as configured (or inherited), ECN from the inner packet with
+	 * CE sent as ECT(0): RFC 6040's normal mode, as the kernel does. */
+	int tos = proto_outer_tos(l->cfg->tos, l->cfg->tos_inherit, frame, len);
 	if (l->family == AF_INET) {
 		if (oif || l->local.family) {
 			struct in_pktinfo pi = {.ipi_ifindex = (int)oif};
@@ -225,12 +218,17 @@ static void put_tx_cmsgs(struct msghdr *mh, const struct ulink *l, const struct 
 	}
 }
 
-/* Queue one copy of frame for remote r. */
+/* Queue one copy of frame for remote r, through the DF socket or not. */
 static void dp_tx_queue(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, uint8_t *frame, size_t len,
-			const struct fdb_remote *r, uint16_t sport)
+			const struct fdb_remote *r, uint16_t sport, bool df)
 {
 	if (r->ip.family != l->family) {
 		l->stats[US_TX_ERRORS]++; /* refused at configuration; learning cannot mix families */
+		return;
+	}
+	int fd = user_tx_socket(d, l->family, df);
+	if (fd < 0) {
+		l->stats[US_TX_ERRORS]++;
 		return;
 	}
 	if (dp->ntx == DP_TXQ)
@@ -251,6 +249,8 @@ static void dp_tx_queue(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, u
 	t->iov[1].iov_base = frame;
 	t->iov[1].iov_len = len;
 	t->link = l;
+	t->fd = fd;
+	t->rip = r->ip;
 	socklen_t sl;
 	addr_to_sockaddr(&r->ip, 0, &t->dst, &sl); /* raw sockets take port 0 */
 	memset(&m->msg_hdr, 0, sizeof(m->msg_hdr));
@@ -362,6 +362,7 @@ static int dp_tx_gso(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, stru
 				d->gso_broken = true;
 			} else if (errno == EMSGSIZE) {
 				l->stats[US_TX_DROP_TOO_BIG] += (uint64_t)n;
+				pmtu_learn(&d->pmtu, &r->ip, loop_now_ms());
 				sent += n;
 				continue;
 			}
@@ -372,6 +373,77 @@ static int dp_tx_gso(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, stru
 		sent += n;
 	}
 	return sent;
+}
+
+/* The outer DF bit of a frame's copies (link option df, as the kernel's
+ * vxlan_xmit_one decides it for `df inherit`). */
+static bool tx_df(const struct ulink *l, const uint8_t *f, size_t len)
+{
+	switch (l->cfg->df) {
+	case LINK_DF_UNSET:
+		return false;
+	case LINK_DF_INHERIT: {
+		uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
+		if (type == 0x86dd)
+			return true;
+		return type == 0x0800 && len >= 14 + 20 && (f[14 + 6] & 0x40);
+	}
+	default:
+		return true;
+	}
+}
+
+/* The largest inner packet the path to ip carries: the link's limit, or
+ * less where a router on the way said so. */
+static unsigned path_limit_to(struct dp_user *d, const struct ulink *l, const struct vx_addr *ip, uint64_t now)
+{
+	unsigned pm = pmtu_get(&d->pmtu, ip, now);
+	unsigned overhead = l->family == AF_INET6 ? VXLAN_OVERHEAD_V6 : VXLAN_OVERHEAD_V4;
+	if (pm > overhead && pm - overhead < l->path_limit)
+		return pm - overhead;
+	return l->path_limit;
+}
+
+/* Is ip one of this namespace's own addresses (localbypass)? */
+static bool is_local(const struct dp_user *d, const struct vx_addr *ip)
+{
+	if (ip->family == AF_INET && (ntohl(ip->v4.s_addr) >> 24) == 127)
+		return true;
+	if (ip->family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&ip->v6))
+		return true;
+	for (unsigned i = 0; i < d->n_local; i++)
+		if (addr_equal(&d->local_addrs[i], ip))
+			return true;
+	return false;
+}
+
+static void rx_frame(struct dp_user *d, struct ulink *l, uint8_t *f, size_t len, const struct vx_addr *src_ip,
+		     uint8_t tos);
+static void dp_gro_flush(struct dp_fwd *dp);
+
+/* localbypass (the kernel's default): a copy for a VNI this daemon serves
+ * on a local address is handed to that link directly, learned from the
+ * loopback address as the kernel does; none such: dropped, counted. */
+static void tx_bypass(struct dp_user *d, struct ulink *l, struct offload_seg *segs, int nseg,
+		      const struct fdb_remote *r)
+{
+	struct vsock *s = vsock_find(d, l->family, r->port);
+	struct ulink *dst = s ? vsock_lookup(s, r->vni) : NULL;
+	if (!dst) {
+		l->stats[US_TX_DROP_BYPASS] += (uint64_t)nseg;
+		return;
+	}
+	struct vx_addr lo = {.family = (sa_family_t)l->family};
+	if (l->family == AF_INET6)
+		lo.v6 = in6addr_loopback;
+	else
+		lo.v4.s_addr = htonl(INADDR_LOOPBACK);
+	for (int j = 0; j < nseg; j++) {
+		l->stats[US_TX_BYPASS]++;
+		l->stats[US_TX_PACKETS]++;
+		l->stats[US_TX_BYTES] += segs[j].len;
+		rx_frame(d, dst, segs[j].data, segs[j].len, &lo, 0);
+	}
 }
 
 static void dp_tx_frame(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, const struct virtio_net_hdr *vh,
@@ -405,16 +477,6 @@ static void dp_tx_frame(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, c
 	} else if (l->cfg->proxy && dp_proxy(d, dp, l, f, len)) {
 		return;
 	}
-	if (segs[0].len - 14 > l->path_limit) {
-		/* Never fragment the outer packet (RFC 7348 section 4.3): tell the sender. */
-		if (proto_too_big_check(f, len, l->path_limit) == PROTO_TOO_BIG_ICMP) {
-			int n = proto_too_big_build(dp->reply, sizeof(dp->reply), f, len, l->path_limit);
-			if (n > 0 && tap_write(l, NULL, dp->reply, (size_t)n) == 0)
-				l->stats[US_TX_ICMP_TOO_BIG]++;
-		}
-		l->stats[US_TX_DROP_TOO_BIG]++;
-		return;
-	}
 	const struct fdb_entry *e = fdb_lookup(l->fdb, f);
 	if (!e)
 		e = fdb_lookup(l->fdb, zero_mac);
@@ -424,11 +486,40 @@ static void dp_tx_frame(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, c
 			d->dp.up->l2miss(d->dp.core, l->l, f);
 		return;
 	}
+	bool df = tx_df(l, f, len);
+	size_t payload = segs[0].len - 14;
+	bool told = false;
+	uint64_t now = loop_now_ms();
 	uint16_t sport = proto_srcport(proto_flow_hash(f, len), l->cfg->srcport_min, l->cfg->srcport_max);
 	for (unsigned i = 0; i < e->n_remotes; i++) {
-		int j = segs == dp->segs ? dp_tx_gso(d, dp, l, segs, nseg, &e->remotes[i], sport) : 0;
+		const struct fdb_remote *r = &e->remotes[i];
+		if (l->cfg->localbypass && is_local(d, &r->ip)) {
+			tx_bypass(d, l, segs, nseg, r);
+			continue;
+		}
+		/* Never fragment the outer packet (RFC 7348 section 4.3) unless
+		 * `df` says otherwise: tell the sender what fits, once. */
+		unsigned limit = path_limit_to(d, l, &r->ip, now);
+		if (df && payload > limit) {
+			if (!told && proto_too_big_check(f, len, limit) == PROTO_TOO_BIG_ICMP) {
+				int n = proto_too_big_build(dp->reply, sizeof(dp->reply), f, len, limit);
+				if (n > 0 && tap_write(l, NULL, dp->reply, (size_t)n) == 0)
+					l->stats[US_TX_ICMP_TOO_BIG]++;
+			} else if (!told && log_due(&l->big_logged)) {
+				/* No ICMP may answer it (no DF inside, or an ICMP
+				 * error itself): say so rather than drop unseen. */
+				log_info("%s: dropped a %zu-byte frame above the path's %u that no ICMP can answer "
+					 "(counted tx_drop_too_big)",
+					 l->cfg->name, payload, limit);
+			}
+			told = true;
+			l->stats[US_TX_DROP_TOO_BIG]++;
+			continue;
+		}
+		/* UDP GSO sockets send with DF: other frames go the raw way. */
+		int j = segs == dp->segs && df ? dp_tx_gso(d, dp, l, segs, nseg, r, sport) : 0;
 		for (; j < nseg; j++)
-			dp_tx_queue(d, dp, l, segs[j].data, segs[j].len, &e->remotes[i], sport);
+			dp_tx_queue(d, dp, l, segs[j].data, segs[j].len, r, sport, df);
 	}
 }
 
@@ -460,6 +551,7 @@ void fwd_tap_input(struct dp_user *d, struct ulink *l)
 		dp_tx_frame(d, dp, l, &vh, f + OFFLOAD_VNET_HLEN, (size_t)n - OFFLOAD_VNET_HLEN);
 	}
 	dp_tx_flush(d, dp);
+	dp_gro_flush(dp); /* what localbypass handed over */
 }
 
 /* ---- receive ---- */
@@ -497,34 +589,38 @@ static void dp_rx_deliver(struct dp_fwd *dp, struct ulink *l, const uint8_t *f, 
 		dp_gro_flush(dp);
 }
 
-static void dp_rx_one(struct dp_user *d, struct vsock *s, uint8_t *buf, size_t n, const struct sockaddr *from)
+/* Log a rate-limited line for the ECN anomalies RFC 6040 says to log. */
+static void ecn_log(struct ulink *l, const char *what)
 {
-	uint32_t vni;
-	int rc = proto_vxlan_parse(buf, n, &vni);
-	if (rc == -EMSGSIZE) {
-		s->stats[USS_RX_SHORT]++;
-		return;
-	}
-	if (rc < 0) {
-		s->stats[USS_RX_BAD_FLAGS]++;
-		return;
-	}
-	struct ulink *l = vsock_lookup(s, vni);
-	if (!l) {
-		s->stats[USS_RX_UNKNOWN_VNI]++;
-		return;
-	}
-	uint8_t *f = buf + VXLAN_HLEN;
-	size_t len = n - VXLAN_HLEN;
+	if (log_due(&l->ecn_logged))
+		log_info("%s: %s (RFC 6040; counted)", l->cfg->name, what);
+}
+
+/* One decapsulated frame for link l, from src (the outer source address)
+ * with the outer TOS/traffic class tos: loop check, ECN, learning, delivery. */
+static void rx_frame(struct dp_user *d, struct ulink *l, uint8_t *f, size_t len, const struct vx_addr *src_ip,
+		     uint8_t tos)
+{
 	const uint8_t *src = f + MAC_LEN;
 	if (mac_equal(src, l->cfg->address)) {
 		l->stats[US_RX_DROP_LOOP]++;
 		return;
 	}
+	switch (proto_ecn_decap(tos, f, len)) {
+	case PROTO_ECN_DROP:
+		l->stats[US_RX_DROP_ECN]++;
+		ecn_log(l, "dropped a packet marked CE outside over a not-ECN-capable one inside");
+		return;
+	case PROTO_ECN_PASS_LOG:
+		l->stats[US_RX_ECN_NOT_ECT]++;
+		ecn_log(l, "an ECN-capable outer header over a not-ECN-capable inner packet");
+		break;
+	default:
+		break;
+	}
 	if (l->cfg->learning) {
-		struct fdb_remote r = {.port = l->cfg->dstport, .vni = l->cfg->vni, .origin = FDB_ORIGIN_LEARNED};
-		uint16_t port;
-		addr_from_sockaddr(from, &r.ip, &port);
+		struct fdb_remote r = {
+		    .ip = *src_ip, .port = l->cfg->dstport, .vni = l->cfg->vni, .origin = FDB_ORIGIN_LEARNED};
 		switch (user_learn(d, l, src, &r, loop_now_ms())) {
 		case FDB_LEARN_CONFLICT:
 			l->stats[US_RX_DROP_CONFLICT]++;
@@ -546,6 +642,30 @@ static void dp_rx_one(struct dp_user *d, struct vsock *s, uint8_t *buf, size_t n
 	l->stats[US_RX_PACKETS]++;
 	l->stats[US_RX_BYTES] += len;
 	dp_rx_deliver(d->fwd, l, f, len);
+}
+
+static void dp_rx_one(struct dp_user *d, struct vsock *s, uint8_t *buf, size_t n, const struct sockaddr *from,
+		      uint8_t tos)
+{
+	uint32_t vni;
+	int rc = proto_vxlan_parse(buf, n, &vni);
+	if (rc == -EMSGSIZE) {
+		s->stats[USS_RX_SHORT]++;
+		return;
+	}
+	if (rc < 0) {
+		s->stats[USS_RX_BAD_FLAGS]++;
+		return;
+	}
+	struct ulink *l = vsock_lookup(s, vni);
+	if (!l) {
+		s->stats[USS_RX_UNKNOWN_VNI]++;
+		return;
+	}
+	struct vx_addr src_ip;
+	uint16_t port;
+	addr_from_sockaddr(from, &src_ip, &port);
+	rx_frame(d, l, buf + VXLAN_HLEN, n - VXLAN_HLEN, &src_ip, tos);
 }
 
 void fwd_udp_input(struct dp_user *d, struct vsock *s)
@@ -582,18 +702,26 @@ void fwd_udp_input(struct dp_user *d, struct vsock *s)
 			/* With UDP_GRO a burst of equal datagrams arrives as one
 			 * buffer; the cmsg gives the size of each. */
 			size_t len = dp->rx_msgs[i].msg_len, step = len;
-			for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+			uint8_t tos = 0; /* UDP GRO merges only datagrams of one TOS */
+			for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
 				if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
 					int g;
 					memcpy(&g, CMSG_DATA(c), sizeof(g));
 					if (g > 0)
 						step = (size_t)g;
+				} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS) {
+					tos = *CMSG_DATA(c);
+				} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_TCLASS) {
+					int tc;
+					memcpy(&tc, CMSG_DATA(c), sizeof(tc));
+					tos = (uint8_t)tc;
 				}
+			}
 			uint8_t *buf = slot(dp, (unsigned)i);
 			for (size_t off = 0; off < len; off += step) {
 				s->stats[USS_RX_DATAGRAMS]++;
 				dp_rx_one(d, s, buf + off, len - off < step ? len - off : step,
-					  (struct sockaddr *)&dp->rx_addr[i]);
+					  (struct sockaddr *)&dp->rx_addr[i], tos);
 			}
 		}
 		if (n < DP_BATCH)
