@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "reaper.h"
 #include "vxnet/proto.h"
 
 struct core {
@@ -17,6 +18,7 @@ struct core {
 	enum link_datapath def;
 	struct dp_user_limits ulim;
 	struct core_link *links; /* newest first */
+	struct reaper *reaper;
 	int (*persist)(struct core *c, void *arg);
 	void *persist_arg;
 	bool dirty;
@@ -33,6 +35,10 @@ struct core *core_new(struct loop *lp, enum link_datapath def)
 	c->def = def == LINK_DP_DEFAULT ? LINK_DP_USER : def;
 	c->ulim.gso_sockets = 256;
 	events_init(&c->events);
+	if (lp && !(c->reaper = reaper_new(lp))) {
+		free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -59,6 +65,8 @@ void core_free(struct core *c, bool release)
 	for (int i = 0; i <= LINK_DP_MAX; i++)
 		if (c->dps[i])
 			c->dps[i]->ops->free(c->dps[i]);
+	/* The devices given up above go now, together. */
+	reaper_free(c->reaper);
 	free(c);
 }
 
@@ -75,6 +83,11 @@ void core_set_fd_budget(struct core *c, unsigned gso_sockets)
 void core_set_max_learned(struct core *c, unsigned max_learned)
 {
 	c->ulim.max_learned = max_learned;
+}
+
+struct reaper *core_reaper(struct core *c)
+{
+	return c->reaper;
 }
 
 struct events *core_events(struct core *c)

@@ -28,6 +28,7 @@
 #include "events.h"
 #include "log.h"
 #include "loop.h"
+#include "reaper.h"
 #include "vxnet/proto.h"
 
 /* A dump's next batch is produced when the queue is below this. */
@@ -65,6 +66,14 @@ struct client {
 	struct qmsg *head, *tail;
 	size_t queued; /* bytes in the queue */
 	struct dump *dump;
+	/* A change is answered once it is kept (ctl_idle writes the state
+	 * once for all the changes of a turn of the loop) and, for link del,
+	 * once the reaper has removed the device (its job number reap_seq), as
+	 * `ip link del` returns once the device is gone. */
+	bool commit_wait;
+	uint64_t reap_seq, wait_reaped;
+	int held_status;
+	const char *held_why;
 	uint64_t last_progress; /* ms: a request read or a message sent */
 	struct client *next;
 };
@@ -84,6 +93,7 @@ struct ctl_server {
 	struct client *clients;
 	unsigned n_clients;	 /* live ones */
 	unsigned n_dead;	 /* dropped, not freed yet */
+	unsigned n_commit;	 /* clients whose change waits for ctl_idle */
 	struct loop_timer timer; /* idle and stuck clients; reaping */
 	uint64_t last_log[CTL_LOG_MAX];
 	uint8_t buf[CTL_MSG_MAX];
@@ -602,15 +612,63 @@ static void handle(struct ctl_server *s, struct client *c, const uint8_t *buf, s
 		why = "not a request";
 		break;
 	}
-	if (rc == 0) {
-		/* The change is kept before it is confirmed. */
-		int prc = core_commit(s->core);
-		if (prc < 0) {
-			rc = prc;
-			why = "applied, but the state file could not be written (see the daemon's log)";
-		}
+	if (rc == 0 && p.hdr.type != CTL_MSG_MONITOR) {
+		/* The change is kept before it is confirmed: by ctl_idle, once
+		 * for every change of this turn of the loop (group commit). */
+		struct reaper *r = core_reaper(s->core);
+		c->commit_wait = true;
+		c->reap_seq = p.hdr.type == CTL_MSG_LINK_DEL && r ? reaper_last(r) : 0;
+		s->n_commit++;
+		return;
 	}
 	queue_done(s, c, rc, why);
+}
+
+/* After every turn of the loop: write the state once for the changes of
+ * that turn, then answer them (link dels once their devices are gone). */
+static void ctl_idle(void *arg)
+{
+	struct ctl_server *s = arg;
+	if (!s->n_commit)
+		return;
+	s->n_commit = 0;
+	int prc = core_commit(s->core);
+	struct reaper *r = core_reaper(s->core);
+	uint64_t reaped = r ? reaper_done(r) : 0;
+	for (struct client *c = s->clients; c; c = c->next) {
+		if (c->dead || !c->commit_wait)
+			continue;
+		c->commit_wait = false;
+		c->held_status = prc < 0 ? prc : 0;
+		c->held_why =
+		    prc < 0 ? "applied, but the state file could not be written (see the daemon's log)" : NULL;
+		if (c->reap_seq > reaped) {
+			c->wait_reaped = c->reap_seq;
+			continue;
+		}
+		queue_done(s, c, c->held_status, c->held_why);
+		if (client_flush(s, c) == 0)
+			client_update_events(c);
+	}
+	if (s->n_dead)
+		clients_reap(s);
+}
+
+/* The reaper removed devices: answer the link dels that waited for them. */
+static void on_reaped(void *arg)
+{
+	struct ctl_server *s = arg;
+	uint64_t done = reaper_done(core_reaper(s->core));
+	for (struct client *c = s->clients; c; c = c->next) {
+		if (c->dead || !c->wait_reaped || c->wait_reaped > done)
+			continue;
+		c->wait_reaped = 0;
+		queue_done(s, c, c->held_status, c->held_why);
+		if (client_flush(s, c) == 0)
+			client_update_events(c);
+	}
+	if (s->n_dead)
+		clients_reap(s);
 }
 
 /* A client is read from only when its previous answer is out: one request
@@ -620,8 +678,10 @@ static void client_update_events(struct client *c)
 {
 	if (c->dead)
 		return;
-	bool busy = c->head || c->dump;
-	uint32_t ev = c->monitor ? EPOLLIN | (c->head ? EPOLLOUT : 0) : busy ? EPOLLOUT : EPOLLIN;
+	/* Waiting for the state or the reaper, there is nothing to watch but
+	 * a hangup (reported whatever the mask). */
+	bool out = c->head || c->dump, held = c->commit_wait || c->wait_reaped;
+	uint32_t ev = c->monitor ? EPOLLIN | (c->head ? EPOLLOUT : 0) : out ? EPOLLOUT : held ? 0 : EPOLLIN;
 	if (ev != c->events && loop_mod(c->srv->loop, &c->src, ev) == 0)
 		c->events = ev;
 }
@@ -640,7 +700,11 @@ static void client_io_one(struct ctl_server *s, struct client *c, uint32_t event
 		}
 	}
 	bool readable = events & (EPOLLIN | EPOLLHUP | EPOLLERR);
-	if (readable && (c->monitor || !(c->head || c->dump))) {
+	if ((events & (EPOLLHUP | EPOLLERR)) && (c->commit_wait || c->wait_reaped)) {
+		client_kill(s, c, NULL); /* gone before its answer */
+		return;
+	}
+	if (readable && (c->monitor || !(c->head || c->dump || c->commit_wait || c->wait_reaped))) {
 		ssize_t n = recv(c->fd, s->buf, sizeof(s->buf), MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
@@ -718,7 +782,8 @@ static bool evict_idle(struct ctl_server *s)
 	uint64_t now = loop_now_ms();
 	struct client *old = NULL;
 	for (struct client *c = s->clients; c; c = c->next)
-		if (!c->dead && !c->monitor && !c->head && !c->dump && (!old || c->last_progress < old->last_progress))
+		if (!c->dead && !c->monitor && !c->head && !c->dump && !c->commit_wait && !c->wait_reaped &&
+		    (!old || c->last_progress < old->last_progress))
 			old = c;
 	if (!old || now - old->last_progress < CTL_EVICT_IDLE_MS)
 		return false;
@@ -799,7 +864,8 @@ static void on_timer(void *arg)
 		uint64_t quiet = now - c->last_progress;
 		if ((c->head || c->dump) && quiet > s->lim.stuck_ms)
 			client_kill(s, c, "client stopped reading");
-		else if (!c->monitor && !c->head && !c->dump && quiet > s->lim.idle_ms)
+		else if (!c->monitor && !c->head && !c->dump && !c->commit_wait && !c->wait_reaped &&
+			 quiet > s->lim.idle_ms)
 			client_kill(s, c, "client idle");
 	}
 	clients_reap(s);
@@ -893,6 +959,9 @@ struct ctl_server *ctl_server_open(struct loop *lp, struct core *core, const cha
 		close(fd);
 		goto fail;
 	}
+	if (core_reaper(core))
+		reaper_set_notify(core_reaper(core), on_reaped, s);
+	loop_set_idle(lp, ctl_idle, s);
 	return s;
 fail:
 	loop_timer_stop(lp, &s->timer);
@@ -907,6 +976,9 @@ void ctl_server_close(struct ctl_server *s)
 {
 	if (!s)
 		return;
+	if (core_reaper(s->core))
+		reaper_set_notify(core_reaper(s->core), NULL, NULL);
+	loop_set_idle(s->loop, NULL, NULL);
 	for (struct client *c = s->clients; c; c = c->next)
 		client_kill(s, c, NULL);
 	clients_reap(s);

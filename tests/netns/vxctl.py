@@ -9,7 +9,8 @@ Importable (tests put tests/netns on sys.path) or run as a command:
 
     vxctl.py SOCK raw TYPE [ATTR=VALUE...]   one request; prints "status=N why=TEXT objects=N"
     vxctl.py SOCK fdb-bulk DEV N DST         N fdb add (02:00:5e:NN:NN:NN) dst DST; prints how many failed
-    vxctl.py SOCK link-bulk add|del PREFIX N [ATTR=VALUE...]   N links PREFIX0..; prints failures and seconds
+    vxctl.py SOCK link-bulk add|del PREFIX N [vnibase=V] [ATTR=VALUE...]   N links PREFIX0.. (VNIs V..,
+                                             default 1000..); prints failures and seconds
     vxctl.py ADDR learn VNI N [FIRST [SRC]]  N VXLAN datagrams to ADDR:4789 (from SRC), inner sources
                                              bulk_mac(FIRST..FIRST+N-1)
 
@@ -165,11 +166,15 @@ def main(argv):
     if cmd == "link-bulk":
         verb, prefix, n = args[0], args[1], int(args[2])
         extra = [a.split("=", 1) for a in args[3:]]
+        base = 1000  # VNIs base.. (vnibase=N to change)
+        for kv in [e for e in extra if e[0] == "vnibase"]:
+            base = int(kv[1])
+            extra.remove(kv)
         failed = 0
         t0 = time.monotonic()
         for i in range(n):
             if verb == "add":
-                attrs = [("ifname", "%s%d" % (prefix, i)), ("vni", str(1000 + i))] + extra
+                attrs = [("ifname", "%s%d" % (prefix, i)), ("vni", str(base + i))] + extra
                 status, why, _ = call(s, "link-add", attrs, i + 1)
             else:
                 status, why, _ = call(s, "link-del", [("ifname", "%s%d" % (prefix, i))], i + 1)

@@ -18,6 +18,7 @@
 
 #include "../log.h"
 #include "../nl.h"
+#include "../reaper.h"
 #include "common.h"
 #include "gso_pool.h"
 #include "tap.h"
@@ -363,6 +364,9 @@ static int user_link_add(struct dp *dp, struct core_link *l, bool adopt, const c
 		*why = "IPv6 is disabled in this network namespace";
 		return -EAFNOSUPPORT;
 	}
+	/* A device of that name we gave up may still be going. */
+	if (core_reaper(dp->core))
+		reaper_wait_name(core_reaper(dp->core), cfg->name, (cfg->set & LINK_P_NETNS) ? cfg->netns : "");
 	struct vsock *existing = vsock_find(u, family, cfg->dstport);
 	if (existing && vsock_lookup(existing, cfg->vni)) {
 		*why = "VNI already in use on this port";
@@ -505,7 +509,22 @@ static void link_remove(struct dp_user *u, struct core_link *l, bool remove)
 	vsock_rebuild(u, ul->sock, NULL, ul);
 	ul->sock->nlinks--;
 	vsock_put(u, ul->sock);
-	tap_close(ul->tap_fd, remove);
+	struct reaper *r = core_reaper(u->dp.core);
+	if (remove && r) {
+		/* The kernel's teardown takes ~20 ms: not in the loop. */
+		bool other = ul->cfg->set & LINK_P_NETNS;
+		int nsfd = -1;
+		if (other) {
+			char path[128];
+			snprintf(path, sizeof(path), "/run/netns/%s", ul->cfg->netns);
+			nsfd = open(path, O_RDONLY | O_CLOEXEC);
+		}
+		/* Without its namespace, closing the fd alone removes it. */
+		reaper_add(r, other && nsfd < 0 ? 0 : l->ifindex, nsfd, ul->tap_fd, ul->cfg->name,
+			   other ? ul->cfg->netns : "");
+	} else {
+		tap_close(ul->tap_fd, remove);
+	}
 	ulink_free(ul);
 	l->dpl = NULL;
 }
