@@ -8,9 +8,14 @@
  * does not read yet waits in its own queue, bounded in bytes (a client over
  * the bound is dropped, with a log line); a dump is produced a batch at a
  * time as the client drains it; a client's next request is read only once
- * the previous answer is out; clients are limited in number and dropped
- * when idle or stuck; running out of file descriptors refuses one client
- * with a reason instead of spinning. */
+ * the previous answer is out; clients are limited in number (a full server
+ * gives the place of a client idle for a second to a new one, else refuses
+ * it with a reason) and dropped when idle or stuck; running out of file
+ * descriptors refuses one client with a reason instead of spinning.
+ *
+ * A change is confirmed once it is kept: the state is written once per turn
+ * of the loop for all the changes of that turn (ctl_idle), and a link del
+ * is answered once the reaper has removed its device. */
 #include "ctl_server.h"
 
 #include <errno.h>
