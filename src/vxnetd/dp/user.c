@@ -785,6 +785,23 @@ static void refresh_local_addrs(struct dp_user *u)
 	freeifaddrs(ifa0);
 }
 
+void user_refresh_limit(struct dp_user *u, struct ulink *ul, unsigned tap_mtu)
+{
+	(void)u;
+	/* The path limit follows the underlay device's MTU, or the TAP's own
+	 * when the underlay is unknown. */
+	uint32_t dev_ifindex;
+	unsigned mtu, underlay;
+	const char *why = NULL;
+	if (dp_link_mtu(ul->cfg, ul->family, &mtu, &underlay, &dev_ifindex, &why) < 0)
+		return;
+	unsigned limit = underlay ? underlay : tap_mtu ? tap_mtu : ul->path_limit;
+	if (limit != ul->path_limit) {
+		log_info("%s: the path now carries %u-byte packets (was %u)", ul->cfg->name, limit, ul->path_limit);
+		ul->path_limit = limit;
+	}
+}
+
 struct age_ctx {
 	struct dp_user *u;
 	struct ulink *ul;
@@ -812,19 +829,7 @@ static void user_tick(struct dp *dp, uint64_t now)
 		bool seen = !(ul->cfg->set & LINK_P_NETNS) && nl_link_get(u->nl, ul->l->ifindex, NULL, &have) == 0;
 		if (seen)
 			dp_observe_state(u->nl, dp, ul->l, &have);
-		/* The path limit follows the underlay device's MTU, or the
-		 * TAP's own when the underlay is unknown. */
-		uint32_t dev_ifindex;
-		unsigned mtu, underlay;
-		const char *why = NULL;
-		if (dp_link_mtu(ul->cfg, ul->family, &mtu, &underlay, &dev_ifindex, &why) == 0) {
-			unsigned limit = underlay ? underlay : seen ? have.mtu : ul->path_limit;
-			if (limit != ul->path_limit) {
-				log_info("%s: the path now carries %u-byte frames (was %u)", ul->cfg->name, limit,
-					 ul->path_limit);
-				ul->path_limit = limit;
-			}
-		}
+		user_refresh_limit(u, ul, seen ? have.mtu : 0);
 	}
 	gso_pool_tick(u->gso, now);
 	pmtu_expire(&u->pmtu, now);

@@ -92,11 +92,13 @@ struct ulink {
 	struct neigh *neigh;  /* proxy ARP/ND answers */
 	struct vsock *sock;
 	uint64_t stats[US_MAX];
-	uint64_t down_logged; /* ms of the last "TAP down" log line (rate limit) */
-	unsigned learned;     /* learned entries in fdb (counted in dp_user.learned too) */
-	bool detached;	      /* the device was deleted under us */
-	uint64_t ecn_logged;  /* ms of the last ECN log line (rate limit) */
-	uint64_t big_logged;  /* ms of the last "too big, no ICMP possible" line */
+	uint64_t down_logged;	/* ms of the last "TAP down" log line (rate limit) */
+	bool detached;		/* the device was deleted under us */
+	uint64_t ecn_logged;	/* ms of the last ECN log line (rate limit) */
+	uint64_t big_logged;	/* ms of the last "too big, no ICMP possible" line */
+	uint64_t limit_checked; /* ms path_limit was last compared with the device */
+
+	unsigned learned; /* learned entries in fdb (counted in dp_user.learned too) */
 	struct ulink *next;
 };
 
@@ -131,6 +133,9 @@ void fwd_udp_input(struct dp_user *u, struct vsock *s);
 /* user.c */
 struct ulink *vsock_lookup(const struct vsock *s, uint32_t vni);
 struct vsock *vsock_find(struct dp_user *u, int family, uint16_t port);
+/* Compare path_limit with the underlay device's MTU now (tap_mtu: the
+ * TAP's, 0 if unknown), as the tick does once a second. */
+void user_refresh_limit(struct dp_user *u, struct ulink *ul, unsigned tap_mtu);
 /* The raw sending socket of family with or without DF, opened on first use; -errno. */
 int user_tx_socket(struct dp_user *u, int family, bool df);
 /* fdb_learn under the daemon-wide cap (dp_user.max_learned): at the cap a
