@@ -20,10 +20,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -79,7 +81,8 @@ struct client {
 	uint64_t reap_seq, wait_reaped;
 	int held_status;
 	const char *held_why;
-	uint64_t last_progress; /* ms: a request read or a message sent */
+	uint64_t last_progress; /* ms: a request read, a message sent or read by the client */
+	int outq;		/* bytes sent it has not read yet, at the last timer tick */
 	struct client *next;
 };
 
@@ -866,6 +869,15 @@ static void on_timer(void *arg)
 	for (struct client *c = s->clients; c; c = c->next) {
 		if (c->dead)
 			continue;
+		/* A slow reader frees too little to make the socket writable
+		 * (a quarter of the buffer) for a long time: what it has read
+		 * since the last tick says it still reads. */
+		int outq;
+		if ((c->head || c->dump) && ioctl(c->fd, SIOCOUTQ, &outq) == 0) {
+			if (outq < c->outq)
+				c->last_progress = now;
+			c->outq = outq;
+		}
 		uint64_t quiet = now - c->last_progress;
 		if ((c->head || c->dump) && quiet > s->lim.stuck_ms)
 			client_kill(s, c, "client stopped reading");

@@ -5,7 +5,9 @@
 #   second: meanwhile A forwards (ping 10/10), answers another client's
 #   `link show` within 2 s and a whole `fdb show` of 5000 entries;
 # - a client sends `fdb show` and never reads: the same holds while it waits,
-#   and vxnetd drops it (a log line) once it has read nothing for 10 s.
+#   and vxnetd drops it (a log line) once it has read nothing for 10 s; so
+#   too a second one that asks while the first still waits; the slow reader,
+#   waiting far longer than that for room, is not dropped: it reads.
 #
 #     vx-a-$$ (vxnetd, 5000 fdb entries)        vx-b-$$ (vxnetd; sends 5000 MACs)
 #     vxlan0 203.0.113.1/24                     vxlan0 203.0.113.2/24
@@ -90,31 +92,45 @@ else:
         print("closed by vxnetd (%s)" % e, flush=True)
 PYEOF
 
-# --- a client that reads one message a second.
+# --- at once: a client that reads one message a second, and two that never
+# read (the second asks 3 s after the first, so that it is still waiting
+# when the first is dropped: a drop must not stop the timer that finds the
+# next one; vxnetd before the fix stopped it at the first client that left).
 bg_start slow "$A" "$PY" "$TMP/slow.py" "$repo/tests/netns" slow "$SA"
 wait_for 5 grep -q "read 2" "$TMP/slow.out" || true
 expect_line "the slow client has sent 50 fdb show requests and reads" "$(cat "$TMP/slow.out")" "sent 50"
-answers "while a client reads one message a second"
-expect_eq "a whole fdb show ($total entries) meanwhile" "$(timeout 10 "$VXNET" -S "$SA" fdb show dev vxlan0 | wc -l)" "$total"
-r=$(grep -c '^read' "$TMP/slow.out" || true)
-expect_ge "the slow client is served at its pace (messages read)" "$r" 3
-expect_no_line "the slow client was not dropped: it reads" "$(cat "$TMP/slow.out")" "closed by vxnetd"
-bg_stop slow
-
-# --- a client that never reads.
 t0=$SECONDS
 bg_start silent "$A" "$PY" "$TMP/slow.py" "$repo/tests/netns" silent "$SA" "$TMP/verdict"
 wait_for 5 grep -q "never reading" "$TMP/silent.out" || true
-answers "while a client never reads its fdb show"
-if wait_for 20 grep -q "control client dropped: client stopped reading" "$TMP/vxnetd-$A.log"; then
-	ok "vxnetd dropped the client that never reads, with a log line ($((SECONDS - t0)) s after it asked)"
+answers "while a client reads one message a second and another never reads"
+expect_eq "a whole fdb show ($total entries) meanwhile" "$(timeout 10 "$VXNET" -S "$SA" fdb show dev vxlan0 | wc -l)" "$total"
+while [ $((SECONDS - t0)) -lt 3 ]; do sleep 0.2; done
+bg_start silent2 "$A" "$PY" "$TMP/slow.py" "$repo/tests/netns" silent "$SA" "$TMP/verdict"
+wait_for 5 grep -q "never reading" "$TMP/silent2.out" || true
+dropped() { [ "$(grep -c "control client dropped: client stopped reading" "$TMP/vxnetd-$A.log")" -ge "$1" ]; }
+if wait_for 20 dropped 1; then
+	ok "vxnetd dropped the first client that never reads, with a log line ($((SECONDS - t0)) s after it asked)"
 else
-	notok "vxnetd dropped the client that never reads, with a log line"
+	notok "vxnetd dropped the first client that never reads, with a log line"
+fi
+if wait_for 10 dropped 2; then
+	ok "and the second one too ($((SECONDS - t0)) s after the first asked)"
+else
+	notok "and the second one too (still connected $((SECONDS - t0)) s after the first asked)"
 fi
 touch "$TMP/verdict"
-wait_for 10 grep -q "closed by\|still open" "$TMP/silent.out" || true
-expect_match "the silent client finds its connection closed" "$(cat "$TMP/silent.out")" "closed by vxnetd.*"
-answers "after the silent client"
+for c in silent silent2; do
+	wait_for 10 grep -q "closed by\|still open" "$TMP/$c.out" || true
+	expect_match "the silent client $c finds its connection closed" "$(cat "$TMP/$c.out")" "closed by vxnetd.*"
+done
+r=$(grep -c '^read' "$TMP/slow.out" || true)
+expect_ge "the slow client is served at its pace all along (messages read)" "$r" 10
+# It has been waiting for room far longer than 10 s, reading one a second.
+expect_eq "the slow client was not dropped: it reads (two drops in the log, the silent ones)" \
+	"$(grep -c "control client dropped" "$TMP/vxnetd-$A.log")" 2
+answers "after the silent clients"
 expect_idle "A's vxnetd is idle afterwards" "$PA"
+bg_stop slow
 bg_stop silent
+bg_stop silent2
 finish
