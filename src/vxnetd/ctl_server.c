@@ -68,6 +68,7 @@ struct client {
 	struct events_sub sub; /* monitor clients only */
 	bool monitor;
 	bool dead;
+	bool pending;	 /* an asynchronous request (the cluster's) is being answered */
 	uint32_t events; /* what epoll watches for */
 	uint32_t seq;	 /* of the request being answered */
 	struct qmsg *head, *tail;
@@ -104,6 +105,8 @@ struct ctl_server {
 	unsigned n_commit;	 /* clients whose change waits for ctl_idle */
 	struct loop_timer timer; /* idle and stuck clients; reaping */
 	uint64_t last_log[CTL_LOG_MAX];
+	ctl_async_fn async_fn; /* the cluster's requests; NULL: refused */
+	void *async_arg;
 	uint8_t buf[CTL_MSG_MAX];
 };
 
@@ -143,7 +146,8 @@ static void clients_reap(struct ctl_server *s)
 {
 	for (struct client **pp = &s->clients; *pp;) {
 		struct client *c = *pp;
-		if (c->dead) {
+		/* A pending request still holds the client: freed at ctl_req_done. */
+		if (c->dead && !c->pending) {
 			*pp = c->next;
 			if (c->monitor)
 				events_unsubscribe(core_events(s->core), &c->sub);
@@ -608,6 +612,19 @@ static void handle(struct ctl_server *s, struct client *c, const uint8_t *buf, s
 	case CTL_MSG_NEIGH_DEL:
 		rc = do_neigh_change(s, p.hdr.type, &p, &why);
 		break;
+	case CTL_MSG_NETWORK_CREATE:
+	case CTL_MSG_NETWORK_DEL:
+	case CTL_MSG_NETWORK_SHOW:
+	case CTL_MSG_ATTACH:
+	case CTL_MSG_DETACH:
+		if (!s->async_fn) {
+			rc = -EOPNOTSUPP;
+			why = "this vxnetd runs without a cluster store (vxnetd --store)";
+			break;
+		}
+		c->pending = true;
+		s->async_fn(s->async_arg, (struct ctl_req *)c, &p);
+		return;
 	case CTL_MSG_MONITOR:
 		if (!c->monitor) {
 			c->monitor = true;
@@ -686,9 +703,9 @@ static void client_update_events(struct client *c)
 {
 	if (c->dead)
 		return;
-	/* Waiting for the state or the reaper, there is nothing to watch but
-	 * a hangup (reported whatever the mask). */
-	bool out = c->head || c->dump, held = c->commit_wait || c->wait_reaped;
+	/* Waiting for the state, the reaper or the cluster, there is nothing
+	 * to watch but a hangup (reported whatever the mask). */
+	bool out = c->head || c->dump, held = c->commit_wait || c->wait_reaped || c->pending;
 	uint32_t ev = c->monitor ? EPOLLIN | (c->head ? EPOLLOUT : 0) : out ? EPOLLOUT : held ? 0 : EPOLLIN;
 	if (ev != c->events && loop_mod(c->srv->loop, &c->src, ev) == 0)
 		c->events = ev;
@@ -708,11 +725,11 @@ static void client_io_one(struct ctl_server *s, struct client *c, uint32_t event
 		}
 	}
 	bool readable = events & (EPOLLIN | EPOLLHUP | EPOLLERR);
-	if ((events & (EPOLLHUP | EPOLLERR)) && (c->commit_wait || c->wait_reaped)) {
+	if ((events & (EPOLLHUP | EPOLLERR)) && (c->commit_wait || c->wait_reaped || c->pending)) {
 		client_kill(s, c, NULL); /* gone before its answer */
 		return;
 	}
-	if (readable && (c->monitor || !(c->head || c->dump || c->commit_wait || c->wait_reaped))) {
+	if (readable && (c->monitor || !(c->head || c->dump || c->commit_wait || c->wait_reaped || c->pending))) {
 		ssize_t n = recv(c->fd, s->buf, sizeof(s->buf), MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
@@ -791,7 +808,7 @@ static bool evict_idle(struct ctl_server *s)
 	struct client *old = NULL;
 	for (struct client *c = s->clients; c; c = c->next)
 		if (!c->dead && !c->monitor && !c->head && !c->dump && !c->commit_wait && !c->wait_reaped &&
-		    (!old || c->last_progress < old->last_progress))
+		    !c->pending && (!old || c->last_progress < old->last_progress))
 			old = c;
 	if (!old || now - old->last_progress < CTL_EVICT_IDLE_MS)
 		return false;
@@ -881,7 +898,7 @@ static void on_timer(void *arg)
 		uint64_t quiet = now - c->last_progress;
 		if ((c->head || c->dump) && quiet > s->lim.stuck_ms)
 			client_kill(s, c, "client stopped reading");
-		else if (!c->monitor && !c->head && !c->dump && !c->commit_wait && !c->wait_reaped &&
+		else if (!c->monitor && !c->head && !c->dump && !c->commit_wait && !c->wait_reaped && !c->pending &&
 			 quiet > s->lim.idle_ms)
 			client_kill(s, c, "client idle");
 	}
@@ -892,6 +909,43 @@ static void on_timer(void *arg)
 		s->listen_off = false;
 		loop_mod(s->loop, &s->listen, EPOLLIN);
 	}
+}
+
+/* ---- requests answered later ---- */
+
+void ctl_server_set_async(struct ctl_server *s, ctl_async_fn fn, void *arg)
+{
+	s->async_fn = fn;
+	s->async_arg = arg;
+}
+
+void ctl_req_msg(struct ctl_req *r, struct ctl_msg *m, void *buf, size_t cap, uint16_t type)
+{
+	ctl_msg_init(m, buf, cap, type, ((struct client *)r)->seq);
+}
+
+bool ctl_req_send(struct ctl_req *r, struct ctl_msg *m)
+{
+	struct client *c = (struct client *)r;
+	return client_queue(c->srv, c, m);
+}
+
+void ctl_req_done(struct ctl_req *r, int status, const char *why)
+{
+	struct client *c = (struct client *)r;
+	struct ctl_server *s = c->srv;
+	c->pending = false;
+	if (c->dead)
+		return; /* freed by the next clients_reap (a client callback or the timer) */
+	if (status == 0 && core_commit(s->core) < 0) {
+		status = -EIO;
+		why = "applied, but the state file could not be written (see the daemon's log)";
+	}
+	queue_done(s, c, status, why);
+	c->last_progress = loop_now_ms();
+	if (client_flush(s, c) < 0)
+		return;
+	client_update_events(c);
 }
 
 void ctl_server_limits_default(struct ctl_server_limits *lim)
