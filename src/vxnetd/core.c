@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "reaper.h"
 #include "vxnet/proto.h"
 
 struct core {
@@ -15,8 +16,9 @@ struct core {
 	struct events events;
 	struct dp *dps[LINK_DP_MAX + 1];
 	enum link_datapath def;
-	unsigned gso_sockets;
+	struct dp_user_limits ulim;
 	struct core_link *links; /* newest first */
+	struct reaper *reaper;
 	int (*persist)(struct core *c, void *arg);
 	void *persist_arg;
 	bool dirty;
@@ -31,8 +33,12 @@ struct core *core_new(struct loop *lp, enum link_datapath def)
 		return NULL;
 	c->loop = lp;
 	c->def = def == LINK_DP_DEFAULT ? LINK_DP_USER : def;
-	c->gso_sockets = 256;
+	c->ulim.gso_sockets = 256;
 	events_init(&c->events);
+	if (lp && !(c->reaper = reaper_new(lp))) {
+		free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -59,6 +65,8 @@ void core_free(struct core *c, bool release)
 	for (int i = 0; i <= LINK_DP_MAX; i++)
 		if (c->dps[i])
 			c->dps[i]->ops->free(c->dps[i]);
+	/* The devices given up above go now, together. */
+	reaper_free(c->reaper);
 	free(c);
 }
 
@@ -69,7 +77,17 @@ void core_set_dp(struct core *c, enum link_datapath d, struct dp *dp)
 
 void core_set_fd_budget(struct core *c, unsigned gso_sockets)
 {
-	c->gso_sockets = gso_sockets;
+	c->ulim.gso_sockets = gso_sockets;
+}
+
+void core_set_max_learned(struct core *c, unsigned max_learned)
+{
+	c->ulim.max_learned = max_learned;
+}
+
+struct reaper *core_reaper(struct core *c)
+{
+	return c->reaper;
 }
 
 struct events *core_events(struct core *c)
@@ -104,7 +122,7 @@ static struct dp *get_dp(struct core *c, enum link_datapath d, const char **why)
 		return c->dps[d];
 	struct dp *dp = NULL;
 	if (d == LINK_DP_USER)
-		dp = dp_user_new(c, &core_upcalls, c->loop, c->gso_sockets, why);
+		dp = dp_user_new(c, &core_upcalls, c->loop, &c->ulim, why);
 	else if (d == LINK_DP_KERNEL)
 		dp = dp_kernel_new(c, &core_upcalls, c->loop, why);
 	c->dps[d] = dp;
@@ -192,6 +210,11 @@ static void changed(struct core *c)
 {
 	c->dirty = true;
 }
+
+/* A link whose device vanished and could not be made again (out of file
+ * descriptors, a name taken meanwhile) has no datapath state until a later
+ * reconcile makes it: nothing may be asked of its provider meanwhile. */
+static const char *const why_gone = "the link's device is gone and cannot be made now (see the daemon's log)";
 
 /* ---- links ---- */
 
@@ -470,6 +493,10 @@ int core_fdb(struct core *c, enum core_op op, const struct fdb_req *req, uint8_t
 		*why = "no such link";
 		return -ENODEV;
 	}
+	if (!l->dpl) {
+		*why = why_gone;
+		return -ENODEV;
+	}
 	struct fdb_remote rem, *r = NULL;
 	int rc;
 	if (op != CORE_DEL || (req->set & FDB_P_DST)) {
@@ -477,6 +504,10 @@ int core_fdb(struct core *c, enum core_op op, const struct fdb_req *req, uint8_t
 			*why = "dst is required";
 			return -EINVAL;
 		}
+		/* What is installed must mean something; on del, dst only
+		 * selects one of the remotes there are. */
+		if (op != CORE_DEL && (rc = addr_check(&req->dst, addr_use_fdb(req->mac), why)) < 0)
+			return rc;
 		rc = remote_from_req(l, req, origin, &rem, why);
 		if (rc < 0)
 			return rc;
@@ -520,6 +551,10 @@ int core_neigh(struct core *c, enum core_op op, const struct neigh_req *req, uin
 		*why = "no such link";
 		return -ENODEV;
 	}
+	if (!l->dpl) {
+		*why = why_gone;
+		return -ENODEV;
+	}
 	uint8_t mac[MAC_LEN], o;
 	bool wanted = neigh_get(l->want_neigh, &req->ip, mac, &o) == 0;
 	if (wanted && o != origin && (op == CORE_DEL || op == CORE_REPLACE)) {
@@ -540,6 +575,8 @@ int core_neigh(struct core *c, enum core_op op, const struct neigh_req *req, uin
 		*why = "lladdr is required";
 		return -EINVAL;
 	}
+	if ((rc = addr_check(&req->ip, ADDR_USE_NEIGH, why)) < 0 || (rc = mac_check_neigh_lladdr(req->mac, why)) < 0)
+		return rc;
 	rc = l->dp->ops->neigh_set(l->dp, l, op == CORE_REPLACE, &req->ip, req->mac, why);
 	if (rc < 0)
 		return rc;
@@ -559,6 +596,10 @@ int core_fdb_ensure(struct core *c, const char *link, const uint8_t mac[MAC_LEN]
 		*why = "no such link";
 		return -ENODEV;
 	}
+	if (!l->dpl) {
+		*why = why_gone;
+		return -ENODEV;
+	}
 	int rc = reinstall(l, mac, r);
 	if (rc < 0) {
 		*why = "the datapath refused it";
@@ -575,6 +616,10 @@ int core_neigh_ensure(struct core *c, const char *link, const struct vx_addr *ip
 	struct core_link *l = core_link_find(c, link);
 	if (!l) {
 		*why = "no such link";
+		return -ENODEV;
+	}
+	if (!l->dpl) {
+		*why = why_gone;
 		return -ENODEV;
 	}
 	int rc = l->dp->ops->neigh_set(l->dp, l, true, ip, mac, why);
@@ -648,7 +693,8 @@ static void flush_link(struct core *c, struct core_link *l, uint8_t origin)
 	for (unsigned i = 0; i < f.n; i++) {
 		const char *why = NULL;
 		struct gone_ctx g = {c, l};
-		if (l->dp->ops->fdb_del(l->dp, l, f.items[i].mac, &f.items[i].r, fdb_gone_cb, &g, &why) < 0 && why)
+		if (l->dpl && l->dp->ops->fdb_del(l->dp, l, f.items[i].mac, &f.items[i].r, fdb_gone_cb, &g, &why) < 0 &&
+		    why)
 			log_debug("%s: flush: %s", l->cfg.name, why);
 		fdb_del(l->want_fdb, f.items[i].mac, &f.items[i].r);
 	}
@@ -658,7 +704,8 @@ static void flush_link(struct core *c, struct core_link *l, uint8_t origin)
 	for (unsigned i = 0; i < nf.n; i++) {
 		const char *why = NULL;
 		uint8_t mac[MAC_LEN] = {0};
-		l->dp->ops->neigh_del(l->dp, l, &nf.ips[i], mac, &why);
+		if (l->dpl)
+			l->dp->ops->neigh_del(l->dp, l, &nf.ips[i], mac, &why);
 		neigh_del(l->want_neigh, &nf.ips[i]);
 		publish_neigh(c, l, CTL_EVENT_NEIGH_DELETED, &nf.ips[i], mac, origin);
 	}
@@ -708,7 +755,7 @@ int core_fdb_dump(struct core *c, struct core_link *l, dp_fdb_cb cb, void *arg)
 {
 	(void)c;
 	struct dump_ctx d = {.l = l, .cb = cb, .arg = arg};
-	return l->dp->ops->fdb_dump(l->dp, l, dump_cb, &d);
+	return l->dpl ? l->dp->ops->fdb_dump(l->dp, l, dump_cb, &d) : 0;
 }
 
 struct ndump_ctx {
@@ -733,19 +780,20 @@ int core_neigh_dump(struct core *c, struct core_link *l, core_neigh_cb cb, void 
 {
 	(void)c;
 	struct ndump_ctx d = {l, cb, arg};
-	return l->dp->ops->neigh_dump(l->dp, l, ndump_cb, &d);
+	return l->dpl ? l->dp->ops->neigh_dump(l->dp, l, ndump_cb, &d) : 0;
 }
 
 void core_stats(struct core *c, struct core_link *l, dp_stat_cb cb, void *arg)
 {
 	(void)c;
-	l->dp->ops->stats(l->dp, l, cb, arg);
+	if (l->dpl)
+		l->dp->ops->stats(l->dp, l, cb, arg);
 }
 
 unsigned core_oper_mtu(struct core *c, struct core_link *l)
 {
 	(void)c;
-	return l->dp->ops->oper_mtu(l->dp, l);
+	return l->dpl ? l->dp->ops->oper_mtu(l->dp, l) : 0;
 }
 
 /* ---- reconcile ---- */
@@ -832,10 +880,14 @@ static void fix_neigh_cb(const struct vx_addr *ip, const uint8_t mac[MAC_LEN], u
 static int relink(struct core *c, struct core_link *l)
 {
 	const char *why = NULL;
+	bool first = l->dpl != NULL; /* not a retry after a failure */
 	l->dp->ops->link_del(l->dp, l);
 	int rc = l->dp->ops->link_add(l->dp, l, false, &why);
 	if (rc < 0) {
-		log_err("%s: device gone and cannot be made again: %s", l->cfg.name, why ? why : strerror(-rc));
+		/* Tried again at every reconcile; logged once. */
+		if (first)
+			log_err("%s: device gone and cannot be made again: %s", l->cfg.name, why ? why : strerror(-rc));
+		l->gone = true;
 		return rc;
 	}
 	l->gone = false;

@@ -23,6 +23,7 @@
 #include "vxnet/neigh.h"
 
 struct loop;
+struct reaper;
 
 struct core_link {
 	struct link_config cfg; /* as given, defaults filled; cfg.address from the device */
@@ -58,6 +59,11 @@ void core_set_dp(struct core *c, enum link_datapath d, struct dp *dp);
 /* How many sockets the user datapath may open for UDP GSO (the rest of the
  * daemon's file descriptor budget is for clients and devices). */
 void core_set_fd_budget(struct core *c, unsigned gso_sockets);
+/* How many learned entries the user datapath holds in all (0: no limit). */
+void core_set_max_learned(struct core *c, unsigned max_learned);
+/* Where the datapaths hand devices to remove, away from the loop (reaper.h);
+ * NULL without a loop (unit tests): they remove them in place. */
+struct reaper *core_reaper(struct core *c);
 struct events *core_events(struct core *c);
 enum link_datapath core_default_dp(const struct core *c);
 

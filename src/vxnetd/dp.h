@@ -103,9 +103,16 @@ struct dp {
 };
 
 /* Providers. Each returns NULL (errno set) if it cannot start; *why says why. */
-/* gso_sockets: how many UDP GSO sockets (one bound source port each) the
- * user datapath may hold open at once. */
-struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop *lp, unsigned gso_sockets,
+/* What the user datapath may hold, daemon-wide. */
+struct dp_user_limits {
+	/* UDP GSO sockets (one bound source port each) open at once. */
+	unsigned gso_sockets;
+	/* Learned fdb entries in all its links' tables together (0: no
+	 * limit): past it, learning refuses new MACs (moves and refreshes go
+	 * on), counted rx_learn_capped. */
+	unsigned max_learned;
+};
+struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop *lp, const struct dp_user_limits *lim,
 		       const char **why);
 struct dp *dp_kernel_new(struct core *c, const struct dp_upcalls *up, struct loop *lp, const char **why);
 struct dp *dp_null_new(struct core *c, const struct dp_upcalls *up);

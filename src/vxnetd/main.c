@@ -23,22 +23,26 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: vxnetd [-S PATH] [--datapath user|kernel] [--state DIR] [--max-clients N] [-v]\n"
-		   "       vxnetd [-S PATH] [--state DIR] --purge\n"
-		   "  -S PATH              control socket (default $VXNET_SOCKET or " CTL_DEFAULT_SOCKET ")\n"
-		   "  --datapath user|kernel  datapath of links that do not name one (default user)\n"
-		   "  --state DIR          where the desired state is kept (default " STATE_DEFAULT_DIR
-		   ", or one directory per socket there)\n"
-		   "  --purge              remove every device the state names, and the state, then exit\n"
-		   "  --max-clients N      control clients at once (default 64)\n"
-		   "  --store etcd://HOST:PORT[,HOST:PORT...]  join a cluster through etcd (docs/store.md)\n"
-		   "  --host NAME          this host's name in the cluster (default: the hostname)\n"
-		   "  --underlay ADDR      where this host receives VXLAN (default: the default route's source)\n"
-		   "  --store-prefix P     the cluster's keys (default /vxnet)\n"
-		   "  --lease-ttl SECS     this host's lease (default 10)\n"
-		   "  --store-cacert F --store-cert F --store-key F   TLS to etcd\n"
-		   "  -v                   verbose (debug) logging\n"
-		   "  -h                   this help; -V version\n");
+	fprintf(
+	    f,
+	    "Usage: vxnetd [-S PATH] [--datapath user|kernel] [--state DIR] [--max-clients N] [--max-learned N] [-v]\n"
+	    "       vxnetd [-S PATH] [--state DIR] --purge\n"
+	    "  -S PATH              control socket (default $VXNET_SOCKET or " CTL_DEFAULT_SOCKET ")\n"
+	    "  --datapath user|kernel  datapath of links that do not name one (default user)\n"
+	    "  --state DIR          where the desired state is kept (default " STATE_DEFAULT_DIR
+	    ", or one directory per socket there)\n"
+	    "  --purge              remove every device the state names, and the state, then exit\n"
+	    "  --max-clients N      control clients at once (default 64)\n"
+	    "  --max-learned N      learned fdb entries of the user datapath in all (default: 1/256 of\n"
+	    "                       the memory at 160 bytes each; 0: no limit)\n"
+	    "  --store etcd://HOST:PORT[,HOST:PORT...]  join a cluster through etcd (docs/store.md)\n"
+	    "  --host NAME          this host's name in the cluster (default: the hostname)\n"
+	    "  --underlay ADDR      where this host receives VXLAN (default: the default route's source)\n"
+	    "  --store-prefix P     the cluster's keys (default /vxnet)\n"
+	    "  --lease-ttl SECS     this host's lease (default 10)\n"
+	    "  --store-cacert F --store-cert F --store-key F   TLS to etcd\n"
+	    "  -v                   verbose (debug) logging\n"
+	    "  -h                   this help; -V version\n");
 }
 
 /* Tell systemd (Type=notify) we are ready. The protocol is one datagram,
@@ -82,6 +86,17 @@ static unsigned fd_budget(void)
 		}
 	}
 	return rl.rlim_cur > 1u << 20 ? 1u << 20 : (unsigned)rl.rlim_cur;
+}
+
+/* The default cap on learned entries: what 1/256 of the machine's memory
+ * holds at 160 bytes an entry (lib/fdb.c measured 158 at a million), so a
+ * remote inventing source MACs cannot grow the daemon past that. */
+static unsigned default_max_learned(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	uint64_t mem = pages > 0 && psize > 0 ? (uint64_t)pages * (uint64_t)psize : 1ull << 30;
+	uint64_t n = mem / 256 / 160;
+	return n < 4096 ? 4096 : n > 1u << 30 ? 1u << 30 : (unsigned)n;
 }
 
 struct daemon {
@@ -141,6 +156,7 @@ int main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"max-clients", required_argument, NULL, 'C'},
+	    {"max-learned", required_argument, NULL, 'L'},
 	    {"store", required_argument, NULL, 256},
 	    {"host", required_argument, NULL, 257},
 	    {"underlay", required_argument, NULL, 258},
@@ -154,6 +170,7 @@ int main(int argc, char **argv)
 	struct ctl_server_limits lim;
 	struct cluster_opts copts = {0};
 	ctl_server_limits_default(&lim);
+	unsigned max_learned = default_max_learned();
 	while ((opt = getopt_long(argc, argv, "S:vhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'S':
@@ -179,6 +196,17 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			lim.max_clients = (unsigned)v;
+			break;
+		}
+		case 'L': {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (*end || !*optarg || *optarg == '-' || errno || v > 1u << 30) {
+				fprintf(stderr, "vxnetd: --max-learned must be 0-1073741824\n");
+				return 2;
+			}
+			max_learned = (unsigned)v;
 			break;
 		}
 		case 256:
@@ -252,8 +280,10 @@ int main(int argc, char **argv)
 		gso = 1024;
 	d.loop = loop_new();
 	d.core = d.loop ? core_new(d.loop, def) : NULL;
-	if (d.core)
+	if (d.core) {
 		core_set_fd_budget(d.core, gso);
+		core_set_max_learned(d.core, max_learned);
+	}
 	if (!d.core) {
 		log_err("cannot start: %s", strerror(errno));
 		rc = -ENOMEM;
@@ -305,8 +335,10 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	log_info("listening on %s (default datapath %s, state %s, %u fds: %u clients, %u GSO sockets)", path,
-		 link_datapath_name(core_default_dp(d.core)), state_path(st), budget, lim.max_clients, gso);
+	log_info("listening on %s (default datapath %s, state %s, %u fds: %u clients, %u GSO sockets; %u learned "
+		 "entries at most)",
+		 path, link_datapath_name(core_default_dp(d.core)), state_path(st), budget, lim.max_clients, gso,
+		 max_learned);
 	notify_ready();
 	rc = loop_run(d.loop);
 	if (rc < 0)

@@ -36,6 +36,7 @@ enum ustat {
 	US_RX_ECN_NOT_ECT,   /* outer ECT over a Not-ECT inner packet (logged, delivered) */
 	US_TX_BYPASS,	     /* frames handed to a local link directly (localbypass) */
 	US_TX_DROP_BYPASS,   /* to a local address with no link for the VNI (localbypass) */
+	US_RX_LEARN_CAPPED,  /* not learned: the daemon holds --max-learned learned entries */
 	US_MAX,
 };
 
@@ -96,6 +97,8 @@ struct ulink {
 	uint64_t ecn_logged;	/* ms of the last ECN log line (rate limit) */
 	uint64_t big_logged;	/* ms of the last "too big, no ICMP possible" line */
 	uint64_t limit_checked; /* ms path_limit was last compared with the device */
+
+	unsigned learned; /* learned entries in fdb (counted in dp_user.learned too) */
 	struct ulink *next;
 };
 
@@ -115,6 +118,10 @@ struct dp_user {
 	struct ulink *links;
 	struct dp_fwd *fwd; /* packet buffers */
 	struct nl *nl;	    /* rtnetlink: the TAPs' MTU and namespace */
+
+	/* Learned entries of every link, and the cap on them (0: none). */
+	unsigned learned, max_learned;
+	uint64_t capped_logged; /* ms of the last "learning capped" log line */
 };
 
 /* user_fwd.c: the packet path */
@@ -131,5 +138,10 @@ struct vsock *vsock_find(struct dp_user *u, int family, uint16_t port);
 void user_refresh_limit(struct dp_user *u, struct ulink *ul, unsigned tap_mtu);
 /* The raw sending socket of family with or without DF, opened on first use; -errno. */
 int user_tx_socket(struct dp_user *u, int family, bool df);
+/* fdb_learn under the daemon-wide cap (dp_user.max_learned): at the cap a
+ * new MAC is not learned (FDB_LEARN_FULL, counted US_RX_LEARN_CAPPED, a log
+ * line at most every 10 s); moves, refreshes and pinned entries go on. */
+enum fdb_learn_result user_learn(struct dp_user *u, struct ulink *ul, const uint8_t mac[MAC_LEN],
+				 const struct fdb_remote *r, uint64_t now);
 
 #endif

@@ -629,7 +629,7 @@ static void rx_frame(struct dp_user *d, struct ulink *l, uint8_t *f, size_t len,
 	if (l->cfg->learning) {
 		struct fdb_remote r = {
 		    .ip = *src_ip, .port = l->cfg->dstport, .vni = l->cfg->vni, .origin = FDB_ORIGIN_LEARNED};
-		switch (fdb_learn(l->fdb, src, &r, loop_now_ms())) {
+		switch (user_learn(d, l, src, &r, loop_now_ms())) {
 		case FDB_LEARN_CONFLICT:
 			l->stats[US_RX_DROP_CONFLICT]++;
 			return;
