@@ -600,7 +600,13 @@ int core_fdb_ensure(struct core *c, const char *link, const uint8_t mac[MAC_LEN]
 		*why = why_gone;
 		return -ENODEV;
 	}
-	int rc = reinstall(l, mac, r);
+	/* Restored and store-fed entries pass the same checks as a user's
+	 * (a hand-edited state file or a bad store record must not install
+	 * a remote the CLI would refuse). */
+	int rc = addr_check(&r->ip, addr_use_fdb(mac), why);
+	if (rc < 0)
+		return rc;
+	rc = reinstall(l, mac, r);
 	if (rc < 0) {
 		*why = "the datapath refused it";
 		return rc;
@@ -622,7 +628,10 @@ int core_neigh_ensure(struct core *c, const char *link, const struct vx_addr *ip
 		*why = why_gone;
 		return -ENODEV;
 	}
-	int rc = l->dp->ops->neigh_set(l->dp, l, true, ip, mac, why);
+	int rc;
+	if ((rc = addr_check(ip, ADDR_USE_NEIGH, why)) < 0 || (rc = mac_check_neigh_lladdr(mac, why)) < 0)
+		return rc;
+	rc = l->dp->ops->neigh_set(l->dp, l, true, ip, mac, why);
 	if (rc < 0)
 		return rc;
 	neigh_replace(l->want_neigh, ip, mac, origin);

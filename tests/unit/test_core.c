@@ -506,6 +506,28 @@ static void test_ensure_is_idempotent_and_records_the_origin(void **state)
 	assert_int_equal(core_fdb_ensure(f->c, "nope", mac, &r, &why), -ENODEV);
 }
 
+/* What a state file or the store hands over passes the CLI's checks. */
+static void test_ensure_refuses_what_the_cli_refuses(void **state)
+{
+	struct fixture *f = *state;
+	const char *why = NULL;
+	add_link(f, "vx0", 42, FDB_ORIGIN_USER);
+	uint8_t mac[MAC_LEN] = {2, 0, 0, 0, 0, 1}, mcast[MAC_LEN] = {1, 0, 0x5e, 0, 0, 1};
+	struct fdb_remote r = {.ip = ip("239.1.1.1"), .port = 4789, .vni = 42, .origin = FDB_ORIGIN_STORE};
+	struct core_link *l = core_link_find(f->c, "vx0");
+	assert_int_equal(core_fdb_ensure(f->c, "vx0", mac, &r, &why), -EINVAL);
+	assert_non_null(why);
+	r.ip = ip("0.0.0.0");
+	assert_int_equal(core_fdb_ensure(f->c, "vx0", mac, &r, &why), -EINVAL);
+	assert_null(fdb_lookup(l->want_fdb, mac));
+	struct vx_addr n = ip("203.0.113.9");
+	assert_int_equal(core_neigh_ensure(f->c, "vx0", &n, mcast, FDB_ORIGIN_STORE, &why), -EINVAL);
+	n = ip("224.0.0.1");
+	assert_int_equal(core_neigh_ensure(f->c, "vx0", &n, mac, FDB_ORIGIN_STORE, &why), -EINVAL);
+	/* Nothing reached the datapath. */
+	assert_string_equal(dp_null_log(f->dp), "link_add vx0 vni 42\n");
+}
+
 static void test_link_remote_is_wanted_as_the_links_own(void **state)
 {
 	struct fixture *f = *state;
@@ -573,6 +595,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_changes_behind_our_back_are_undone_or_reported, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_neigh_changes_and_ownership, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ensure_is_idempotent_and_records_the_origin, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ensure_refuses_what_the_cli_refuses, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_link_remote_is_wanted_as_the_links_own, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_free_releases_or_removes_every_link, setup, teardown),
 	};
