@@ -4,6 +4,10 @@
 # (`run.sh t1_two_host_bridge t5_kernel_interop.sh`). Needs root.
 # Prints PASS/FAIL per script (with the tail of a failing one's output) and
 # ends with `netns: N passed, N failed`; exits 1 if any failed.
+#
+# VXNET_SANITIZER_LOGS=DIR (for an ASan+UBSan build in VXNET_BUILD): each
+# scenario's sanitizer reports go to DIR/<scenario>/, and a scenario with any
+# report fails even when its checks held.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -48,8 +52,26 @@ for s in "${scripts[@]}"; do
 	fi
 	t0=$SECONDS
 	rc=0
-	timeout -k 5 "$limit" bash "$s" >"$out" 2>&1 || rc=$?
-	if [ "$rc" = 0 ]; then
+	san=
+	if [ -n "${VXNET_SANITIZER_LOGS:-}" ]; then
+		san=$VXNET_SANITIZER_LOGS/$name
+		mkdir -p "$san"
+		ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$san/asan" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$san/ubsan" \
+			timeout -k 5 "$limit" bash "$s" >"$out" 2>&1 || rc=$?
+	else
+		timeout -k 5 "$limit" bash "$s" >"$out" 2>&1 || rc=$?
+	fi
+	reports=
+	[ -n "$san" ] && reports=$(find "$san" -type f -size +0 | sort)
+	if [ -n "$reports" ]; then
+		echo "FAIL $name (sanitizer report, exit $rc, $((SECONDS - t0)) s)"
+		for r in $reports; do
+			# The head names the error and its stack; the tail is shadow bytes.
+			echo "    == $r"
+			head -n 25 "$r" | sed 's/^/    /'
+		done
+		failed=$((failed + 1))
+	elif [ "$rc" = 0 ]; then
 		echo "PASS $name ($((SECONDS - t0)) s)"
 		passed=$((passed + 1))
 	else
