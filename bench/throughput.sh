@@ -7,10 +7,12 @@
 #     -t SECS    seconds per iperf3 measurement (default 5)
 #     -n RUNS    repeat everything RUNS times, datapaths interleaved; best of RUNS is kept and
 #                the spread (worst..best) printed (default 1; 3 for the floors)
-#     -m MODES   among: vxnetd kernel lowlat (default "vxnetd kernel lowlat"); lowlat is vxnetd
-#                with --busy-poll, measured for ping latency only
+#     -m MODES   among: vxnetd kernel lowlat alt (default "vxnetd kernel lowlat"); lowlat is vxnetd
+#                with --busy-poll, measured for ping latency only; alt is vxnetd with
+#                $VXNETD_ALT_ARGS (to compare a technique against vxnetd in the same run)
 #     -s SHAPES  among: ping tcp1 tcp4 udp64 tcp1v6 (default: all)
 #   env: VXNETD_ARGS  extra vxnetd options for every vxnetd mode (e.g. "--workers 1")
+#        VXNETD_ALT_ARGS  options of mode alt (only), after VXNETD_ARGS
 #
 # Shapes: ping (100 pings 10 ms apart: p50/p99 RTT), tcp1 (iperf3 one stream), tcp4 (iperf3 -P 4),
 # udp64 (iperf3 -u -b 0 -l 64: datagrams received per second at the server, and the loss),
@@ -58,7 +60,7 @@ for v in "$secs" "$runs"; do
 		;;
 	esac
 done
-for m in $modes; do case $m in vxnetd | kernel | lowlat) ;; *)
+for m in $modes; do case $m in vxnetd | kernel | lowlat | alt) ;; *)
 	echo "bench: unknown mode $m" >&2
 	exit 2
 	;;
@@ -350,6 +352,8 @@ one() {
 		case $mode in
 		vxnetd) setup_vxnetd "" || rc=1 ;;
 		lowlat) setup_vxnetd "" --busy-poll || rc=1 ;;
+		# shellcheck disable=SC2086
+		alt) setup_vxnetd "" ${VXNETD_ALT_ARGS:-} || rc=1 ;;
 		kernel) setup_kernel "" || rc=1 ;;
 		esac
 		[ $rc = 0 ] && { measure "$mode" "$run" || rc=1; }
@@ -359,6 +363,8 @@ one() {
 		topology "${mode}6$run" 6 || rc=1
 		case $mode in
 		vxnetd) setup_vxnetd 6 || rc=1 ;;
+		# shellcheck disable=SC2086
+		alt) setup_vxnetd 6 ${VXNETD_ALT_ARGS:-} || rc=1 ;;
 		kernel) setup_kernel 6 || rc=1 ;;
 		esac
 		if [ $rc = 0 ] && wait_for 10 ip netns exec "$C1" ping -c 1 -W 1 203.0.113.3; then
@@ -372,7 +378,7 @@ one() {
 	return $rc
 }
 
-echo "bench: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg); iperf3 $secs s; $runs run(s); modes: $modes; shapes: $shapes${VXNETD_ARGS:+; VXNETD_ARGS=$VXNETD_ARGS}"
+echo "bench: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg); iperf3 $secs s; $runs run(s); modes: $modes; shapes: $shapes${VXNETD_ARGS:+; VXNETD_ARGS=$VXNETD_ARGS}${VXNETD_ALT_ARGS:+; VXNETD_ALT_ARGS=$VXNETD_ALT_ARGS}"
 [ -z "$CG" ] && echo "bench: no cpuacct cgroup: CPU s/GB counts ksoftirqd only"
 status=0
 for run in $(seq "$runs"); do
@@ -411,8 +417,8 @@ def best(xs, hi):
 def fmt(x):
     return ("%.0f" % x) if x >= 1000 else ("%.3f" % x if x < 10 else "%.2f" % x)
 print("best of %d run(s); in brackets the spread (worst..best)" % runs)
-cols = [m for m in ("vxnetd", "kernel", "lowlat") if m in modes]
-print("%-30s" % "shape" + "".join("%-26s" % c for c in cols) + "vxnetd/kernel")
+cols = [m for m in ("vxnetd", "alt", "kernel", "lowlat") if m in modes]
+print("%-30s" % "shape" + "".join("%-26s" % c for c in cols) + "vxnetd/kernel" + ("  alt/kernel" if "alt" in modes else ""))
 ok = True
 for k, label, hi, floor in metrics:
     if not any((m, k) in v for m in cols):
@@ -441,6 +447,9 @@ for k, label, hi, floor in metrics:
             good = ratio <= floor
             row += "  (floor <= %.1fx: %s)" % (floor, "met" if good else "NOT met")
             ok = ok and good
+    xs_a = v.get(("alt", k))
+    if xs_a and xs_k and best(xs_k, hi) > 0:
+        row += "  alt %.2f" % (best(xs_a, hi) / best(xs_k, hi))
     print(row)
 xs_l, xs_k = v.get(("lowlat", "ping_p50_ms")), v.get(("kernel", "ping_p50_ms"))
 if "lowlat" in modes and not (xs_l and xs_k):

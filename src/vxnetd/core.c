@@ -15,7 +15,7 @@ struct core {
 	struct events events;
 	struct dp *dps[LINK_DP_MAX + 1];
 	enum link_datapath def;
-	unsigned gso_sockets;
+	struct dp_user_limits ulim;
 	struct core_link *links; /* newest first */
 	int (*persist)(struct core *c, void *arg);
 	void *persist_arg;
@@ -31,7 +31,7 @@ struct core *core_new(struct loop *lp, enum link_datapath def)
 		return NULL;
 	c->loop = lp;
 	c->def = def == LINK_DP_DEFAULT ? LINK_DP_USER : def;
-	c->gso_sockets = 256;
+	c->ulim.gso_sockets = 256;
 	events_init(&c->events);
 	return c;
 }
@@ -69,7 +69,13 @@ void core_set_dp(struct core *c, enum link_datapath d, struct dp *dp)
 
 void core_set_fd_budget(struct core *c, unsigned gso_sockets)
 {
-	c->gso_sockets = gso_sockets;
+	c->ulim.gso_sockets = gso_sockets;
+}
+
+void core_set_user_workers(struct core *c, unsigned workers, bool busy_poll)
+{
+	c->ulim.workers = workers;
+	c->ulim.busy_poll = busy_poll;
 }
 
 struct events *core_events(struct core *c)
@@ -104,7 +110,7 @@ static struct dp *get_dp(struct core *c, enum link_datapath d, const char **why)
 		return c->dps[d];
 	struct dp *dp = NULL;
 	if (d == LINK_DP_USER)
-		dp = dp_user_new(c, &core_upcalls, c->loop, c->gso_sockets, why);
+		dp = dp_user_new(c, &core_upcalls, c->loop, &c->ulim, why);
 	else if (d == LINK_DP_KERNEL)
 		dp = dp_kernel_new(c, &core_upcalls, c->loop, why);
 	c->dps[d] = dp;

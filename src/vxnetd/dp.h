@@ -103,10 +103,21 @@ struct dp {
 };
 
 /* Providers. Each returns NULL (errno set) if it cannot start; *why says why. */
-/* gso_sockets: how many UDP GSO sockets (one bound source port each) the
- * user datapath may hold open at once. */
-struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop *lp, unsigned gso_sockets,
+/* What the user datapath may hold and use, daemon-wide. */
+struct dp_user_limits {
+	/* UDP GSO sockets (one bound source port each) open at once. */
+	unsigned gso_sockets;
+	/* Packet workers (threads, each with a TAP queue of every link and a
+	 * socket of every receive group); 0: one per CPU; 1: no thread, the
+	 * packets are handled on the daemon's loop. */
+	unsigned workers;
+	/* Workers poll instead of sleeping (low latency, a CPU each). */
+	bool busy_poll;
+};
+struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop *lp, const struct dp_user_limits *lim,
 		       const char **why);
+/* The user datapath's workers when not told: the CPUs we may run on. */
+unsigned dp_user_default_workers(void);
 struct dp *dp_kernel_new(struct core *c, const struct dp_upcalls *up, struct loop *lp, const char **why);
 struct dp *dp_null_new(struct core *c, const struct dp_upcalls *up);
 

@@ -19,6 +19,7 @@ struct loop {
 	int n, cur;
 	void (*idle)(void *arg);
 	void *idle_arg;
+	int timeout;
 };
 
 uint64_t loop_now_ms(void)
@@ -33,6 +34,7 @@ struct loop *loop_new(void)
 	struct loop *lp = calloc(1, sizeof(*lp));
 	if (!lp)
 		return NULL;
+	lp->timeout = -1;
 	lp->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (lp->epfd < 0) {
 		int e = errno;
@@ -87,10 +89,15 @@ void loop_set_idle(struct loop *lp, void (*fn)(void *arg), void *arg)
 	lp->idle_arg = arg;
 }
 
+void loop_set_timeout(struct loop *lp, int ms)
+{
+	lp->timeout = ms;
+}
+
 int loop_run(struct loop *lp)
 {
 	while (!lp->stop) {
-		int n = epoll_wait(lp->epfd, lp->evs, LOOP_BATCH, -1);
+		int n = epoll_wait(lp->epfd, lp->evs, LOOP_BATCH, lp->timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -34,6 +34,9 @@ void loop_stop(struct loop *lp);
 bool loop_stopping(const struct loop *lp);
 /* A function run after every batch of events (e.g. flush the state file). */
 void loop_set_idle(struct loop *lp, void (*fn)(void *arg), void *arg);
+/* How long a turn waits for events: -1 (default) until one comes, 0 never
+ * (busy polling: the loop spins, and the idle function runs every turn). */
+void loop_set_timeout(struct loop *lp, int ms);
 
 /* A periodic timer (CLOCK_MONOTONIC timerfd) as a source: fn runs every
  * period_ms. 0 or -errno. */

@@ -22,7 +22,8 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: vxnetd [-S PATH] [--datapath user|kernel] [--state DIR] [--max-clients N] [-v]\n"
+	fprintf(f, "Usage: vxnetd [-S PATH] [--datapath user|kernel] [--state DIR] [--max-clients N] [--workers N]\n"
+		   "              [--busy-poll] [-v]\n"
 		   "       vxnetd [-S PATH] [--state DIR] --purge\n"
 		   "  -S PATH              control socket (default $VXNET_SOCKET or " CTL_DEFAULT_SOCKET ")\n"
 		   "  --datapath user|kernel  datapath of links that do not name one (default user)\n"
@@ -30,6 +31,10 @@ static void usage(FILE *f)
 		   ", or one directory per socket there)\n"
 		   "  --purge              remove every device the state names, and the state, then exit\n"
 		   "  --max-clients N      control clients at once (default 64)\n"
+		   "  --workers N          packet threads of the user datapath (default: one per CPU; 1: none,\n"
+		   "                       packets on the daemon's own loop)\n"
+		   "  --busy-poll          the user datapath's workers poll instead of sleeping: lower latency,\n"
+		   "                       a CPU each (default workers 1 then)\n"
 		   "  -v                   verbose (debug) logging\n"
 		   "  -h                   this help; -V version\n");
 }
@@ -125,7 +130,8 @@ int main(int argc, char **argv)
 	const char *path = getenv("VXNET_SOCKET");
 	const char *state_dir = NULL;
 	enum link_datapath def = LINK_DP_USER;
-	bool purge = false;
+	bool purge = false, busy_poll = false;
+	unsigned workers = 0;
 	int verbose = 0, opt;
 	static const struct option longopts[] = {
 	    {"datapath", required_argument, NULL, 'd'},
@@ -134,6 +140,8 @@ int main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"max-clients", required_argument, NULL, 'C'},
+	    {"workers", required_argument, NULL, 'W'},
+	    {"busy-poll", no_argument, NULL, 'B'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct ctl_server_limits lim;
@@ -165,6 +173,19 @@ int main(int argc, char **argv)
 			lim.max_clients = (unsigned)v;
 			break;
 		}
+		case 'W': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || v < 1 || v > 64) {
+				fprintf(stderr, "vxnetd: --workers must be 1-64\n");
+				return 2;
+			}
+			workers = (unsigned)v;
+			break;
+		}
+		case 'B':
+			busy_poll = true;
+			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -199,8 +220,11 @@ int main(int argc, char **argv)
 		gso = 1024;
 	d.loop = loop_new();
 	d.core = d.loop ? core_new(d.loop, def) : NULL;
-	if (d.core)
+	if (d.core) {
 		core_set_fd_budget(d.core, gso);
+		/* A poller takes a CPU: one unless told otherwise. */
+		core_set_user_workers(d.core, workers ? workers : busy_poll ? 1 : 0, busy_poll);
+	}
 	if (!d.core) {
 		log_err("cannot start: %s", strerror(errno));
 		rc = -ENOMEM;
