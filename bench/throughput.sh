@@ -13,6 +13,8 @@
 #     -s SHAPES  among: ping tcp1 tcp4 udp64 tcp1v6 (default: all)
 #   env: VXNETD_ARGS  extra vxnetd options for every vxnetd mode (e.g. "--workers 1")
 #        VXNETD_ALT_ARGS  options of mode alt (only), after VXNETD_ARGS
+#        VXNETD_ALT_BIN   the vxnetd binary of mode alt (default build/vxnetd): e.g. a build of
+#                         the commit before a change, to measure the change in one run
 #
 # Shapes: ping (100 pings 10 ms apart: p50/p99 RTT), tcp1 (iperf3 one stream), tcp4 (iperf3 -P 4),
 # udp64 (iperf3 -u -b 0 -l 64: datagrams received per second at the server, and the loss),
@@ -138,6 +140,17 @@ incg() {
 	fi
 }
 
+# daemon_ns: nanoseconds of CPU the vxnetd daemons of this measurement used so far (0 without).
+daemon_ns() {
+	local p t=0
+	if [ -f "$DIR/daemons" ]; then
+		for p in $(cat "$DIR/daemons"); do
+			t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+		done
+	fi
+	echo $((t * 1000000000 / $(getconf CLK_TCK)))
+}
+
 # cpu_ns: nanoseconds of CPU used so far by the cgroup plus every ksoftirqd thread.
 cpu_ns() {
 	local cg=0 ks
@@ -207,16 +220,17 @@ addrs() {
 	fi
 }
 
-# setup_vxnetd [6] [EXTRA-ARGS...]: a vxnetd per host, link vxlan1.
+# setup_vxnetd [6] [EXTRA-ARGS...]: a vxnetd per host, link vxlan1 (VXNETD_BIN: the binary).
 setup_vxnetd() {
-	local v6=${1:-} h sock
+	local v6=${1:-} h sock bin=${VXNETD_BIN:-$ROOT/build/vxnetd}
 	shift || true
 	for h in "$H1" "$H2"; do
 		sock=$DIR/$h.sock
 		addrs "$h" "$v6"
 		# shellcheck disable=SC2086
-		incg "$h" "$ROOT/build/vxnetd" -S "$sock" ${VXNETD_ARGS:-} "$@" >"$DIR/vxnetd-$h.log" 2>&1 &
+		incg "$h" "$bin" -S "$sock" ${VXNETD_ARGS:-} "$@" >"$DIR/vxnetd-$h.log" 2>&1 &
 		echo $! >>"$DIR/pids"
+		echo $! >>"$DIR/daemons"
 		if ! wait_for 5 test -S "$sock"; then
 			echo "bench: vxnetd in $h did not create its socket:" >&2
 			tail -n 20 "$DIR/vxnetd-$h.log" >&2
@@ -256,6 +270,7 @@ iperf() {
 		return 1
 	fi
 	c0=$(cpu_ns)
+	d0=$(daemon_ns)
 	if ! (incg "$C1" iperf3 -c 203.0.113.3 -t "$secs" -J "$@") >"$DIR/$tag.json" 2>&1; then
 		echo "bench: $mode $tag: iperf3 failed:" >&2
 		head -c 600 "$DIR/$tag.json" >&2
@@ -263,6 +278,7 @@ iperf() {
 	fi
 	c1=$(cpu_ns)
 	echo $((c1 - c0)) >"$DIR/$tag.cpu"
+	echo $(($(daemon_ns) - d0)) >"$DIR/$tag.dcpu"
 	wait_for 3 sh -c "! ip netns exec '$C2' ss -ltn | grep -q '203.0.113.3:5201'" || true
 }
 
@@ -274,13 +290,16 @@ import json, sys
 d = json.load(open(sys.argv[1]))["end"]
 rx = d["sum_received"]
 cpu = int(open(sys.argv[2]).read()) / 1e9
+dcpu = int(open(sys.argv[3]).read()) / 1e9
 gb = rx["bytes"] / 1e9
-print("%.3f %s %.3f" % (rx["bits_per_second"] / 1e9, d["sum_sent"].get("retransmits", 0), cpu / gb if gb else 0))' \
-		"$DIR/$4.json" "$DIR/$4.cpu") || return 1
-	read -r g retr cpu <<<"$r"
+print("%.3f %s %.3f %.3f" % (rx["bits_per_second"] / 1e9, d["sum_sent"].get("retransmits", 0), cpu / gb if gb else 0,
+                             dcpu / gb if gb else 0))' \
+		"$DIR/$4.json" "$DIR/$4.cpu" "$DIR/$4.dcpu") || return 1
+	read -r g retr cpu dcpu <<<"$r"
 	record "$1" "$2" "$3" "$g"
 	record "$1" "$2" "$3_retr" "$retr"
 	[ "${5:-}" = cpu ] && record "$1" "$2" cpu_s_per_gb "$cpu"
+	[ "${5:-}" = cpu ] && [ "$1" != kernel ] && record "$1" "$2" daemon_cpu_s_per_gb "$dcpu"
 	return 0
 }
 
@@ -334,7 +353,7 @@ teardown() {
 		while read -r p; do
 			wait_for 3 sh -c "! kill -0 $p" || kill -KILL "$p" 2>/dev/null || true
 		done <"$DIR/pids"
-		rm -f "$DIR/pids"
+		rm -f "$DIR/pids" "$DIR/daemons"
 	fi
 	for ns in "$H1" "$H2" "$C1" "$C2"; do
 		[ -n "$ns" ] && { ip netns del "$ns" 2>/dev/null || true; }
@@ -353,7 +372,7 @@ one() {
 		vxnetd) setup_vxnetd "" || rc=1 ;;
 		lowlat) setup_vxnetd "" --busy-poll || rc=1 ;;
 		# shellcheck disable=SC2086
-		alt) setup_vxnetd "" ${VXNETD_ALT_ARGS:-} || rc=1 ;;
+		alt) VXNETD_BIN=${VXNETD_ALT_BIN:-} setup_vxnetd "" ${VXNETD_ALT_ARGS:-} || rc=1 ;;
 		kernel) setup_kernel "" || rc=1 ;;
 		esac
 		[ $rc = 0 ] && { measure "$mode" "$run" || rc=1; }
@@ -364,7 +383,7 @@ one() {
 		case $mode in
 		vxnetd) setup_vxnetd 6 || rc=1 ;;
 		# shellcheck disable=SC2086
-		alt) setup_vxnetd 6 ${VXNETD_ALT_ARGS:-} || rc=1 ;;
+		alt) VXNETD_BIN=${VXNETD_ALT_BIN:-} setup_vxnetd 6 ${VXNETD_ALT_ARGS:-} || rc=1 ;;
 		kernel) setup_kernel 6 || rc=1 ;;
 		esac
 		if [ $rc = 0 ] && wait_for 10 ip netns exec "$C1" ping -c 1 -W 1 203.0.113.3; then
@@ -378,7 +397,7 @@ one() {
 	return $rc
 }
 
-echo "bench: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg); iperf3 $secs s; $runs run(s); modes: $modes; shapes: $shapes${VXNETD_ARGS:+; VXNETD_ARGS=$VXNETD_ARGS}${VXNETD_ALT_ARGS:+; VXNETD_ALT_ARGS=$VXNETD_ALT_ARGS}"
+echo "bench: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg); iperf3 $secs s; $runs run(s); modes: $modes; shapes: $shapes${VXNETD_ARGS:+; VXNETD_ARGS=$VXNETD_ARGS}${VXNETD_ALT_ARGS:+; VXNETD_ALT_ARGS=$VXNETD_ALT_ARGS}${VXNETD_ALT_BIN:+; VXNETD_ALT_BIN=$VXNETD_ALT_BIN}"
 [ -z "$CG" ] && echo "bench: no cpuacct cgroup: CPU s/GB counts ksoftirqd only"
 status=0
 for run in $(seq "$runs"); do
@@ -410,6 +429,7 @@ metrics = [
     ("ping_p50_ms", "ping p50, ms", False, 2.0),
     ("ping_p99_ms", "ping p99, ms", False, None),
     ("cpu_s_per_gb", "CPU s per GB (1 stream)", False, None),
+    ("daemon_cpu_s_per_gb", "  of which vxnetd s per GB", False, None),
     ("tcp1_gbps_retr", "1 stream retransmits", False, None),
 ]
 def best(xs, hi):

@@ -127,7 +127,6 @@ int offload_tso_segment(const uint8_t *frame, size_t len, const struct virtio_ne
 			seglen = 0;
 		o += headroom;
 		memcpy(o, frame, hlen);
-		memcpy(o + hlen, frame + hlen + off, seglen);
 		uint8_t *ip = o + l3, *th = o + l4;
 		uint32_t l4len = (uint32_t)(thl + seglen);
 		if (ipv6) {
@@ -146,7 +145,10 @@ int offload_tso_segment(const uint8_t *frame, size_t len, const struct virtio_ne
 			fl &= (uint8_t)~TCP_CWR;
 		th[13] = fl;
 		wr16(th + 16, 0);
-		uint32_t s = offload_csum_add(pseudo_sum(ip, ipv6, l4len), th, l4len);
+		/* The TCP header is a multiple of 4 bytes: the payload's sum
+		 * continues it; one pass copies and sums the payload. */
+		uint32_t s = offload_csum_add(pseudo_sum(ip, ipv6, l4len), th, thl);
+		s = proto_csum_copy(s, o + hlen, frame + hlen + off, seglen);
 		wr16(th + 16, (uint16_t)~csum_fold(s));
 		segs[i].data = o;
 		segs[i].len = hlen + seglen;
@@ -195,10 +197,12 @@ enum offload_gro_result offload_gro_add(struct offload_gro *g, const uint8_t *f,
 	if (!payload || !(flags & TCP_ACK) || (flags & (uint8_t) ~(TCP_ACK | TCP_PSH)))
 		return OFFLOAD_GRO_PASS;
 	/* Only segments whose checksum is right may be merged: the merged frame
-	 * is handed to the kernel as already checked. */
+	 * is handed to the kernel as already checked. The payload is summed as
+	 * it is copied into the pending frame (one pass); a frame whose sum is
+	 * wrong leaves the pending frame as it was (what was copied past its
+	 * end is not part of it). */
 	uint32_t l4len = (uint32_t)(flen - l4);
-	if (csum_fold(offload_csum_add(pseudo_sum(ip, ipv6, l4len), th, l4len)) != 0xffff)
-		return OFFLOAD_GRO_PASS;
+	uint32_t hsum = offload_csum_add(pseudo_sum(ip, ipv6, l4len), th, hlen - l4);
 	if (g->nseg) {
 		const uint8_t *h = g->buf;
 		const uint8_t *hip = h + l3, *hth = h + l4;
@@ -213,7 +217,8 @@ enum offload_gro_result offload_gro_add(struct offload_gro *g, const uint8_t *f,
 			       !memcmp(hip + 12, ip + 12, 8);
 		if (!same)
 			return OFFLOAD_GRO_FLUSH;
-		memcpy(g->buf + g->len, f + hlen, payload);
+		if (csum_fold(proto_csum_copy(hsum, g->buf + g->len, f + hlen, payload)) != 0xffff)
+			return OFFLOAD_GRO_PASS;
 		g->len += payload;
 		g->nseg++;
 		g->next_seq += (uint32_t)payload;
@@ -225,7 +230,9 @@ enum offload_gro_result offload_gro_add(struct offload_gro *g, const uint8_t *f,
 	}
 	if (flen > g->cap)
 		return OFFLOAD_GRO_PASS;
-	memcpy(g->buf, f, flen);
+	if (csum_fold(proto_csum_copy(hsum, g->buf + hlen, f + hlen, payload)) != 0xffff)
+		return OFFLOAD_GRO_PASS;
+	memcpy(g->buf, f, hlen);
 	g->len = flen;
 	g->nseg = 1;
 	g->hlen = hlen;
