@@ -88,6 +88,12 @@ fi
 rm -f "$blog"
 
 DIR=$(mktemp -d /tmp/vxnet-bench.XXXXXX)
+# The binaries this run measures, copied: a rebuild meanwhile must not change them.
+cp "$ROOT/build/vxnetd" "$DIR/vxnetd"
+if [ -n "${VXNETD_ALT_BIN:-}" ]; then
+	cp "$VXNETD_ALT_BIN" "$DIR/vxnetd-alt"
+	VXNETD_ALT_BIN=$DIR/vxnetd-alt
+fi
 RES=$DIR/results
 : >"$RES"
 ALL_NS=()
@@ -222,7 +228,7 @@ addrs() {
 
 # setup_vxnetd [6] [EXTRA-ARGS...]: a vxnetd per host, link vxlan1 (VXNETD_BIN: the binary).
 setup_vxnetd() {
-	local v6=${1:-} h sock bin=${VXNETD_BIN:-$ROOT/build/vxnetd}
+	local v6=${1:-} h sock bin=${VXNETD_BIN:-$DIR/vxnetd}
 	shift || true
 	for h in "$H1" "$H2"; do
 		sock=$DIR/$h.sock

@@ -58,8 +58,9 @@ void core_set_dp(struct core *c, enum link_datapath d, struct dp *dp);
 /* How many sockets the user datapath may open for UDP GSO (the rest of the
  * daemon's file descriptor budget is for clients and devices). */
 void core_set_fd_budget(struct core *c, unsigned gso_sockets);
-/* The user datapath's packet workers (0: one per CPU) and whether they poll. */
-void core_set_user_workers(struct core *c, unsigned workers, bool busy_poll);
+/* The user datapath's packet workers (0: one per CPU), whether they poll,
+ * and how long they poll after a turn with packets (microseconds). */
+void core_set_user_workers(struct core *c, unsigned workers, bool busy_poll, unsigned linger_us);
 struct events *core_events(struct core *c);
 enum link_datapath core_default_dp(const struct core *c);
 

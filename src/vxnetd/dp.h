@@ -113,6 +113,9 @@ struct dp_user_limits {
 	unsigned workers;
 	/* Workers poll instead of sleeping (low latency, a CPU each). */
 	bool busy_poll;
+	/* After a turn with packets, a worker polls this long (microseconds)
+	 * before it sleeps: a reply or the rest of a burst costs no wakeup. */
+	unsigned linger_us;
 };
 struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop *lp, const struct dp_user_limits *lim,
 		       const char **why);

@@ -20,6 +20,7 @@ struct loop {
 	void (*idle)(void *arg);
 	void *idle_arg;
 	int timeout;
+	unsigned linger_us;
 };
 
 uint64_t loop_now_ms(void)
@@ -94,15 +95,37 @@ void loop_set_timeout(struct loop *lp, int ms)
 	lp->timeout = ms;
 }
 
+void loop_set_linger(struct loop *lp, unsigned us)
+{
+	lp->linger_us = us;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 int loop_run(struct loop *lp)
 {
+	uint64_t linger_until = 0;
 	while (!lp->stop) {
-		int n = epoll_wait(lp->epfd, lp->evs, LOOP_BATCH, lp->timeout);
+		int timeout = lp->timeout;
+		if (linger_until && timeout != 0) {
+			if (now_us() < linger_until)
+				timeout = 0;
+			else
+				linger_until = 0;
+		}
+		int n = epoll_wait(lp->epfd, lp->evs, LOOP_BATCH, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
+		if (n > 0 && lp->linger_us)
+			linger_until = now_us() + lp->linger_us;
 		lp->n = n;
 		for (lp->cur = 0; lp->cur < n; lp->cur++) {
 			struct loop_src *src = lp->evs[lp->cur].data.ptr;

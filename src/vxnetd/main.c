@@ -23,7 +23,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: vxnetd [-S PATH] [--datapath user|kernel] [--state DIR] [--max-clients N] [--workers N]\n"
-		   "              [--busy-poll] [-v]\n"
+		   "              [--busy-poll] [--linger-us N] [-v]\n"
 		   "       vxnetd [-S PATH] [--state DIR] --purge\n"
 		   "  -S PATH              control socket (default $VXNET_SOCKET or " CTL_DEFAULT_SOCKET ")\n"
 		   "  --datapath user|kernel  datapath of links that do not name one (default user)\n"
@@ -35,6 +35,8 @@ static void usage(FILE *f)
 		   "                       packets on the daemon's own loop)\n"
 		   "  --busy-poll          the user datapath's workers poll instead of sleeping: lower latency,\n"
 		   "                       a CPU each (default workers 1 then)\n"
+		   "  --linger-us N        after packets, a worker polls N microseconds before it sleeps\n"
+		   "                       (default 0: sleep at once)\n"
 		   "  -v                   verbose (debug) logging\n"
 		   "  -h                   this help; -V version\n");
 }
@@ -131,7 +133,7 @@ int main(int argc, char **argv)
 	const char *state_dir = NULL;
 	enum link_datapath def = LINK_DP_USER;
 	bool purge = false, busy_poll = false;
-	unsigned workers = 0;
+	unsigned workers = 0, linger_us = 0;
 	int verbose = 0, opt;
 	static const struct option longopts[] = {
 	    {"datapath", required_argument, NULL, 'd'},
@@ -142,6 +144,7 @@ int main(int argc, char **argv)
 	    {"max-clients", required_argument, NULL, 'C'},
 	    {"workers", required_argument, NULL, 'W'},
 	    {"busy-poll", no_argument, NULL, 'B'},
+	    {"linger-us", required_argument, NULL, 'L'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct ctl_server_limits lim;
@@ -186,6 +189,16 @@ int main(int argc, char **argv)
 		case 'B':
 			busy_poll = true;
 			break;
+		case 'L': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || v > 1000000) {
+				fprintf(stderr, "vxnetd: --linger-us must be 0-1000000\n");
+				return 2;
+			}
+			linger_us = (unsigned)v;
+			break;
+		}
 		case 'v':
 			verbose = 1;
 			break;
@@ -223,7 +236,7 @@ int main(int argc, char **argv)
 	if (d.core) {
 		core_set_fd_budget(d.core, gso);
 		/* A poller takes a CPU: one unless told otherwise. */
-		core_set_user_workers(d.core, workers ? workers : busy_poll ? 1 : 0, busy_poll);
+		core_set_user_workers(d.core, workers ? workers : busy_poll ? 1 : 0, busy_poll, linger_us);
 	}
 	if (!d.core) {
 		log_err("cannot start: %s", strerror(errno));

@@ -9,12 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <linux/sock_diag.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "../log.h"
@@ -124,8 +126,7 @@ static int vsock_rebuild(struct dp_user *u, struct vsock *s, struct ulink *extra
  * carries now, so the next too-big frame is answered with it. */
 static void tx_errors(struct loop_src *src, uint32_t events)
 {
-	(void)events;
-	fwd_tx_errors(src->obj, src->fd);
+	fwd_tx_event(src->obj, src->fd, events);
 }
 
 int uworker_tx_socket(struct uworker *w, int family, bool df)
@@ -537,8 +538,10 @@ static void link_remove(struct dp_user *u, struct core_link *l, bool remove)
 			break;
 		}
 	}
-	for (unsigned i = 0; i < ul->nq; i++)
+	for (unsigned i = 0; i < ul->nq; i++) {
 		loop_del(ul->q[i].w->loop, &ul->q[i].src);
+		fwd_forget_link(ul->q[i].w, ul);
+	}
 	user_events_forget(u, ul);
 	if (ul->cfg.group.family)
 		vsock_leave(ul->sock, &ul->cfg.group, ul->dev_ifindex);
@@ -799,6 +802,19 @@ static void user_stats(struct dp *dp, struct core_link *l, dp_stat_cb cb, void *
 		txw += ustat_get(&ul->q[k].stats[US_TX_PACKETS]) != 0;
 	}
 	cb(DP_STAT_LINK, "tap_queues", ul->ntap, arg);
+	/* Frames the kernel dropped because the TAP's queue was full: the host
+	 * sent faster than the workers read (a TAP never makes its senders
+	 * wait). Readable while the TAP lives in the daemon's namespace. */
+	char path[96];
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/tx_dropped", ul->cfg.name);
+	FILE *f = (ul->cfg.set & LINK_P_NETNS) ? NULL : fopen(path, "re");
+	unsigned long long td = 0;
+	if (f) {
+		if (fscanf(f, "%llu", &td) != 1)
+			td = 0;
+		fclose(f);
+		cb(DP_STAT_LINK, "tap_tx_dropped", td, arg);
+	}
 	cb(DP_STAT_LINK, "rx_workers_used", rxw, arg);
 	cb(DP_STAT_LINK, "tx_workers_used", txw, arg);
 	struct vsock *s = ul->sock;
@@ -813,10 +829,30 @@ static void user_stats(struct dp *dp, struct core_link *l, dp_stat_cb cb, void *
 		used += ustat_get(&s->q[k].stats[USS_RX_DATAGRAMS]) != 0;
 	cb(DP_STAT_SOCKET, "rx_sockets", s->nq, arg);
 	cb(DP_STAT_SOCKET, "rx_sockets_used", used, arg);
-	uint64_t lost = 0;
-	for (unsigned k = 0; k < u->nw; k++)
+	/* What is still dropped, by reason. The socket group's receive
+	 * buffers overflowing (the peer outran the workers: SO_MEMINFO), and
+	 * daemon-wide: requests to the core, sends the workers stopped reading
+	 * for, gave up on, or a full device queue refused. */
+	uint64_t sdrops = 0;
+	for (unsigned k = 0; k < s->nq; k++) {
+		uint32_t mi[SK_MEMINFO_VARS];
+		socklen_t ml = sizeof(mi);
+		if (s->q[k].src.fd >= 0 && getsockopt(s->q[k].src.fd, SOL_SOCKET, SO_MEMINFO, mi, &ml) == 0 &&
+		    ml > SK_MEMINFO_DROPS * sizeof(mi[0]))
+			sdrops += mi[SK_MEMINFO_DROPS];
+	}
+	cb(DP_STAT_SOCKET, "rx_sock_drops", sdrops, arg);
+	uint64_t lost = 0, blocked = 0, dblocked = 0, nobufs = 0;
+	for (unsigned k = 0; k < u->nw; k++) {
 		lost += ustat_get(&u->w[k]->ring_dropped);
+		blocked += ustat_get(&u->w[k]->tx_blocked);
+		dblocked += ustat_get(&u->w[k]->tx_drop_blocked);
+		nobufs += ustat_get(&u->w[k]->tx_drop_nobufs);
+	}
 	cb(DP_STAT_SOCKET, "upcalls_dropped", lost, arg);
+	cb(DP_STAT_SOCKET, "tx_blocked", blocked, arg);
+	cb(DP_STAT_SOCKET, "tx_drop_blocked", dblocked, arg);
+	cb(DP_STAT_SOCKET, "tx_drop_nobufs", nobufs, arg);
 }
 
 static unsigned user_oper_mtu(struct dp *dp, struct core_link *l)
@@ -970,6 +1006,7 @@ struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop 
 	if (u->nw > UW_MAX)
 		u->nw = UW_MAX;
 	u->busy_poll = lim->busy_poll;
+	u->linger_us = lim->linger_us;
 	/* One worker is the core's own loop, unless it is to poll: the core
 	 * must still answer its clients. */
 	u->threads = u->nw > 1 || u->busy_poll;
@@ -992,7 +1029,8 @@ struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop 
 		return NULL;
 	}
 	refresh_local_addrs(u);
-	log_info("user datapath: %u worker%s%s%s", u->nw, u->nw == 1 ? "" : "s",
-		 u->threads ? " (threads)" : " (on the main loop)", u->busy_poll ? ", busy polling" : "");
+	log_info("user datapath: %u worker%s%s%s, polling %u us after packets", u->nw, u->nw == 1 ? "" : "s",
+		 u->threads ? " (threads)" : " (on the main loop)", u->busy_poll ? ", busy polling" : "",
+		 u->busy_poll ? 0 : u->linger_us);
 	return &u->dp;
 }

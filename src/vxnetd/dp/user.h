@@ -213,9 +213,9 @@ struct uworker {
 	bool started;
 	int kick_fd; /* eventfd: the core wakes it (pause, stop) */
 	struct loop_src kick_src;
-	struct loop_timer tick; /* once a second: its GSO sockets */
-	struct dp_fwd *fwd;	/* packet buffers */
-	int tx_fd[2][2];	/* raw IPPROTO_UDP sending sockets [ipv6][df], -1 until needed */
+	struct loop_timer tick;	      /* once a second: its GSO sockets */
+	struct dp_fwd *fwd;	      /* packet buffers */
+	int tx_fd[2][2];	      /* raw IPPROTO_UDP sending sockets [ipv6][df], -1 until needed */
 	struct loop_src tx_src[2][2]; /* their error queues (packet too big) */
 	struct gso_pool *gso;	      /* UDP GSO sockets, one per source port in use */
 	bool gso_broken;	      /* the kernel refused UDP_SEGMENT: raw path only */
@@ -223,6 +223,13 @@ struct uworker {
 	struct uring *ring;
 	bool ring_signal; /* something was queued this turn: wake the core */
 	ustat_t ring_dropped;
+	/* Backpressure: a sending socket was full; the worker stopped reading
+	 * its TAP queues until that socket is writable again. */
+	bool tap_paused;
+	int blocked_fd;
+	ustat_t tx_blocked;	 /* times it stopped reading */
+	ustat_t tx_drop_blocked; /* copies dropped after waiting a second in vain */
+	ustat_t tx_drop_nobufs;	 /* copies a full device queue refused (ENOBUFS) */
 	struct uasked asked[UW_ASKED];
 };
 
@@ -236,10 +243,11 @@ struct dp_user {
 	struct ulink *links;
 	struct nl *nl; /* rtnetlink: the TAPs' MTU and namespace */
 
-	unsigned nw;	  /* workers */
-	bool threads;	  /* workers are threads (nw > 1 or busy polling) */
-	bool busy_poll;	  /* workers never sleep */
-	unsigned gso_max; /* GSO sockets per worker */
+	unsigned nw;	    /* workers */
+	bool threads;	    /* workers are threads (nw > 1 or busy polling) */
+	bool busy_poll;	    /* workers never sleep */
+	unsigned linger_us; /* workers poll this long after a turn with packets */
+	unsigned gso_max;   /* GSO sockets per worker */
 	struct uworker *w[UW_MAX];
 
 	/* The pause handshake (worker.c). */
@@ -301,8 +309,11 @@ struct dp_fwd *fwd_new(void);
 void fwd_free(struct dp_fwd *f);
 void fwd_tap_input(struct uworker *w, struct ulink_q *q);
 void fwd_udp_input(struct uworker *w, struct vsock_q *sq);
-/* A sending socket of the worker's said a path is smaller. */
-void fwd_tx_errors(struct uworker *w, int fd);
+/* A sending socket of the worker's said a path is smaller (EPOLLERR), or
+ * has room again (EPOLLOUT, after it blocked). */
+void fwd_tx_event(struct uworker *w, int fd, uint32_t events);
+/* Forget what the worker still holds of a link that goes (workers parked). */
+void fwd_forget_link(struct uworker *w, struct ulink *ul);
 
 /* ---- user.c ---- */
 struct ulink *vsock_lookup(const struct vsock *s, uint32_t vni);

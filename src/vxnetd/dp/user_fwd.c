@@ -22,8 +22,10 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -59,7 +61,7 @@ struct dp_tx {
 };
 
 struct dp_fwd {
-	uint8_t *arena; /* DP_BATCH * DP_SLOT: receive */
+	uint8_t *arena;	   /* DP_BATCH * DP_SLOT: receive */
 	uint8_t *tx_arena; /* DP_BATCH * DP_SLOT: frames read from a TAP */
 	struct mmsghdr rx_msgs[DP_BATCH];
 	struct iovec rx_iov[DP_BATCH];
@@ -68,6 +70,7 @@ struct dp_fwd {
 	struct mmsghdr tx_msgs[DP_TXQ];
 	struct dp_tx tx[DP_TXQ];
 	unsigned ntx;
+	unsigned txoff;	    /* first copy not sent yet (a socket was full) */
 	uint8_t *seg_arena; /* DP_SEG_ARENA */
 	size_t seg_used;
 	struct offload_seg segs[DP_MAXSEG];
@@ -151,39 +154,216 @@ static int tap_write(struct ulink_q *q, const struct virtio_net_hdr *vh, const u
 
 /* ---- transmit ---- */
 
-/* Send what is queued, in runs of copies that share a socket. */
-static void dp_tx_flush(struct uworker *w)
+/* Stop reading this worker's TAP queues until fd has room: the frames
+ * wait in the TAP, as they wait in a qdisc in front of a full device. */
+static void tx_block(struct uworker *w, int fd)
+{
+	if (w->tap_paused)
+		return;
+	w->tap_paused = true;
+	w->blocked_fd = fd;
+	ustat_add(&w->tx_blocked, 1);
+	for (int f = 0; f < 2; f++)
+		for (int df = 0; df < 2; df++)
+			if (w->tx_fd[f][df] == fd)
+				loop_mod(w->loop, &w->tx_src[f][df], EPOLLOUT);
+	for (struct ulink *l = w->u->links; l; l = l->next)
+		if (l->q[w->id].src.fd >= 0 && !atomic_load_explicit(&l->detached, memory_order_relaxed))
+			loop_mod(w->loop, &l->q[w->id].src, 0);
+}
+
+static void tx_unblock(struct uworker *w)
+{
+	if (!w->tap_paused)
+		return;
+	w->tap_paused = false;
+	for (int f = 0; f < 2; f++)
+		for (int df = 0; df < 2; df++)
+			if (w->tx_fd[f][df] == w->blocked_fd)
+				loop_mod(w->loop, &w->tx_src[f][df], 0);
+	w->blocked_fd = -1;
+	for (struct ulink *l = w->u->links; l; l = l->next)
+		if (l->q[w->id].src.fd >= 0 && !atomic_load_explicit(&l->detached, memory_order_relaxed))
+			loop_mod(w->loop, &l->q[w->id].src, EPOLLIN);
+}
+
+static void put_cmsg(struct msghdr *mh, int level, int type, const void *data, size_t len);
+
+/* How many copies from i may go as one UDP GSO burst: through the DF
+ * socket, to one destination from one source port, with one VXLAN header
+ * and the same control messages, of one length (the last may be shorter),
+ * 64 KB at most. Small frames of one flow (a UDP stream, a train of TCP
+ * ACKs) then cross both hosts' stacks as one packet instead of dozens. */
+static unsigned gso_run(const struct uworker *w, const struct dp_fwd *dp, unsigned i)
+{
+	const struct dp_tx *a = &dp->tx[i];
+	const struct msghdr *am = &dp->tx_msgs[i].msg_hdr;
+	size_t len = a->iov[1].iov_len, total = 8 + 8 + len;
+	if (w->gso_broken || (a->fd != w->tx_fd[0][1] && a->fd != w->tx_fd[1][1]))
+		return 1;
+	unsigned j = i + 1;
+	while (j < dp->ntx && j - i < DP_GSO_MAXSEG) {
+		const struct dp_tx *b = &dp->tx[j];
+		const struct msghdr *bm = &dp->tx_msgs[j].msg_hdr;
+		size_t blen = b->iov[1].iov_len;
+		if (b->fd != a->fd || blen > len || total + 8 + blen > 65535 - 40 - 8 || memcmp(b->hdr, a->hdr, 4) ||
+		    memcmp(b->hdr + 8, a->hdr + 8, 8) || bm->msg_namelen != am->msg_namelen ||
+		    memcmp(&b->dst, &a->dst, am->msg_namelen) || bm->msg_controllen != am->msg_controllen ||
+		    (am->msg_controllen && memcmp(b->cmsg, a->cmsg, am->msg_controllen)))
+			break;
+		total += 8 + blen;
+		j++;
+		if (blen < len)
+			break;
+	}
+	return j - i;
+}
+
+/* Send copies i..i+n as one UDP GSO burst. true: sent (or refused for
+ * good, counted); false: it cannot go this way now, send it raw. */
+static bool gso_send_run(struct uworker *w, struct dp_fwd *dp, unsigned i, unsigned n)
+{
+	struct dp_tx *a = &dp->tx[i];
+	const struct msghdr *am = &dp->tx_msgs[i].msg_hdr;
+	int family = a->dst.ss_family;
+	uint16_t sport = (uint16_t)(a->hdr[0] << 8 | a->hdr[1]), dport = (uint16_t)(a->hdr[2] << 8 | a->hdr[3]);
+	int fd = gso_pool_get(w->gso, family, sport, dp->now);
+	if (fd < 0)
+		return false;
+	struct sockaddr_storage dst = a->dst;
+	if (family == AF_INET6)
+		((struct sockaddr_in6 *)&dst)->sin6_port = htons(dport);
+	else
+		((struct sockaddr_in *)&dst)->sin_port = htons(dport);
+	struct iovec iov[2 * DP_GSO_MAXSEG];
+	for (unsigned k = 0; k < n; k++) {
+		iov[2 * k].iov_base = dp->tx[i + k].hdr + 8; /* the VXLAN header: the socket writes UDP's */
+		iov[2 * k].iov_len = 8;
+		iov[2 * k + 1] = dp->tx[i + k].iov[1];
+	}
+	_Alignas(struct cmsghdr) char ctrl[DP_CMSG_SPACE + 32];
+	struct msghdr mh = {.msg_name = &dst,
+			    .msg_namelen = am->msg_namelen,
+			    .msg_iov = iov,
+			    .msg_iovlen = 2 * n,
+			    .msg_control = ctrl,
+			    .msg_controllen = am->msg_controllen};
+	if (am->msg_controllen)
+		memcpy(ctrl, a->cmsg, am->msg_controllen);
+	uint16_t gso_size = (uint16_t)(8 + a->iov[1].iov_len);
+	put_cmsg(&mh, SOL_UDP, UDP_SEGMENT, &gso_size, sizeof(gso_size));
+	if (sendmsg(fd, &mh, MSG_DONTWAIT) < 0) {
+		if (errno == EIO || errno == EOPNOTSUPP || errno == ENOPROTOOPT) {
+			log_info("UDP GSO unavailable (%s): sending segment by segment", strerror(errno));
+			w->gso_broken = true;
+		}
+		/* Full, too big, or no GSO: the raw way decides, one by one. */
+		return false;
+	}
+	for (unsigned k = i; k < i + n; k++) {
+		struct ulink_q *q = dp->tx[k].q;
+		if (!q)
+			continue;
+		ustat_add(&q->stats[US_TX_PACKETS], 1);
+		ustat_add(&q->stats[US_TX_BYTES], dp->tx[k].iov[1].iov_len);
+	}
+	return true;
+}
+
+/* Send what is queued (from txoff), in runs of copies that share a socket,
+ * without blocking: runs of one small flow as UDP GSO bursts, the rest with
+ * sendmmsg. true: all sent (or dropped, counted); false: a socket is full,
+ * the rest waits and the worker stops reading its TAPs (tx_block). */
+static bool dp_tx_flush(struct uworker *w)
 {
 	struct dp_fwd *dp = w->fwd;
-	unsigned off = 0;
+	unsigned off = dp->txoff;
 	while (off < dp->ntx) {
-		unsigned run = off + 1;
-		while (run < dp->ntx && dp->tx[run].fd == dp->tx[off].fd)
+		unsigned g = gso_run(w, dp, off);
+		if (g > 1 && gso_send_run(w, dp, off, g)) {
+			off += g;
+			continue;
+		}
+		/* Raw: up to the next burst that may go as one. */
+		unsigned run = off + (g > 1 ? g : 1);
+		while (run < dp->ntx && dp->tx[run].fd == dp->tx[off].fd && (g > 1 || gso_run(w, dp, run) < 2))
 			run++;
-		int n = sendmmsg(dp->tx[off].fd, dp->tx_msgs + off, run - off, 0);
+		int n = sendmmsg(dp->tx[off].fd, dp->tx_msgs + off, run - off, MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			dp->txoff = off;
+			tx_block(w, dp->tx[off].fd);
+			return false;
+		}
 		if (n < 0) {
 			/* The first message failed: count it, go on with the rest. */
 			struct ulink_q *q = dp->tx[off].q;
-			if (errno == EMSGSIZE) {
+			if (errno == ENOBUFS) {
+				/* A full device queue dropped it. */
+				ustat_add(&w->tx_drop_nobufs, 1);
+			} else if (q && errno == EMSGSIZE) {
 				/* A router on the way said the path is smaller:
 				 * the next too-big frame is answered with it. */
 				ustat_add(&q->stats[US_TX_DROP_TOO_BIG], 1);
 				pmtu_learn(&w->u->pmtu, &dp->tx[off].rip, loop_now_ms());
-			} else {
+			} else if (q) {
 				ustat_add(&q->stats[US_TX_ERRORS], 1);
 			}
-			log_debug("%s: send: %s", q->ul->cfg.name, strerror(errno));
+			log_debug("%s: send: %s", q ? q->ul->cfg.name : "(gone)", strerror(errno));
 			off++;
 			continue;
 		}
 		for (unsigned i = off; i < off + (unsigned)n; i++) {
 			struct ulink_q *q = dp->tx[i].q;
+			if (!q)
+				continue;
 			ustat_add(&q->stats[US_TX_PACKETS], 1);
 			ustat_add(&q->stats[US_TX_BYTES], dp->tx[i].iov[1].iov_len);
 		}
 		off += (unsigned)n;
 	}
-	dp->ntx = 0;
+	dp->ntx = dp->txoff = 0;
+	return true;
+}
+
+/* The queue or the segment arena is full while a socket is: wait for room
+ * (up to a second: the socket drains as fast as the underlay carries),
+ * then drop what still waits, counted. */
+static void tx_wait(struct uworker *w)
+{
+	struct dp_fwd *dp = w->fwd;
+	while (!dp_tx_flush(w)) {
+		struct pollfd p = {.fd = w->blocked_fd, .events = POLLOUT};
+		if (poll(&p, 1, 1000) <= 0) {
+			ustat_add(&w->tx_drop_blocked, dp->ntx - dp->txoff);
+			dp->ntx = dp->txoff = 0;
+			break;
+		}
+	}
+	tx_unblock(w);
+}
+
+void fwd_tx_event(struct uworker *w, int fd, uint32_t events)
+{
+	if (events & EPOLLERR) {
+		struct vx_addr dsts[16];
+		int n = udp_tx_drain_errors(fd, dsts, 16);
+		for (int i = 0; i < n; i++)
+			pmtu_learn(&w->u->pmtu, &dsts[i], loop_now_ms());
+	}
+	if ((events & EPOLLOUT) && w->tap_paused && fd == w->blocked_fd) {
+		/* Room again: read the TAPs again, after what waited (which may
+		 * block again, on this socket or another). */
+		tx_unblock(w);
+		dp_tx_flush(w);
+	}
+}
+
+void fwd_forget_link(struct uworker *w, struct ulink *ul)
+{
+	struct dp_fwd *dp = w->fwd;
+	for (unsigned i = dp->txoff; i < dp->ntx; i++)
+		if (dp->tx[i].q && dp->tx[i].q->ul == ul)
+			dp->tx[i].q = NULL;
 }
 
 static void put_cmsg(struct msghdr *mh, int level, int type, const void *data, size_t len)
@@ -246,8 +426,8 @@ static void dp_tx_queue(struct uworker *w, struct ulink_q *q, uint8_t *frame, si
 		ustat_add(&q->stats[US_TX_ERRORS], 1);
 		return;
 	}
-	if (dp->ntx == DP_TXQ)
-		dp_tx_flush(w);
+	if (dp->ntx == DP_TXQ && !dp_tx_flush(w))
+		tx_wait(w);
 	struct dp_tx *t = &dp->tx[dp->ntx];
 	struct mmsghdr *m = &dp->tx_msgs[dp->ntx];
 	uint16_t ulen = (uint16_t)(8 + VXLAN_HLEN + len);
@@ -345,8 +525,10 @@ static int dp_tx_gso(struct uworker *w, struct ulink_q *q, struct offload_seg *s
 	int fd = gso_pool_get(w->gso, l->family, sport, w->fwd->now);
 	if (fd < 0)
 		return 0;
-	/* Keep the flow in order: earlier frames queued for the raw path go first. */
-	dp_tx_flush(w);
+	/* Keep the flow in order: earlier frames queued for the raw path go
+	 * first (and if they cannot, so must these). */
+	if (!dp_tx_flush(w))
+		return 0;
 	struct sockaddr_storage dst;
 	socklen_t sl;
 	addr_to_sockaddr(&r->ip, r->port, &dst, &sl);
@@ -375,7 +557,11 @@ static int dp_tx_gso(struct uworker *w, struct ulink_q *q, struct offload_seg *s
 		uint16_t gso_size = (uint16_t)(VXLAN_HLEN + segs[sent].len);
 		put_cmsg(&mh, SOL_UDP, UDP_SEGMENT, &gso_size, sizeof(gso_size));
 		put_tx_cmsgs(&mh, l, r, segs[sent].data, segs[sent].len);
-		if (sendmsg(fd, &mh, 0) < 0) {
+		if (sendmsg(fd, &mh, MSG_DONTWAIT) < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+				/* Full: the rest goes the raw way, in order, and waits there. */
+				return sent;
+			}
 			if (errno == EIO || errno == EOPNOTSUPP || errno == ENOPROTOOPT) {
 				log_info("UDP GSO unavailable (%s): sending segment by segment", strerror(errno));
 				w->gso_broken = true;
@@ -481,7 +667,9 @@ static void dp_tx_frame(struct uworker *w, struct ulink_q *q, const struct virti
 	if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
 		/* Make room for the worst case: every segment repeats the headers. */
 		if (DP_SEG_ARENA - dp->seg_used < 65536 + (size_t)DP_MAXSEG * 160) {
-			dp_tx_flush(w);
+			/* The queued copies point into the arena. */
+			if (!dp_tx_flush(w))
+				tx_wait(w);
 			dp->seg_used = 0;
 		}
 		nseg = offload_tso_segment(f, len, vh, VXLAN_HLEN, dp->seg_arena + dp->seg_used,
@@ -555,10 +743,13 @@ void fwd_tap_input(struct uworker *w, struct ulink_q *q)
 {
 	struct dp_fwd *dp = w->fwd;
 	struct ulink *l = q->ul;
+	/* Stopped reading (a socket is full): an event of this turn's batch. */
+	if (w->tap_paused)
+		return;
 	uq_use(w, l);
 	dp->seg_used = 0;
 	dp->now = loop_now_ms();
-	for (unsigned i = 0; i < DP_BATCH; i++) {
+	for (unsigned i = 0; i < DP_BATCH && !w->tap_paused; i++) {
 		uint8_t *f = dp->tx_arena + (size_t)i * DP_SLOT;
 		ssize_t n = read(q->src.fd, f, DP_SLOT);
 		if (n < 0) {
@@ -583,14 +774,6 @@ void fwd_tap_input(struct uworker *w, struct ulink_q *q)
 	}
 	dp_tx_flush(w);
 	dp_gro_flush(w); /* what localbypass handed over */
-}
-
-void fwd_tx_errors(struct uworker *w, int fd)
-{
-	struct vx_addr dsts[16];
-	int n = udp_tx_drain_errors(fd, dsts, 16);
-	for (int i = 0; i < n; i++)
-		pmtu_learn(&w->u->pmtu, &dsts[i], loop_now_ms());
 }
 
 /* ---- receive ---- */

@@ -238,6 +238,7 @@ static struct uworker *worker_new(struct dp_user *u, unsigned id)
 	w->u = u;
 	w->id = id;
 	w->kick_fd = -1;
+	w->blocked_fd = -1;
 	w->kick_src.fd = -1;
 	w->tick.src.fd = -1;
 	for (int f = 0; f < 2; f++)
@@ -268,6 +269,9 @@ static struct uworker *worker_new(struct dp_user *u, unsigned id)
 		if (u->busy_poll)
 			loop_set_timeout(w->loop, 0);
 	}
+	/* Without threads worker 0 is the daemon's loop: it lingers too. */
+	if (!u->busy_poll)
+		loop_set_linger(w->loop, u->linger_us);
 	return w;
 }
 
