@@ -78,6 +78,10 @@ static const struct ctl_policy ctl_policy[CTL_A_MAX + 1] = {
     [CTL_A_NSPATH] = {K_STR, CTL_PATH_LEN, 0},
     [CTL_A_PREFIXLEN] = {K_U8, 128, 0},
     [CTL_A_COUNT] = {K_U32, 0, 0},
+    [CTL_A_URL] = {K_STR, CTL_PATH_LEN, 0},
+    [CTL_A_UP] = {K_BOOL, 0, 0},
+    [CTL_A_LEASE] = {K_U64, 0, 0},
+    [CTL_A_REVISION] = {K_U64, 0, 0},
 };
 
 static const char *const ctl_event_names[CTL_EVENT_MAX + 1] = {

@@ -657,7 +657,7 @@ static int too_big_quote6(const uint8_t *ip, size_t avail)
 	return (int)avail;
 }
 
-int proto_too_big_build(uint8_t *buf, size_t cap, const uint8_t *frame, size_t len, unsigned mtu)
+static int too_big_build(uint8_t *buf, size_t cap, const uint8_t *frame, size_t len, unsigned mtu, bool any_df)
 {
 	const uint8_t *oip;
 	uint8_t *ip, *icmp;
@@ -665,8 +665,16 @@ int proto_too_big_build(uint8_t *buf, size_t cap, const uint8_t *frame, size_t l
 	size_t off, total;
 	int q;
 
-	if (!buf || proto_too_big_check(frame, len, mtu) != PROTO_TOO_BIG_ICMP)
+	if (!buf)
 		return -ENOENT;
+	enum proto_too_big why = proto_too_big_check(frame, len, mtu);
+	if (why != PROTO_TOO_BIG_ICMP) {
+		/* Without DF: only IPv4 (where DF is the question), only as
+		 * much as IPv4 must carry unfragmented. */
+		if (!any_df || why != PROTO_TOO_BIG_DROP || mtu < 576 || !(off = eth_l3(frame, len, &type)) ||
+		    type != P_IPV4 || len - off < IP4_HLEN || frame[off] >> 4 != 4)
+			return -ENOENT;
+	}
 	/* Our reply comes from the original destination MAC: a group address
 	 * cannot be a source. */
 	if (mac_is_multicast(frame))
@@ -720,6 +728,16 @@ int proto_too_big_build(uint8_t *buf, size_t cap, const uint8_t *frame, size_t l
 				   csum_pseudo6(ip + 8, ip + 24, (uint32_t)ulen, IPPROTO_ICMPV6_), icmp, ulen)));
 	}
 	return (int)total;
+}
+
+int proto_too_big_build(uint8_t *buf, size_t cap, const uint8_t *frame, size_t len, unsigned mtu)
+{
+	return too_big_build(buf, cap, frame, len, mtu, false);
+}
+
+int proto_too_big_build_any(uint8_t *buf, size_t cap, const uint8_t *frame, size_t len, unsigned mtu)
+{
+	return too_big_build(buf, cap, frame, len, mtu, true);
 }
 
 /* Offset of the inner IP header of frame if it is one ECN can be read from:

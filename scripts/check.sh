@@ -50,7 +50,7 @@ stop_tagged() {
 		[ "$p" = $$ ] && continue
 		comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
 		case "$comm" in
-		vxnetd | vxnet | tcpdump | tshark | dumpcap | iperf3 | ping) ;;
+		vxnetd | vxnet | tcpdump | tshark | dumpcap | iperf3 | ping | etcd | etcdctl) ;;
 		*) continue ;;
 		esac
 		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "VXNET_CHECK_TAG=$$" && pids+=("$p")
@@ -202,6 +202,27 @@ else
 		fi
 	fi
 	stop_tagged
+fi
+
+# 4b. The store module against real etcd (tests/store/run.sh, its quick
+# setting): each of its scenarios counts as one test.
+if [ ! -x build/store_itest ]; then
+	fail "store: build/store_itest not built"
+else
+	log=$LOG/store.log
+	STORE_BENCH_REST=10 STORE_BENCH_PUTS=50 VXNET_BUILD=build timeout --kill-after=10 300 \
+		bash tests/store/run.sh >"$log" 2>&1
+	rc=$?
+	grep -E '^(PASS|FAIL) ' "$log" | sed 's/^\(PASS\|FAIL\) /\1 store\//'
+	summary=$(grep -E '^store: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	if [ -z "$summary" ]; then
+		fail "store: run.sh gave no summary line (exit $rc)" "$log"
+	else
+		passed=$((passed + $(echo "$summary" | awk '{print $2}')))
+		nf=$(echo "$summary" | awk '{print $4}')
+		failed=$((failed + nf))
+		[ "$nf" -gt 0 ] && tail -n 40 "$log" | sed 's/^/    | /'
+	fi
 fi
 
 # 5. Every scenario again, against the ASan+UBSan build of vxnetd and vxnet:

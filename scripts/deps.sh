@@ -9,15 +9,17 @@
 # Quiet when nothing is missing; `apt-get update` only when something is.
 set -euo pipefail
 
-build_pkgs=(make meson ninja-build pkg-config gcc libc6-dev)
+build_pkgs=(make meson ninja-build pkg-config gcc libc6-dev libmnl-dev libjansson-dev libcurl4-openssl-dev libssl-dev)
 net_pkgs=(iproute2 iputils-ping procps psmisc)
-demo_pkgs=("${build_pkgs[@]}" "${net_pkgs[@]}")
+# etcd: the cluster part of the demo and of the tests (tests/netns/t2*, tests/store).
+cluster_pkgs=(etcd-server etcd-client)
+demo_pkgs=("${build_pkgs[@]}" "${net_pkgs[@]}" "${cluster_pkgs[@]}")
 bench_pkgs=("${demo_pkgs[@]}" iperf3 python3 bridge-utils)
 # tests/netns also uses: tcpdump/tshark (decoding the underlay), scapy (crafted
 # packets), iperf3, bridge-utils (brctl), kmod (modprobe vxlan for the kernel
 # peer), util-linux (unshare, timeout comes from coreutils).
 check_pkgs=("${bench_pkgs[@]}" libcmocka-dev clang libclang-rt-14-dev tcpdump tshark
-	python3-scapy kmod util-linux mount coreutils ethtool socat diffutils)
+	python3-scapy kmod util-linux mount coreutils ethtool socat diffutils openssl curl)
 
 case "${1:-}" in
 build) want=("${build_pkgs[@]}") ;;

@@ -75,7 +75,8 @@ enum ctl_msg_type {
 	CTL_MSG_EVENT,
 	CTL_MSG_NETWORK,  /* one network (network show) */
 	CTL_MSG_ENDPOINT, /* one endpoint (network show, attach) */
-	CTL_MSG_TYPE_MAX = CTL_MSG_ENDPOINT,
+	CTL_MSG_STORE,    /* the cluster store as this daemon sees it (network show): URL UP HOST LEASE REVISION STATS */
+	CTL_MSG_TYPE_MAX = CTL_MSG_STORE,
 };
 
 /* Attribute types. The payload size is fixed per type (checked by the
@@ -124,7 +125,11 @@ enum ctl_attr_type {
 	CTL_A_NSPATH,       /* STR, < CTL_PATH_LEN: a netns name under /run/netns or a path */
 	CTL_A_PREFIXLEN,    /* u8 */
 	CTL_A_COUNT,        /* u32 */
-	CTL_A_MAX = CTL_A_COUNT,
+	CTL_A_URL,          /* STR, < CTL_PATH_LEN: the cluster store's URL */
+	CTL_A_UP,           /* u8 0/1: the cluster store answers */
+	CTL_A_LEASE,        /* u64: this host's lease in the store (0: none yet) */
+	CTL_A_REVISION,     /* u64: the store revision this daemon's view is at */
+	CTL_A_MAX = CTL_A_REVISION,
 };
 
 /* Counters travel as name/value pairs (CTL_A_STATS for the link,

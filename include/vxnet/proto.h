@@ -101,6 +101,12 @@ enum proto_too_big proto_too_big_check(const uint8_t *frame, size_t len, unsigne
  * IPv4 header is malformed. A VLAN tag is kept and the reported MTU lowered
  * by its 4 bytes. buf and frame must not overlap. */
 int proto_too_big_build(uint8_t *buf, size_t cap, const uint8_t *frame, size_t len, unsigned mtu);
+/* proto_too_big_build, also for an IPv4 packet without DF (mtu >= 576):
+ * nobody on the path may fragment it (RFC 7348), and a Linux sender takes
+ * frag-needed into its route whatever its DF bit, then fragments itself,
+ * which is what the kernel's vxlan gets by updating a local sender's route
+ * directly (skb_tunnel_check_pmtu). */
+int proto_too_big_build_any(uint8_t *buf, size_t cap, const uint8_t *frame, size_t len, unsigned mtu);
 
 /* ECN codepoints (RFC 3168): the low two bits of the IPv4 TOS byte and of
  * the IPv6 traffic class. */

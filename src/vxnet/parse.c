@@ -512,6 +512,12 @@ const char *cli_object_name(enum cli_object o)
 		return "neigh";
 	case CLI_OBJ_MONITOR:
 		return "monitor";
+	case CLI_OBJ_NETWORK:
+		return "network";
+	case CLI_OBJ_ATTACH:
+		return "attach";
+	case CLI_OBJ_DETACH:
+		return "detach";
 	case CLI_OBJ_NONE:
 		break;
 	}
@@ -533,6 +539,8 @@ const char *cli_verb_name(enum cli_verb v)
 		return "show";
 	case CLI_VERB_SET:
 		return "set";
+	case CLI_VERB_CREATE:
+		return "create";
 	case CLI_VERB_NONE:
 		break;
 	}
@@ -617,6 +625,8 @@ int cli_parse(int argc, char **argv, struct cli_cmd *cmd, char *err, size_t errl
 		cmd->obj = CLI_OBJ_NEIGH;
 	else if (strcmp(w, "monitor") == 0)
 		cmd->obj = CLI_OBJ_MONITOR;
+	else if (strcmp(w, "network") == 0 || strcmp(w, "attach") == 0 || strcmp(w, "detach") == 0)
+		return cli_parse_cluster(argc, argv, c.i, w, cmd, err, errlen);
 	else
 		return perr(&c, "unknown object \"%s\" (try \"vxnet -h\")", w);
 	c.obj = w;

@@ -860,16 +860,30 @@ static void reconcile_link(struct core *c, struct core_link *l)
 		relink(c, l);
 		return;
 	}
-	struct have_ctx h = {fdb_new(NULL), neigh_new(0)};
-	if (!h.have || !h.nhave)
-		goto out;
-	if (l->dp->ops->fdb_dump(l->dp, l, have_fdb_cb, &h) < 0 ||
-	    l->dp->ops->neigh_dump(l->dp, l, have_neigh_cb, &h) < 0)
-		goto out;
-	struct fix_ctx x = {.c = c, .l = l, .have = h.have, .nhave = h.nhave};
-	fdb_foreach(l->want_fdb, fix_fdb_cb, &x);
-	neigh_foreach(l->want_neigh, fix_neigh_cb, &x);
-out:
+	/* A dump the kernel interrupted (its table changed meanwhile) is
+	 * read again; anything else waits for the next second. */
+	struct have_ctx h = {NULL, NULL};
+	int rc = -EINTR;
+	for (int tries = 0; tries < 3 && rc == -EINTR; tries++) {
+		fdb_free(h.have);
+		neigh_free(h.nhave);
+		h.have = fdb_new(NULL);
+		h.nhave = neigh_new(0);
+		if (!h.have || !h.nhave) {
+			rc = -ENOMEM;
+			break;
+		}
+		rc = l->dp->ops->fdb_dump(l->dp, l, have_fdb_cb, &h);
+		if (rc == 0)
+			rc = l->dp->ops->neigh_dump(l->dp, l, have_neigh_cb, &h);
+	}
+	if (rc == 0) {
+		struct fix_ctx x = {.c = c, .l = l, .have = h.have, .nhave = h.nhave};
+		fdb_foreach(l->want_fdb, fix_fdb_cb, &x);
+		neigh_foreach(l->want_neigh, fix_neigh_cb, &x);
+	} else {
+		log_debug("%s: reconcile: cannot read the datapath's tables: %s", l->cfg.name, strerror(-rc));
+	}
 	fdb_free(h.have);
 	neigh_free(h.nhave);
 }

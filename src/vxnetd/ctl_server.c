@@ -58,6 +58,7 @@ struct client {
 	struct events_sub sub; /* monitor clients only */
 	bool monitor;
 	bool dead;
+	bool pending;	 /* an asynchronous request (the cluster's) is being answered */
 	uint32_t events; /* what epoll watches for */
 	uint32_t seq;	 /* of the request being answered */
 	struct qmsg *head, *tail;
@@ -78,6 +79,8 @@ struct ctl_server {
 	struct client *clients;
 	unsigned n_clients;
 	struct loop_timer timer; /* idle and stuck clients; reaping */
+	ctl_async_fn async_fn;	 /* the cluster's requests; NULL: refused */
+	void *async_arg;
 	uint64_t last_fd_log;
 	uint8_t buf[CTL_MSG_MAX];
 };
@@ -116,7 +119,8 @@ static void clients_reap(struct ctl_server *s)
 {
 	for (struct client **pp = &s->clients; *pp;) {
 		struct client *c = *pp;
-		if (c->dead) {
+		/* A pending request still holds the client: freed at ctl_req_done. */
+		if (c->dead && !c->pending) {
 			*pp = c->next;
 			if (c->monitor)
 				events_unsubscribe(core_events(s->core), &c->sub);
@@ -581,6 +585,19 @@ static void handle(struct ctl_server *s, struct client *c, const uint8_t *buf, s
 	case CTL_MSG_NEIGH_DEL:
 		rc = do_neigh_change(s, p.hdr.type, &p, &why);
 		break;
+	case CTL_MSG_NETWORK_CREATE:
+	case CTL_MSG_NETWORK_DEL:
+	case CTL_MSG_NETWORK_SHOW:
+	case CTL_MSG_ATTACH:
+	case CTL_MSG_DETACH:
+		if (!s->async_fn) {
+			rc = -EOPNOTSUPP;
+			why = "this vxnetd runs without a cluster store (vxnetd --store)";
+			break;
+		}
+		c->pending = true;
+		s->async_fn(s->async_arg, (struct ctl_req *)c, &p);
+		return;
 	case CTL_MSG_MONITOR:
 		if (!c->monitor) {
 			c->monitor = true;
@@ -611,7 +628,7 @@ static void client_update_events(struct client *c)
 {
 	if (c->dead)
 		return;
-	bool busy = c->head || c->dump;
+	bool busy = c->head || c->dump || c->pending;
 	uint32_t ev = c->monitor ? EPOLLIN | (c->head ? EPOLLOUT : 0) : busy ? EPOLLOUT : EPOLLIN;
 	if (ev != c->events && loop_mod(c->srv->loop, &c->src, ev) == 0)
 		c->events = ev;
@@ -633,7 +650,7 @@ static void client_io(struct loop_src *src, uint32_t events)
 		}
 	}
 	bool readable = events & (EPOLLIN | EPOLLHUP | EPOLLERR);
-	if (readable && (c->monitor || !(c->head || c->dump))) {
+	if (readable && (c->monitor || !(c->head || c->dump || c->pending))) {
 		ssize_t n = recv(c->fd, s->buf, sizeof(s->buf), MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
@@ -751,10 +768,49 @@ static void on_timer(void *arg)
 		uint64_t quiet = now - c->last_progress;
 		if ((c->head || c->dump) && quiet > s->lim.stuck_ms)
 			client_kill(s, c, "client stopped reading");
-		else if (!c->monitor && !c->head && !c->dump && quiet > s->lim.idle_ms)
+		else if (!c->monitor && !c->head && !c->dump && !c->pending && quiet > s->lim.idle_ms)
 			client_kill(s, c, "client idle");
 	}
 	clients_reap(s);
+}
+
+/* ---- requests answered later ---- */
+
+void ctl_server_set_async(struct ctl_server *s, ctl_async_fn fn, void *arg)
+{
+	s->async_fn = fn;
+	s->async_arg = arg;
+}
+
+void ctl_req_msg(struct ctl_req *r, struct ctl_msg *m, void *buf, size_t cap, uint16_t type)
+{
+	ctl_msg_init(m, buf, cap, type, ((struct client *)r)->seq);
+}
+
+bool ctl_req_send(struct ctl_req *r, struct ctl_msg *m)
+{
+	struct client *c = (struct client *)r;
+	return client_queue(c->srv, c, m);
+}
+
+void ctl_req_done(struct ctl_req *r, int status, const char *why)
+{
+	struct client *c = (struct client *)r;
+	struct ctl_server *s = c->srv;
+	c->pending = false;
+	if (c->dead) {
+		loop_timer_once(&s->timer, 1); /* the reaper frees it */
+		return;
+	}
+	if (status == 0 && core_commit(s->core) < 0) {
+		status = -EIO;
+		why = "applied, but the state file could not be written (see the daemon's log)";
+	}
+	queue_done(s, c, status, why);
+	c->last_progress = loop_now_ms();
+	if (client_flush(s, c) < 0)
+		return;
+	client_update_events(c);
 }
 
 void ctl_server_limits_default(struct ctl_server_limits *lim)

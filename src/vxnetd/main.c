@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "core.h"
 #include "ctl_server.h"
 #include "log.h"
@@ -37,6 +38,12 @@ static void usage(FILE *f)
 		   "                       a CPU each (default workers 1 then)\n"
 		   "  --linger-us N        after packets, a worker polls N microseconds before it sleeps\n"
 		   "                       (default 0: sleep at once)\n"
+		   "  --store etcd://HOST:PORT[,HOST:PORT...]  join a cluster through etcd (docs/store.md)\n"
+		   "  --host NAME          this host's name in the cluster (default: the hostname)\n"
+		   "  --underlay ADDR      where this host receives VXLAN (default: the default route's source)\n"
+		   "  --store-prefix P     the cluster's keys (default /vxnet)\n"
+		   "  --lease-ttl SECS     this host's lease (default 10)\n"
+		   "  --store-cacert F --store-cert F --store-key F   TLS to etcd\n"
 		   "  -v                   verbose (debug) logging\n"
 		   "  -h                   this help; -V version\n");
 }
@@ -145,9 +152,18 @@ int main(int argc, char **argv)
 	    {"workers", required_argument, NULL, 'W'},
 	    {"busy-poll", no_argument, NULL, 'B'},
 	    {"linger-us", required_argument, NULL, 'L'},
+	    {"store", required_argument, NULL, 256},
+	    {"host", required_argument, NULL, 257},
+	    {"underlay", required_argument, NULL, 258},
+	    {"store-prefix", required_argument, NULL, 259},
+	    {"lease-ttl", required_argument, NULL, 260},
+	    {"store-cacert", required_argument, NULL, 261},
+	    {"store-cert", required_argument, NULL, 262},
+	    {"store-key", required_argument, NULL, 263},
 	    {NULL, 0, NULL, 0},
 	};
 	struct ctl_server_limits lim;
+	struct cluster_opts copts = {0};
 	ctl_server_limits_default(&lim);
 	while ((opt = getopt_long(argc, argv, "S:vhV", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -199,6 +215,37 @@ int main(int argc, char **argv)
 			linger_us = (unsigned)v;
 			break;
 		}
+		case 256:
+			copts.url = optarg;
+			break;
+		case 257:
+			copts.host = optarg;
+			break;
+		case 258:
+			copts.underlay = optarg;
+			break;
+		case 259:
+			copts.prefix = optarg;
+			break;
+		case 260: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || v < 2 || v > CLUSTER_LEASE_TTL_MAX) {
+				fprintf(stderr, "vxnetd: --lease-ttl must be 2-%u seconds\n", CLUSTER_LEASE_TTL_MAX);
+				return 2;
+			}
+			copts.lease_ttl = (unsigned)v;
+			break;
+		}
+		case 261:
+			copts.cacert = optarg;
+			break;
+		case 262:
+			copts.cert = optarg;
+			break;
+		case 263:
+			copts.key = optarg;
+			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -217,11 +264,17 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (!copts.url && (copts.host || copts.underlay || copts.prefix || copts.lease_ttl || copts.cacert ||
+			   copts.cert || copts.key)) {
+		fprintf(stderr, "vxnetd: --host, --underlay, --store-* and --lease-ttl need --store\n");
+		return 2;
+	}
 	if (!path || !*path)
 		path = CTL_DEFAULT_SOCKET;
 	log_set_verbose(verbose);
 
 	struct daemon d = {.sigfd = -1, .sig.fd = -1, .tick.src.fd = -1};
+	struct cluster *cl = NULL;
 	struct state *st = NULL;
 	int rc = 0;
 	unsigned budget = fd_budget();
@@ -275,16 +328,33 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		goto out;
 	core_set_persist(d.core, state_save_cb, st);
+	if (copts.url) {
+		char dir[300];
+		const char *why = NULL;
+		snprintf(dir, sizeof(dir), "%s", state_path(st));
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*slash = 0;
+		cl = cluster_open(d.loop, d.core, d.ctl, &copts, dir, &why);
+		if (!cl) {
+			log_err("cannot join the cluster: %s", why ? why : "?");
+			rc = -EINVAL;
+			goto out;
+		}
+	}
 	log_info("listening on %s (default datapath %s, state %s, %u fds: %u clients, %u GSO sockets)", path,
 		 link_datapath_name(core_default_dp(d.core)), state_path(st), budget, lim.max_clients, gso);
 	notify_ready();
 	rc = loop_run(d.loop);
 	if (rc < 0)
 		log_err("event loop: %s", strerror(-rc));
+	if (cluster_refused(cl))
+		rc = -EADDRINUSE;
 	core_commit(d.core);
 out:
 	/* One way out, whether we ran or failed half-way through setup. The
 	 * devices stay (a restart takes them over) unless purging. */
+	cluster_close(cl);
 	ctl_server_close(d.ctl);
 	core_free(d.core, !d.kill_devices && !purge);
 	state_close(st);

@@ -376,4 +376,39 @@ typedef int (*nl_event_cb)(const struct nl_event *ev, void *arg);
  * another -errno. */
 int nl_mon_read(struct nl_mon *m, nl_event_cb cb, void *arg);
 
+/* --- endpoint plumbing (nl_plumb.c) -------------------------------------- */
+
+/* A veth pair: name here, peer created directly in peer_netns_fd's
+ * namespace (< 0: here too), both ends with mtu (0: the kernel's 1500). */
+struct nl_veth {
+	char name[IFNAMSIZ];
+	char peer[IFNAMSIZ];
+	uint32_t mtu;
+	bool peer_has_address;
+	uint8_t peer_address[MAC_LEN];
+	int peer_netns_fd;
+};
+
+/* RTM_NEWLINK (CREATE | EXCL) of kind bridge, mtu 0 = the kernel's default. */
+int nl_build_bridge(void *buf, size_t len, uint32_t seq, const char *name, uint32_t mtu);
+/* RTM_NEWLINK (CREATE | EXCL) of kind veth with the peer in VETH_INFO_PEER. */
+int nl_build_veth(void *buf, size_t len, uint32_t seq, const struct nl_veth *v);
+/* RTM_NEWADDR (op ADD: CREATE | EXCL) or RTM_DELADDR of a/plen on ifindex;
+ * IPv4 with IFA_LOCAL too (as ip-address does), IPv6 with IFA_F_NODAD. */
+int nl_build_addr(void *buf, size_t len, uint32_t seq, enum nl_op op, int ifindex, const struct vx_addr *a,
+		  uint8_t plen);
+
+/* A static entry (NUD_NOARP, NTF_MASTER) in the fdb of the bridge that
+ * port is in: mac lives behind port, whatever the bridge learned before
+ * (REPLACE), or its removal (DEL). */
+int nl_build_bridge_fdb(void *buf, size_t len, uint32_t seq, enum nl_op op, int port, const uint8_t mac[MAC_LEN]);
+
+/* Create a bridge / a veth pair; *ifindex (may be NULL) gets the index of the
+ * device made here. -EEXIST when a device of that name exists. */
+int nl_bridge_create(struct nl *nl, const char *name, uint32_t mtu, int *ifindex);
+int nl_veth_create(struct nl *nl, const struct nl_veth *v, int *ifindex);
+int nl_bridge_fdb(struct nl *nl, enum nl_op op, int port, const uint8_t mac[MAC_LEN]);
+/* Add (NL_OP_ADD) or remove (NL_OP_DEL) an interface address. */
+int nl_addr(struct nl *nl, enum nl_op op, int ifindex, const struct vx_addr *a, uint8_t plen);
+
 #endif

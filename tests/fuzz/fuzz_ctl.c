@@ -9,16 +9,6 @@
 
 #include "vxnet/ctl.h"
 
-/* Every counter the parser lets through has a valid, terminated name. */
-static void stat_cb(const char *name, uint64_t v, void *arg)
-{
-	(void)arg;
-	size_t n = strlen(name);
-	if (n == 0 || n >= CTL_STAT_NAME_LEN)
-		abort();
-	sink += v + n;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Use a value so the compiler cannot drop the read. */

@@ -50,6 +50,10 @@ if dp_is user; then
 	l0=$(counter "$B" vxlan0 rx_ecn_not_ect)
 	l60=$(counter "$B" vxlan6 rx_ecn_not_ect)
 fi
+# Resolve the underlay neighbours first: a datagram sent while ARP/ND is
+# still pending may wait or be lost, which is not what this test is about.
+expect_ping "A reaches B's underlay over IPv4" "$A" 198.18.0.2 1 1
+expect_ping "A reaches B's underlay over IPv6" "$A" 2001:db8::2 1 1
 start_capture c0 "$B" vxlan0
 start_capture c6 "$B" vxlan6
 ip netns exec "$A" "$PY" - "$(mac_of "$B" vxlan0)" "$(mac_of "$B" vxlan6)" >"$TMP/sent.txt" <<'PYEOF'

@@ -89,7 +89,7 @@ static int fail(int rc)
 	return 1;
 }
 
-static void usage_exit(const char *why)
+__attribute__((noreturn)) static void usage_exit(const char *why)
 {
 	fprintf(stderr, "nl_driver: %s\n", why);
 	exit(2);

@@ -14,9 +14,14 @@
 # killed and removed on EXIT. The test program asks for actions on the
 # cluster through "run.sh hook ACTION" (STORE_ITEST_HOOK).
 #
+# The three groups (one member, three members, TLS) use their own etcd and
+# ports and run at the same time (STORE_SERIAL=1: one after the other); each
+# group's output is printed whole, in order, when all are done.
+#
 # Environment: VXNET_BUILD (build dir, default build), STORE_BENCH_REST
 # (seconds at rest, default 30), STORE_BENCH_PUTS (default 200),
-# STORE_ONLY (space-separated scenario names to run).
+# STORE_ONLY (space-separated scenario names to run), STORE_SERIAL.
+# `STORE_BENCH_REST=10 STORE_BENCH_PUTS=50` is the quick setting `make check` uses.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -223,101 +228,125 @@ run() {
 }
 
 # 1. One member.
-start_member s0 "$base" $((base + 1)) "s0=http://127.0.0.1:$((base + 1))"
-if wait_healthy "http://127.0.0.1:$base"; then
-	URL1="etcd://127.0.0.1:$base"
-	export HOOK_EPS="http://127.0.0.1:$base"
-	run open-errors open-errors
-	run kv kv --url "$URL1"
-	run txn txn --url "$URL1"
-	run lease-keepalive lease-keepalive --url "$URL1"
-	run lease-expiry lease-expiry --url "$URL1"
-	run watch watch --url "$URL1"
-	run compaction compaction --url "$URL1"
-	if [ -z "${STORE_ONLY:-}" ] || [[ " $STORE_ONLY " == *" bench "* ]]; then
-		run bench bench --url "$URL1"
-		if [ -f "$STATE/metrics.rest-start" ] && [ -f "$STATE/metrics.rest-end" ]; then
-			echo "MEASURE rest (etcd's own count, grpc_server_started_total): $(($(cat "$STATE/metrics.rest-end") - $(cat "$STATE/metrics.rest-start"))) calls in ${STORE_BENCH_REST:-30} s"
+group_one() {
+	start_member s0 "$base" $((base + 1)) "s0=http://127.0.0.1:$((base + 1))"
+	if wait_healthy "http://127.0.0.1:$base"; then
+		URL1="etcd://127.0.0.1:$base"
+		export HOOK_EPS="http://127.0.0.1:$base"
+		run open-errors open-errors
+		run kv kv --url "$URL1"
+		run txn txn --url "$URL1"
+		run lease-keepalive lease-keepalive --url "$URL1"
+		run lease-expiry lease-expiry --url "$URL1"
+		run watch watch --url "$URL1"
+		run compaction compaction --url "$URL1"
+		if [ -z "${STORE_ONLY:-}" ] || [[ " $STORE_ONLY " == *" bench "* ]]; then
+			run bench bench --url "$URL1"
+			if [ -f "$STATE/metrics.rest-start" ] && [ -f "$STATE/metrics.rest-end" ]; then
+				echo "MEASURE rest (etcd's own count, grpc_server_started_total): $(($(cat "$STATE/metrics.rest-end") - $(cat "$STATE/metrics.rest-start"))) calls in ${STORE_BENCH_REST:-30} s"
+			fi
 		fi
+	else
+		fail "etcd (one member) did not start"
+		sed 's/^/    /' "$STATE/s0.log" | tail -n 20
 	fi
-else
-	fail "etcd (one member) did not start"
-	sed 's/^/    /' "$STATE/s0.log" | tail -n 20
-fi
-stop_member s0 TERM
+	stop_member s0 TERM
+}
 
 # 2. Three members.
-initial="m0=http://127.0.0.1:$((base + 3)),m1=http://127.0.0.1:$((base + 5)),m2=http://127.0.0.1:$((base + 7))"
-start_member m0 $((base + 2)) $((base + 3)) "$initial"
-start_member m1 $((base + 4)) $((base + 5)) "$initial"
-start_member m2 $((base + 6)) $((base + 7)) "$initial"
-printf '%s\n' m0 m1 m2 >"$STATE/order"
-if wait_healthy "$(cluster_eps)"; then
-	# The leader first: the module talks to it, and killing it forces both a
-	# failover and an election.
-	order_leader_first
-	export HOOK_EPS
-	HOOK_EPS=$(cluster_eps)
-	URL3="etcd://${HOOK_EPS//http:\/\//}"
-	run bench-3members bench-latency --url "$URL3"
-	run failover failover --url "$URL3"
-	# Member 0 comes back before the restart test.
-	bash "$SELF" hook start-members 0 >/dev/null 2>&1
-	wait_healthy "$(cluster_eps)"
-	# Compaction during the restart test happens while member 0 is down.
-	HOOK_EPS="$(member_url 1),$(member_url 2)"
-	run restart restart --url "$URL3" --url2 "etcd://127.0.0.1:$(cat "$STATE/$(member 0).port")"
-	wait_healthy "$(cluster_eps)"
-	# Freeze the leader, which is also the member the client talks to.
-	order_leader_first
-	run freeze freeze --url "etcd://127.0.0.1:$(cat "$STATE/$(member 0).port"),127.0.0.1:$(cat "$STATE/$(member 1).port"),127.0.0.1:$(cat "$STATE/$(member 2).port")"
-else
-	fail "etcd (three members) did not start"
-	tail -n 20 "$STATE"/m?.log | sed 's/^/    /'
-fi
-for m in m0 m1 m2; do stop_member "$m" TERM; done
+group_three() {
+	initial="m0=http://127.0.0.1:$((base + 3)),m1=http://127.0.0.1:$((base + 5)),m2=http://127.0.0.1:$((base + 7))"
+	start_member m0 $((base + 2)) $((base + 3)) "$initial"
+	start_member m1 $((base + 4)) $((base + 5)) "$initial"
+	start_member m2 $((base + 6)) $((base + 7)) "$initial"
+	printf '%s\n' m0 m1 m2 >"$STATE/order"
+	if wait_healthy "$(cluster_eps)"; then
+		# The leader first: the module talks to it, and killing it forces both a
+		# failover and an election.
+		order_leader_first
+		export HOOK_EPS
+		HOOK_EPS=$(cluster_eps)
+		URL3="etcd://${HOOK_EPS//http:\/\//}"
+		run bench-3members bench-latency --url "$URL3"
+		run failover failover --url "$URL3"
+		# Member 0 comes back before the restart test.
+		bash "$SELF" hook start-members 0 >/dev/null 2>&1
+		wait_healthy "$(cluster_eps)"
+		# Compaction during the restart test happens while member 0 is down.
+		HOOK_EPS="$(member_url 1),$(member_url 2)"
+		run restart restart --url "$URL3" --url2 "etcd://127.0.0.1:$(cat "$STATE/$(member 0).port")"
+		wait_healthy "$(cluster_eps)"
+		# Freeze the leader, which is also the member the client talks to.
+		order_leader_first
+		run freeze freeze --url "etcd://127.0.0.1:$(cat "$STATE/$(member 0).port"),127.0.0.1:$(cat "$STATE/$(member 1).port"),127.0.0.1:$(cat "$STATE/$(member 2).port")"
+	else
+		fail "etcd (three members) did not start"
+		tail -n 20 "$STATE"/m?.log | sed 's/^/    /'
+	fi
+	for m in m0 m1 m2; do stop_member "$m" TERM; done
+}
 
 # 3. TLS: a CA, a server certificate for 127.0.0.1, a client certificate; and
 # a second CA with its own client certificate that the server must refuse.
-mkdir -p "$STATE/tls"
-(
-	cd "$STATE/tls" || exit 1
-	set -e
-	ec() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
-	ca() { # NAME
-		ec "$1.key"
-		openssl req -x509 -new -key "$1.key" -subj "/CN=vxnet test $1" -days 1 -out "$1.crt" 2>/dev/null
-	}
-	leaf() { # NAME CA EXTENSIONS
-		ec "$1.key"
-		openssl req -new -key "$1.key" -subj "/CN=vxnet $1" -out "$1.csr" 2>/dev/null
-		printf '%b' "$3" >"$1.ext"
-		openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" -CAcreateserial -days 1 \
-			-extfile "$1.ext" -out "$1.crt" 2>/dev/null
-	}
-	ca ca
-	ca rogue
-	leaf server ca "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n"
-	leaf client ca "extendedKeyUsage=clientAuth\n"
-	leaf intruder rogue "extendedKeyUsage=clientAuth\n"
-) || fail "tls: openssl could not make the certificates"
-if [ -f "$STATE/tls/intruder.crt" ]; then
-	start_member t0 $((base + 8)) $((base + 9)) "t0=http://127.0.0.1:$((base + 9))" tls
-	T=$STATE/tls
-	if wait_healthy "https://127.0.0.1:$((base + 8))" --cacert "$T/ca.crt" --cert "$T/client.crt" --key "$T/client.key"; then
-		URLT="etcd://127.0.0.1:$((base + 8))"
-		run tls tls --url "$URLT" --cacert "$T/ca.crt" --cert "$T/client.crt" --key "$T/client.key"
-		check=(--check-cacert "$T/ca.crt" --check-cert "$T/client.crt" --check-key "$T/client.key")
-		run tls-refused-wrong-client-cert tls-refused-wrong-client-cert --url "$URLT" --cacert "$T/ca.crt" \
-			--cert "$T/intruder.crt" --key "$T/intruder.key" "${check[@]}"
-		run tls-refused-no-client-cert tls-refused-no-client-cert --url "$URLT" --cacert "$T/ca.crt" "${check[@]}"
-		run tls-refused-unknown-server-ca tls-refused-unknown-server-ca --url "$URLT" --cacert "$T/rogue.crt" \
-			--cert "$T/client.crt" --key "$T/client.key" "${check[@]}"
-	else
-		fail "etcd (TLS) did not start"
-		tail -n 20 "$STATE/t0.log" | sed 's/^/    /'
+group_tls() {
+	mkdir -p "$STATE/tls"
+	(
+		cd "$STATE/tls" || exit 1
+		set -e
+		ec() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+		ca() { # NAME
+			ec "$1.key"
+			openssl req -x509 -new -key "$1.key" -subj "/CN=vxnet test $1" -days 1 -out "$1.crt" 2>/dev/null
+		}
+		leaf() { # NAME CA EXTENSIONS
+			ec "$1.key"
+			openssl req -new -key "$1.key" -subj "/CN=vxnet $1" -out "$1.csr" 2>/dev/null
+			printf '%b' "$3" >"$1.ext"
+			openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" -CAcreateserial -days 1 \
+				-extfile "$1.ext" -out "$1.crt" 2>/dev/null
+		}
+		ca ca
+		ca rogue
+		leaf server ca "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n"
+		leaf client ca "extendedKeyUsage=clientAuth\n"
+		leaf intruder rogue "extendedKeyUsage=clientAuth\n"
+	) || fail "tls: openssl could not make the certificates"
+	if [ -f "$STATE/tls/intruder.crt" ]; then
+		start_member t0 $((base + 8)) $((base + 9)) "t0=http://127.0.0.1:$((base + 9))" tls
+		T=$STATE/tls
+		if wait_healthy "https://127.0.0.1:$((base + 8))" --cacert "$T/ca.crt" --cert "$T/client.crt" --key "$T/client.key"; then
+			URLT="etcd://127.0.0.1:$((base + 8))"
+			run tls tls --url "$URLT" --cacert "$T/ca.crt" --cert "$T/client.crt" --key "$T/client.key"
+			check=(--check-cacert "$T/ca.crt" --check-cert "$T/client.crt" --check-key "$T/client.key")
+			run tls-refused-wrong-client-cert tls-refused-wrong-client-cert --url "$URLT" --cacert "$T/ca.crt" \
+				--cert "$T/intruder.crt" --key "$T/intruder.key" "${check[@]}"
+			run tls-refused-no-client-cert tls-refused-no-client-cert --url "$URLT" --cacert "$T/ca.crt" "${check[@]}"
+			run tls-refused-unknown-server-ca tls-refused-unknown-server-ca --url "$URLT" --cacert "$T/rogue.crt" \
+				--cert "$T/client.crt" --key "$T/client.key" "${check[@]}"
+		else
+			fail "etcd (TLS) did not start"
+			tail -n 20 "$STATE/t0.log" | sed 's/^/    /'
+		fi
+		stop_member t0 TERM
 	fi
-	stop_member t0 TERM
+}
+
+if [ "${STORE_SERIAL:-0}" = 1 ]; then
+	group_one
+	group_three
+	group_tls
+else
+	group_one >"$STATE/group-one.out" 2>&1 &
+	p1=$!
+	group_three >"$STATE/group-three.out" 2>&1 &
+	p3=$!
+	group_tls >"$STATE/group-tls.out" 2>&1 &
+	pt=$!
+	wait $p1 $p3 $pt
+	cat "$STATE/group-one.out" "$STATE/group-three.out" "$STATE/group-tls.out"
+	# The groups ran in subshells: their tallies are in what they printed.
+	passed=$(cat "$STATE"/group-*.out | grep -c '^PASS ')
+	failed=$(cat "$STATE"/group-*.out | grep -c '^FAIL ')
 fi
 
 echo "store: $passed passed, $failed failed"

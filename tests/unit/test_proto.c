@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "vxnet/proto.h"
 #include "../common/ref.h"
+#include "vxnet/proto.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -742,6 +742,45 @@ static void test_too_big_check_classifies_by_size_family_and_df(void **state)
 	assert_int_equal(proto_too_big_check(f, 10, 0), PROTO_TOO_BIG_DROP);
 }
 
+/* Without DF: proto_too_big_build refuses, proto_too_big_build_any answers
+ * IPv4 (not below 576) the same way; IPv6 and DF packets alike for both. */
+static void test_too_big_build_any_answers_ipv4_without_df(void **state)
+{
+	uint8_t f[1600], out[1600], out2[1600];
+	(void)state;
+	size_t len = mk_ipv4(f, &(struct v4spec){.proto = 17, .frag = 0x0000, .sport = 5, .dport = 7, .total = 1500});
+	assert_int_equal(proto_too_big_build(out, sizeof(out), f, len, 1450), -ENOENT);
+	int ret = proto_too_big_build_any(out, sizeof(out), f, len, 1450);
+	assert_int_equal(ret, 14 + 20 + 8 + 576 - 28);
+	assert_int_equal(out[14 + 20], 3);
+	assert_int_equal(out[14 + 20 + 1], 4);
+	assert_int_equal(get16(out + 14 + 20 + 6), 1450);
+	assert_int_equal(ref_sum(0, out + 14, 20), 0xffff);
+	assert_int_equal(ref_sum(0, out + 14 + 20, (size_t)ret - 14 - 20), 0xffff);
+	/* Below what IPv4 must carry whole: no. */
+	assert_int_equal(proto_too_big_build_any(out, sizeof(out), f, len, 575), -ENOENT);
+	/* Fits: nothing to say. */
+	assert_int_equal(proto_too_big_build_any(out, sizeof(out), f, len, 1500), -ENOENT);
+	/* A non-first fragment is still never answered. */
+	size_t flen = mk_ipv4(f, &(struct v4spec){.proto = 17, .frag = 0x0010, .total = 1500});
+	assert_int_equal(proto_too_big_build_any(out, sizeof(out), f, flen, 1450), -ENOENT);
+	/* With DF, and for IPv6, both build the same bytes. */
+	len = mk_ipv4(f, &(struct v4spec){.proto = 17, .frag = 0x4000, .total = 1500});
+	ret = proto_too_big_build(out, sizeof(out), f, len, 1450);
+	assert_true(ret > 0);
+	assert_int_equal(proto_too_big_build_any(out2, sizeof(out2), f, len, 1450), ret);
+	assert_memory_equal(out, out2, (size_t)ret);
+	len = mk_ipv6(f, &(struct v6spec){.nh = 17, .total = 1500});
+	ret = proto_too_big_build(out, sizeof(out), f, len, 1450);
+	assert_true(ret > 0);
+	assert_int_equal(proto_too_big_build_any(out2, sizeof(out2), f, len, 1450), ret);
+	assert_memory_equal(out, out2, (size_t)ret);
+	/* Not IP: never. */
+	memset(f, 0, sizeof(f));
+	put_eth(f, MAC_B, MAC_A, 0, 0x88b5);
+	assert_int_equal(proto_too_big_build_any(out, sizeof(out), f, 1514, 1450), -ENOENT);
+}
+
 static void test_too_big_build_ipv4_frag_needed_quotes_within_576(void **state)
 {
 	static const struct {
@@ -1249,6 +1288,7 @@ int main(void)
 	    cmocka_unit_test(test_nd_build_na_for_dad_goes_to_all_nodes_unsolicited),
 	    cmocka_unit_test(test_too_big_check_classifies_by_size_family_and_df),
 	    cmocka_unit_test(test_too_big_build_ipv4_frag_needed_quotes_within_576),
+	    cmocka_unit_test(test_too_big_build_any_answers_ipv4_without_df),
 	    cmocka_unit_test(test_too_big_build_ipv6_packet_too_big_quotes_within_1280),
 	    cmocka_unit_test(test_too_big_build_keeps_vlan_tag_and_lowers_mtu),
 	    cmocka_unit_test(test_too_big_build_does_not_answer_errors_fragments_or_groups),

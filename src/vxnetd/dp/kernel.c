@@ -680,19 +680,31 @@ static int kernel_fdb_set(struct dp *dp, struct core_link *l, enum dp_fdb_op op,
 	return rc;
 }
 
+/* The remotes of one MAC as the kernel holds them (a flood entry may have
+ * any number: one per member host of a cluster network). */
 struct collect {
 	const uint8_t *mac;
 	const struct klink *kl;
-	struct fdb_remote rem[64];
-	unsigned n;
-	bool permanent;
+	struct fdb_remote *rem;
+	unsigned n, cap;
+	bool permanent, oom;
 };
 
 static int collect_cb(const struct nl_fdb *f, void *arg)
 {
 	struct collect *c = arg;
-	if (!(f->flags & NTF_SELF) || (f->set & NL_FDB_MASTER) || !mac_equal(f->mac, c->mac) || c->n == 64)
+	if (!(f->flags & NTF_SELF) || (f->set & NL_FDB_MASTER) || !mac_equal(f->mac, c->mac))
 		return 0;
+	if (c->n == c->cap) {
+		unsigned cap = c->cap ? c->cap * 2 : 8;
+		void *p = realloc(c->rem, cap * sizeof(*c->rem));
+		if (!p) {
+			c->oom = true;
+			return 0;
+		}
+		c->rem = p;
+		c->cap = cap;
+	}
 	to_remote(c->kl, f, &c->rem[c->n++]);
 	c->permanent = f->state & (NUD_PERMANENT | NUD_NOARP);
 	return 0;
@@ -704,8 +716,14 @@ static int kernel_fdb_del(struct dp *dp, struct core_link *l, const uint8_t mac[
 	struct dp_kernel *k = to_kernel(dp);
 	struct klink *kl = klink_of(l);
 	struct collect c = {.mac = mac, .kl = kl};
-	nl_fdb_dump(kl->net->nl, kl->ifindex, collect_cb, &c);
+	int rc = nl_fdb_dump(kl->net->nl, kl->ifindex, collect_cb, &c);
+	if (rc < 0 || c.oom) {
+		free(c.rem);
+		*why = "cannot read the kernel's fdb";
+		return rc < 0 ? rc : -ENOMEM;
+	}
 	if (!c.n) {
+		free(c.rem);
 		*why = "no such entry";
 		return -ENOENT;
 	}
@@ -717,6 +735,7 @@ static int kernel_fdb_del(struct dp *dp, struct core_link *l, const uint8_t mac[
 			if (addr_equal(&c.rem[i].ip, &r->ip) && c.rem[i].port == r->port && c.rem[i].vni == r->vni)
 				break;
 		if (i == c.n) {
+			free(c.rem);
 			*why = "no such remote in that entry";
 			return -ENOENT;
 		}
@@ -730,16 +749,17 @@ static int kernel_fdb_del(struct dp *dp, struct core_link *l, const uint8_t mac[
 	to_nl_fdb(kl, mac, r, &f);
 	for (unsigned i = 0; i < e.n_remotes; i++)
 		echo_expect(k, ECHO_FDB_DEL, kl->ifindex, mac, r ? &r->ip : NULL);
-	int rc = nl_fdb(kl->net->nl, NL_OP_DEL, &f);
+	rc = nl_fdb(kl->net->nl, NL_OP_DEL, &f);
 	if (rc < 0) {
 		*why = kernel_why(kl->net, rc, "the kernel refused to delete the entry");
-		return rc;
+	} else {
+		if (!c.permanent)
+			fdb_del(kl->learned, mac, NULL);
+		if (gone)
+			gone(&e, arg);
 	}
-	if (!c.permanent)
-		fdb_del(kl->learned, mac, NULL);
-	if (gone)
-		gone(&e, arg);
-	return 0;
+	free(c.rem);
+	return rc;
 }
 
 static int kernel_neigh_set(struct dp *dp, struct core_link *l, bool replace, const struct vx_addr *ip,

@@ -892,6 +892,24 @@ static void refresh_local_addrs(struct dp_user *u)
 	user_resume(u);
 }
 
+void user_refresh_limit(struct dp_user *u, struct ulink *ul, unsigned tap_mtu)
+{
+	(void)u;
+	/* The path limit follows the underlay device's MTU, or the TAP's own
+	 * when the underlay is unknown. */
+	uint32_t dev_ifindex;
+	unsigned mtu, underlay;
+	const char *why = NULL;
+	if (dp_link_mtu(&ul->cfg, ul->family, &mtu, &underlay, &dev_ifindex, &why) < 0)
+		return;
+	unsigned was = atomic_load_explicit(&ul->path_limit, memory_order_relaxed);
+	unsigned limit = underlay ? underlay : tap_mtu ? tap_mtu : was;
+	if (limit != was) {
+		log_info("%s: the path now carries %u-byte packets (was %u)", ul->cfg.name, limit, was);
+		atomic_store_explicit(&ul->path_limit, limit, memory_order_relaxed);
+	}
+}
+
 struct age_ctx {
 	struct dp_user *u;
 	struct ulink *ul;
@@ -934,21 +952,7 @@ static void user_tick(struct dp *dp, uint64_t now)
 		bool seen = !(ul->cfg.set & LINK_P_NETNS) && nl_link_get(u->nl, ul->l->ifindex, NULL, &have) == 0;
 		if (seen)
 			dp_observe_state(u->nl, dp, ul->l, &have);
-		/* The path limit follows the underlay device's MTU, or the
-		 * TAP's own when the underlay is unknown. */
-		uint32_t dev_ifindex;
-		unsigned mtu, underlay;
-		const char *why = NULL;
-		if (dp_link_mtu(&ul->cfg, ul->family, &mtu, &underlay, &dev_ifindex, &why) == 0) {
-			unsigned limit = underlay ? underlay : seen ? have.mtu : ul->path_limit;
-			if (limit != ul->path_limit) {
-				log_info("%s: the path now carries %u-byte frames (was %u)", ul->cfg.name, limit,
-					 ul->path_limit);
-				user_pause(u);
-				ul->path_limit = limit;
-				user_resume(u);
-			}
-		}
+		user_refresh_limit(u, ul, seen ? have.mtu : 0);
 	}
 	pmtu_expire(&u->pmtu, now);
 	refresh_local_addrs(u);

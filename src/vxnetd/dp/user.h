@@ -143,6 +143,7 @@ struct ulink_q {
 	uint64_t down_logged; /* ms of the last "TAP down" log line (rate limit) */
 	uint64_t ecn_logged;  /* ms of the last ECN log line (rate limit) */
 	uint64_t big_logged;  /* ms of the last "too big, no ICMP possible" line */
+	uint64_t limit_checked; /* ms this worker last compared path_limit with the device */
 } __attribute__((aligned(64)));
 
 struct ulink {
@@ -154,7 +155,9 @@ struct ulink {
 	struct link_config cfg;
 	int family;	      /* underlay family */
 	uint32_t dev_ifindex; /* underlay device, 0 = none */
-	unsigned path_limit;  /* largest inner payload the underlay carries */
+	/* Largest inner payload the underlay carries: the core's tick and a
+	 * worker that meets a frame above it both look at the device. */
+	_Atomic unsigned path_limit;
 	struct vx_addr local; /* source address, AF_UNSPEC = routing decides */
 	struct fdb *fdb;      /* the live table: permanent and learned */
 	struct neigh *neigh;  /* proxy ARP/ND answers */
@@ -324,5 +327,8 @@ int uworker_tx_socket(struct uworker *w, int family, bool df);
 /* Learn mac -> ip in ul's table (the writers' lock held): fdb_learn. */
 enum fdb_learn_result user_learn(struct dp_user *u, struct ulink *ul, const uint8_t mac[MAC_LEN],
 				 const struct fdb_remote *r, uint64_t now);
+/* Compare path_limit with the underlay device's MTU now (tap_mtu: the
+ * TAP's, 0 if unknown), as the tick does once a second. Any thread. */
+void user_refresh_limit(struct dp_user *u, struct ulink *ul, unsigned tap_mtu);
 
 #endif

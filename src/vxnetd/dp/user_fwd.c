@@ -604,9 +604,10 @@ static unsigned path_limit_to(struct dp_user *d, const struct ulink *l, const st
 {
 	unsigned pm = pmtu_get(&d->pmtu, ip, now);
 	unsigned overhead = l->family == AF_INET6 ? VXLAN_OVERHEAD_V6 : VXLAN_OVERHEAD_V4;
-	if (pm > overhead && pm - overhead < l->path_limit)
+	unsigned limit = atomic_load_explicit(&l->path_limit, memory_order_relaxed);
+	if (pm > overhead && pm - overhead < limit)
 		return pm - overhead;
-	return l->path_limit;
+	return limit;
 }
 
 /* Is ip one of this namespace's own addresses (localbypass)? */
@@ -716,14 +717,22 @@ static void dp_tx_frame(struct uworker *w, struct ulink_q *q, const struct virti
 		/* Never fragment the outer packet (RFC 7348 section 4.3) unless
 		 * `df` says otherwise: tell the sender what fits, once. */
 		unsigned limit = path_limit_to(d, l, &r->ip, now);
+		if (df && payload > limit && now - q->limit_checked >= 100) {
+			/* The underlay may have grown since the last tick: look
+			 * before telling anyone to shrink (at most every 100 ms). */
+			q->limit_checked = now;
+			user_refresh_limit(d, l, 0);
+			limit = path_limit_to(d, l, &r->ip, now);
+		}
 		if (df && payload > limit) {
-			if (!told && proto_too_big_check(f, len, limit) == PROTO_TOO_BIG_ICMP) {
-				int n = proto_too_big_build(dp->reply, sizeof(dp->reply), f, len, limit);
-				if (n > 0 && tap_write(q, NULL, dp->reply, (size_t)n) == 0)
-					ustat_add(&q->stats[US_TX_ICMP_TOO_BIG], 1);
+			/* Without DF too (IPv4): nobody on the path may fragment,
+			 * and a Linux sender takes frag-needed into its route. */
+			int n = told ? -1 : proto_too_big_build_any(dp->reply, sizeof(dp->reply), f, len, limit);
+			if (n > 0 && tap_write(q, NULL, dp->reply, (size_t)n) == 0) {
+				ustat_add(&q->stats[US_TX_ICMP_TOO_BIG], 1);
 			} else if (!told && log_due(&q->big_logged)) {
-				/* No ICMP may answer it (no DF inside, or an ICMP
-				 * error itself): say so rather than drop unseen. */
+				/* No ICMP may answer it (not IP, an ICMP error
+				 * itself...): say so rather than drop unseen. */
 				log_info("%s: dropped a %zu-byte frame above the path's %u that no ICMP can answer "
 					 "(counted tx_drop_too_big)",
 					 l->cfg.name, payload, limit);

@@ -165,12 +165,27 @@ static const char *member_name(const struct etcd *e, unsigned i)
 	return p ? p + 3 : u;
 }
 
+static void rearm(struct etcd *e);
+
 static void state_change(struct etcd *e, bool up, const char *detail)
 {
 	if (e->up_known && e->up == up)
 		return;
+	bool was_down = e->up_known && !e->up;
 	e->up = up;
 	e->up_known = true;
+	if (was_down) {
+		/* A member answers again: watches waiting out their backoff
+		 * go back now instead of up to WATCH_BACKOFF_MAX_MS later. */
+		uint64_t now = now_ms();
+		for (struct ewatch *w = e->watches; w; w = w->next) {
+			if (!w->dead && !w->req && w->retry_ms > now) {
+				w->retry_ms = now;
+				w->backoff_ms = 0;
+			}
+		}
+		rearm(e);
+	}
 	if (e->on_state && !e->closing)
 		e->on_state(e->arg, up, detail);
 }
@@ -1358,6 +1373,25 @@ static int etcd_lease_forget(struct store *s, int64_t lease)
 	return lease_drop((struct etcd *)s, lease);
 }
 
+static int etcd_lease_keep(struct store *s, int64_t lease, int64_t ttl)
+{
+	struct etcd *e = (struct etcd *)s;
+	struct lease *l;
+
+	if (lease_find(e, lease, NULL))
+		return -EEXIST;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->id = lease;
+	l->ttl = ttl;
+	l->due_ms = now_ms() + (uint64_t)ttl * 1000 / 3;
+	l->next = e->leases;
+	e->leases = l;
+	rearm(e);
+	return 0;
+}
+
 static int etcd_watch(struct store *s, const char *prefix, int64_t start_revision, store_watch_cb cb, void *arg,
 		      struct store_watch **out)
 {
@@ -1613,6 +1647,7 @@ const struct store_ops store_etcd_ops = {
     .lease_keepalive = etcd_lease_keepalive,
     .lease_revoke = etcd_lease_revoke,
     .lease_forget = etcd_lease_forget,
+    .lease_keep = etcd_lease_keep,
     .watch = etcd_watch,
     .watch_cancel = etcd_watch_cancel,
 };

@@ -136,6 +136,13 @@ int store_lease_forget(struct store *s, int64_t lease)
 	return s->ops->lease_forget(s, lease);
 }
 
+int store_lease_keep(struct store *s, int64_t lease, int64_t ttl)
+{
+	if (lease <= 0 || ttl <= 0)
+		return -EINVAL;
+	return s->ops->lease_keep(s, lease, ttl);
+}
+
 int store_watch(struct store *s, const char *prefix, int64_t start_revision, store_watch_cb cb, void *arg,
 		struct store_watch **out)
 {

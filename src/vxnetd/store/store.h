@@ -154,6 +154,12 @@ int store_lease_revoke(struct store *s, int64_t lease, store_lease_cb cb, void *
 /* Stop keeping lease alive (it expires after its TTL). 0 or -ENOENT if the
  * module was not keeping it. */
 int store_lease_forget(struct store *s, int64_t lease);
+/* Keep alive a lease granted earlier (e.g. by this daemon before a restart,
+ * its id saved on disk), every ttl/3 from now, as if store_lease_grant() had
+ * made it; its loss is reported through on_lease_lost. Check that it still
+ * exists first (store_lease_keepalive). 0, -EEXIST if already kept, -EINVAL,
+ * -ENOMEM. */
+int store_lease_keep(struct store *s, int64_t lease, int64_t ttl);
 
 /* ---- watch ---- */
 
@@ -212,6 +218,7 @@ struct store_ops {
 	int (*lease_keepalive)(struct store *s, int64_t lease, store_lease_cb cb, void *arg);
 	int (*lease_revoke)(struct store *s, int64_t lease, store_lease_cb cb, void *arg);
 	int (*lease_forget)(struct store *s, int64_t lease);
+	int (*lease_keep)(struct store *s, int64_t lease, int64_t ttl);
 	int (*watch)(struct store *s, const char *prefix, int64_t start_revision, store_watch_cb cb, void *arg,
 		     struct store_watch **out);
 	void (*watch_cancel)(struct store_watch *w);
