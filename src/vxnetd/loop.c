@@ -2,6 +2,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -126,6 +127,11 @@ int loop_run(struct loop *lp)
 		}
 		if (n > 0 && lp->linger_us)
 			linger_until = now_us() + lp->linger_us;
+		/* Polling (busy or lingering) with nothing to do: let whatever
+		 * else wants this CPU run first (the process we carry packets
+		 * for, the softirqs), then look again. */
+		if (n == 0 && timeout == 0)
+			sched_yield();
 		lp->n = n;
 		for (lp->cur = 0; lp->cur < n; lp->cur++) {
 			struct loop_src *src = lp->evs[lp->cur].data.ptr;
