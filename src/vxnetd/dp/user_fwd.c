@@ -191,8 +191,9 @@ static void put_cmsg(struct msghdr *mh, int level, int type, const void *data, s
 
 /* How many copies from i may go as one UDP GSO burst: through the DF
  * socket, to one destination from one source port, with one VXLAN header
- * and the same control messages, of one length (the last may be shorter),
- * 64 KB at most. Small frames of one flow (a UDP stream, a train of TCP
+ * and the same control messages, all of one length (not the pieces of a
+ * fragmented packet, say, which must stay apart on the underlay as they
+ * came), 64 KB at most. Small frames of one flow (a UDP stream, a train of TCP
  * ACKs) then cross both hosts' stacks as one packet instead of dozens. */
 static unsigned gso_run(const struct uworker *w, const struct dp_fwd *dp, unsigned i)
 {
@@ -206,15 +207,13 @@ static unsigned gso_run(const struct uworker *w, const struct dp_fwd *dp, unsign
 		const struct dp_tx *b = &dp->tx[j];
 		const struct msghdr *bm = &dp->tx_msgs[j].msg_hdr;
 		size_t blen = b->iov[1].iov_len;
-		if (b->fd != a->fd || blen > len || total + 8 + blen > 65535 - 40 - 8 || memcmp(b->hdr, a->hdr, 4) ||
+		if (b->fd != a->fd || blen != len || total + 8 + blen > 65535 - 40 - 8 || memcmp(b->hdr, a->hdr, 4) ||
 		    memcmp(b->hdr + 8, a->hdr + 8, 8) || bm->msg_namelen != am->msg_namelen ||
 		    memcmp(&b->dst, &a->dst, am->msg_namelen) || bm->msg_controllen != am->msg_controllen ||
 		    (am->msg_controllen && memcmp(b->cmsg, a->cmsg, am->msg_controllen)))
 			break;
 		total += 8 + blen;
 		j++;
-		if (blen < len)
-			break;
 	}
 	return j - i;
 }
