@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "vxnet/proto.h"
 
@@ -92,146 +93,331 @@ static const char *const origin_names[FDB_ORIGIN_MAX] = {
     [FDB_ORIGIN_STORE] = "store",
 };
 
-static json_t *jaddr(const struct vx_addr *a)
+/* The file is written by hand rather than through a jansson tree: a
+ * daemon with 2000 links or 5000 entries writes it on every change, and the
+ * tree (one allocation per value, then a dump) cost 25 ms a time, 10x the
+ * writing below. The text is exactly what json_dumps(JSON_INDENT(1) |
+ * JSON_PRESERVE_ORDER) makes of the same values (tests/unit/test_statefile.c
+ * holds it to that), and the parser reads it with jansson as before. */
+struct jw {
+	char *buf;
+	size_t len, cap;
+	int err;
+	unsigned depth;
+	bool first[8]; /* per open container: nothing in it yet */
+};
+
+static bool jw_grow(struct jw *w, size_t n)
 {
-	char buf[ADDR_STRLEN];
-	addr_format(a, buf, sizeof(buf));
-	return json_string(buf);
+	size_t cap = w->cap ? w->cap : 4096;
+	while (cap - w->len < n + 1)
+		cap *= 2;
+	char *b = realloc(w->buf, cap);
+	if (!b) {
+		w->err = -ENOMEM;
+		return false;
+	}
+	w->buf = b;
+	w->cap = cap;
+	return true;
 }
 
-static json_t *jmac(const uint8_t mac[MAC_LEN])
+/* Append n bytes (the NUL comes at the end, in statefile_format). */
+static inline void jw_raw(struct jw *w, const char *s, size_t n)
+{
+	if (w->err || (w->cap - w->len < n + 1 && !jw_grow(w, n)))
+		return;
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static void jw_s(struct jw *w, const char *s)
+{
+	jw_raw(w, s, strlen(s));
+}
+
+/* Valid UTF-8 (jansson refuses anything else, in json_string and when
+ * reading the file back): no overlong forms, surrogates or code points
+ * above U+10FFFF. */
+static bool utf8_ok(const unsigned char *s)
+{
+	while (*s) {
+		unsigned c = *s, n, cp;
+		if (c < 0x80) {
+			s++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, cp = c & 0x07;
+		else
+			return false;
+		for (unsigned i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
+/* A JSON string, escaped as jansson escapes it. NULL is a failure, as
+ * json_string(NULL) is. */
+static void jw_str(struct jw *w, const char *s)
+{
+	if (!s || !utf8_ok((const unsigned char *)s)) {
+		if (!w->err)
+			w->err = -EINVAL;
+		return;
+	}
+	jw_raw(w, "\"", 1);
+	const char *run = s;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		jw_raw(w, run, (size_t)(s - run));
+		char esc[8];
+		switch (c) {
+		case '"':
+			jw_s(w, "\\\"");
+			break;
+		case '\\':
+			jw_s(w, "\\\\");
+			break;
+		case '\b':
+			jw_s(w, "\\b");
+			break;
+		case '\f':
+			jw_s(w, "\\f");
+			break;
+		case '\n':
+			jw_s(w, "\\n");
+			break;
+		case '\r':
+			jw_s(w, "\\r");
+			break;
+		case '\t':
+			jw_s(w, "\\t");
+			break;
+		default:
+			snprintf(esc, sizeof(esc), "\\u%04X", c);
+			jw_s(w, esc);
+			break;
+		}
+		run = s + 1;
+	}
+	jw_raw(w, run, (size_t)(s - run));
+	jw_raw(w, "\"", 1);
+}
+
+static void jw_int(struct jw *w, long long v)
+{
+	char b[24], *p = b + sizeof(b);
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	jw_raw(w, p, (size_t)(b + sizeof(b) - p));
+}
+
+static void jw_bool(struct jw *w, bool v)
+{
+	jw_s(w, v ? "true" : "false");
+}
+
+/* Before a value in the open container: its separator and indentation. */
+static void jw_next(struct jw *w)
+{
+	static const char spaces[] = "        ";
+	if (!w->first[w->depth])
+		jw_raw(w, ",", 1);
+	w->first[w->depth] = false;
+	jw_raw(w, "\n", 1);
+	jw_raw(w, spaces, w->depth < sizeof(spaces) ? w->depth : sizeof(spaces) - 1);
+}
+
+static void jw_key(struct jw *w, const char *k)
+{
+	jw_next(w);
+	jw_str(w, k);
+	jw_raw(w, ": ", 2);
+}
+
+static void jw_open(struct jw *w, char c)
+{
+	jw_raw(w, &c, 1);
+	if (w->depth + 1 >= sizeof(w->first) / sizeof(w->first[0])) {
+		w->err = -EINVAL;
+		return;
+	}
+	w->first[++w->depth] = true;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+	static const char spaces[] = "        ";
+	if (w->err)
+		return;
+	if (!w->first[w->depth]) {
+		jw_raw(w, "\n", 1);
+		jw_raw(w, spaces, w->depth - 1);
+	}
+	jw_raw(w, &c, 1);
+	w->depth--;
+}
+
+static void jw_addr(struct jw *w, const struct vx_addr *a)
+{
+	if (a->family == AF_INET) {
+		/* inet_ntop goes through sprintf: by hand, as often as this runs. */
+		const uint8_t *b = (const uint8_t *)&a->v4;
+		jw_raw(w, "\"", 1);
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				jw_raw(w, ".", 1);
+			jw_int(w, b[i]);
+		}
+		jw_raw(w, "\"", 1);
+		return;
+	}
+	char buf[ADDR_STRLEN];
+	addr_format(a, buf, sizeof(buf));
+	jw_str(w, buf);
+}
+
+static void jw_mac(struct jw *w, const uint8_t mac[MAC_LEN])
 {
 	char buf[MAC_STRLEN];
 	mac_format(mac, buf);
-	return json_string(buf);
+	jw_str(w, buf);
 }
 
-/* json_object_set_new that remembers a failure. */
-static void put(json_t *o, const char *k, json_t *v, int *err)
+static const char *origin_name(unsigned o)
 {
-	if (!v || json_object_set_new(o, k, v) < 0)
-		*err = -ENOMEM;
+	return origin_names[o < FDB_ORIGIN_MAX ? o : 0];
 }
 
-static json_t *config_json(const struct link_config *c, int *err)
+static void config_json(struct jw *w, const struct link_config *c)
 {
-	json_t *o = json_object();
-	if (!o) {
-		*err = -ENOMEM;
-		return NULL;
-	}
 	unsigned s = c->set;
-	put(o, "id", json_integer(c->vni), err);
+	jw_open(w, '{');
+	jw_key(w, "id");
+	jw_int(w, c->vni);
 	if (s & LINK_P_DSTPORT)
-		put(o, "dstport", json_integer(c->dstport), err);
+		jw_key(w, "dstport"), jw_int(w, c->dstport);
 	if (s & LINK_P_LOCAL)
-		put(o, "local", jaddr(&c->local), err);
+		jw_key(w, "local"), jw_addr(w, &c->local);
 	if (s & LINK_P_REMOTE)
-		put(o, "remote", jaddr(&c->remote), err);
+		jw_key(w, "remote"), jw_addr(w, &c->remote);
 	if (s & LINK_P_GROUP)
-		put(o, "group", jaddr(&c->group), err);
+		jw_key(w, "group"), jw_addr(w, &c->group);
 	if (s & LINK_P_DEV)
-		put(o, "dev", json_string(c->dev), err);
+		jw_key(w, "dev"), jw_str(w, c->dev);
 	if (s & LINK_P_LEARNING)
-		put(o, "learning", json_boolean(c->learning), err);
+		jw_key(w, "learning"), jw_bool(w, c->learning);
 	if (s & LINK_P_PROXY)
-		put(o, "proxy", json_boolean(c->proxy), err);
+		jw_key(w, "proxy"), jw_bool(w, c->proxy);
 	if (s & LINK_P_AGEING)
-		put(o, "ageing", json_integer(c->ageing), err);
+		jw_key(w, "ageing"), jw_int(w, c->ageing);
 	if (s & LINK_P_MAXADDR)
-		put(o, "maxaddress", json_integer(c->maxaddress), err);
+		jw_key(w, "maxaddress"), jw_int(w, c->maxaddress);
 	if (s & LINK_P_TTL)
-		put(o, "ttl", json_integer(c->ttl), err);
+		jw_key(w, "ttl"), jw_int(w, c->ttl);
 	if (s & LINK_P_TOS) {
+		jw_key(w, "tos");
 		if (c->tos_inherit)
-			put(o, "tos", json_string("inherit"), err);
+			jw_str(w, "inherit");
 		else
-			put(o, "tos", json_integer(c->tos), err);
+			jw_int(w, c->tos);
 	}
-	if (s & LINK_P_SRCPORT)
-		put(o, "srcport", json_pack("[ii]", c->srcport_min, c->srcport_max), err);
+	if (s & LINK_P_SRCPORT) {
+		jw_key(w, "srcport");
+		jw_open(w, '[');
+		jw_next(w), jw_int(w, c->srcport_min);
+		jw_next(w), jw_int(w, c->srcport_max);
+		jw_close(w, ']');
+	}
 	if (s & LINK_P_MTU)
-		put(o, "mtu", json_integer(c->mtu), err);
+		jw_key(w, "mtu"), jw_int(w, c->mtu);
 	if (s & LINK_P_ADDRESS)
-		put(o, "address", jmac(c->address), err);
+		jw_key(w, "address"), jw_mac(w, c->address);
 	if (s & LINK_P_NETNS)
-		put(o, "netns", json_string(c->netns), err);
+		jw_key(w, "netns"), jw_str(w, c->netns);
 	if (c->datapath)
-		put(o, "datapath", json_string(link_datapath_name(c->datapath)), err);
+		jw_key(w, "datapath"), jw_str(w, link_datapath_name(c->datapath));
 	if (s & LINK_P_DF)
-		put(o, "df", json_string(link_df_name(c->df)), err);
+		jw_key(w, "df"), jw_str(w, link_df_name(c->df));
 	if (s & LINK_P_LOCALBYPASS)
-		put(o, "localbypass", json_boolean(c->localbypass), err);
-	return o;
+		jw_key(w, "localbypass"), jw_bool(w, c->localbypass);
+	jw_close(w, '}');
 }
 
 char *statefile_format(const struct statefile *sf)
 {
-	int err = 0;
-	json_t *root = json_object(), *links = json_array();
-	if (!root || !links) {
-		json_decref(root);
-		json_decref(links);
-		errno = ENOMEM;
-		return NULL;
-	}
-	put(root, "version", json_integer(STATEFILE_VERSION), &err);
-	for (unsigned i = 0; i < sf->n_links && !err; i++) {
+	struct jw w = {0};
+	jw_open(&w, '{');
+	jw_key(&w, "version");
+	jw_int(&w, STATEFILE_VERSION);
+	jw_key(&w, "links");
+	jw_open(&w, '[');
+	for (unsigned i = 0; i < sf->n_links && !w.err; i++) {
 		const struct statefile_link *l = &sf->links[i];
-		json_t *o = json_object(), *fdb = json_array(), *neigh = json_array();
-		if (!o || !fdb || !neigh) {
-			json_decref(o);
-			json_decref(fdb);
-			json_decref(neigh);
-			err = -ENOMEM;
-			break;
-		}
-		put(o, "name", json_string(l->cfg.name), &err);
-		put(o, "origin", json_string(origin_names[l->origin < FDB_ORIGIN_MAX ? l->origin : 0]), &err);
-		put(o, "config", config_json(&l->cfg, &err), &err);
-		put(o, "up", json_boolean(l->up), &err);
+		jw_next(&w);
+		jw_open(&w, '{');
+		jw_key(&w, "name"), jw_str(&w, l->cfg.name);
+		jw_key(&w, "origin"), jw_str(&w, origin_name(l->origin));
+		jw_key(&w, "config"), config_json(&w, &l->cfg);
+		jw_key(&w, "up"), jw_bool(&w, l->up);
 		if (l->master[0])
-			put(o, "master", json_string(l->master), &err);
+			jw_key(&w, "master"), jw_str(&w, l->master);
+		jw_key(&w, "fdb");
+		jw_open(&w, '[');
 		for (unsigned j = 0; j < l->n_fdb; j++) {
 			const struct statefile_fdb *e = &l->fdb[j];
-			json_t *x = json_object();
-			if (!x) {
-				err = -ENOMEM;
-				break;
-			}
-			put(x, "mac", jmac(e->mac), &err);
-			put(x, "dst", jaddr(&e->r.ip), &err);
-			put(x, "port", json_integer(e->r.port), &err);
-			put(x, "vni", json_integer(e->r.vni), &err);
-			put(x, "origin", json_string(origin_names[e->r.origin < FDB_ORIGIN_MAX ? e->r.origin : 0]),
-			    &err);
-			if (json_array_append_new(fdb, x) < 0)
-				err = -ENOMEM;
+			jw_next(&w);
+			jw_open(&w, '{');
+			jw_key(&w, "mac"), jw_mac(&w, e->mac);
+			jw_key(&w, "dst"), jw_addr(&w, &e->r.ip);
+			jw_key(&w, "port"), jw_int(&w, e->r.port);
+			jw_key(&w, "vni"), jw_int(&w, e->r.vni);
+			jw_key(&w, "origin"), jw_str(&w, origin_name(e->r.origin));
+			jw_close(&w, '}');
 		}
+		jw_close(&w, ']');
+		jw_key(&w, "neigh");
+		jw_open(&w, '[');
 		for (unsigned j = 0; j < l->n_neigh; j++) {
 			const struct statefile_neigh *e = &l->neigh[j];
-			json_t *x = json_object();
-			if (!x) {
-				err = -ENOMEM;
-				break;
-			}
-			put(x, "ip", jaddr(&e->ip), &err);
-			put(x, "lladdr", jmac(e->mac), &err);
-			put(x, "origin", json_string(origin_names[e->origin < FDB_ORIGIN_MAX ? e->origin : 0]), &err);
-			if (json_array_append_new(neigh, x) < 0)
-				err = -ENOMEM;
+			jw_next(&w);
+			jw_open(&w, '{');
+			jw_key(&w, "ip"), jw_addr(&w, &e->ip);
+			jw_key(&w, "lladdr"), jw_mac(&w, e->mac);
+			jw_key(&w, "origin"), jw_str(&w, origin_name(e->origin));
+			jw_close(&w, '}');
 		}
-		put(o, "fdb", fdb, &err);
-		put(o, "neigh", neigh, &err);
-		if (json_array_append_new(links, o) < 0)
-			err = -ENOMEM;
+		jw_close(&w, ']');
+		jw_close(&w, '}');
 	}
-	put(root, "links", links, &err);
-	char *text = err ? NULL : json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-	json_decref(root);
-	if (!text)
-		errno = ENOMEM;
-	return text;
+	jw_close(&w, ']');
+	jw_close(&w, '}');
+	if (!w.err && (w.cap > w.len || jw_grow(&w, 0)))
+		w.buf[w.len] = 0;
+	if (w.err) {
+		free(w.buf);
+		errno = -w.err;
+		return NULL;
+	}
+	return w.buf;
 }
 
 /* ---- parsing ---- */

@@ -411,7 +411,7 @@ static int parse_fdb_change(struct pctx *c, struct cli_cmd *cmd)
 	struct fdb_req *r = &cmd->fdb;
 	struct kwstate st = {{0}};
 	const struct kw *k;
-	const char *v[2];
+	const char *v[2], *why = NULL;
 	int err;
 
 	if (c->i >= c->argc)
@@ -450,6 +450,9 @@ static int parse_fdb_change(struct pctx *c, struct cli_cmd *cmd)
 		return perr(c, "dev is required");
 	if (cmd->verb != CLI_VERB_DEL && !(r->set & FDB_P_DST))
 		return perr(c, "dst is required");
+	/* On del, dst only selects a remote: whatever is there may go. */
+	if (cmd->verb != CLI_VERB_DEL && addr_check(&r->dst, addr_use_fdb(r->mac), &why) < 0)
+		return perr(c, "%s", why);
 	return 0;
 }
 
@@ -466,7 +469,7 @@ static int parse_neigh_change(struct pctx *c, struct cli_cmd *cmd)
 	struct neigh_req *r = &cmd->neigh;
 	struct kwstate st = {{0}};
 	const struct kw *k;
-	const char *v[2];
+	const char *v[2], *why = NULL;
 	int err;
 
 	if (c->i >= c->argc)
@@ -498,6 +501,9 @@ static int parse_neigh_change(struct pctx *c, struct cli_cmd *cmd)
 		return perr(c, "dev is required");
 	if (cmd->verb != CLI_VERB_DEL && !r->has_mac)
 		return perr(c, "lladdr is required");
+	if (cmd->verb != CLI_VERB_DEL &&
+	    (addr_check(&r->ip, ADDR_USE_NEIGH, &why) < 0 || mac_check_neigh_lladdr(r->mac, &why) < 0))
+		return perr(c, "%s", why);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "reaper.h"
 #include "vxnet/proto.h"
 
 struct core {
@@ -17,6 +18,7 @@ struct core {
 	enum link_datapath def;
 	struct dp_user_limits ulim;
 	struct core_link *links; /* newest first */
+	struct reaper *reaper;
 	int (*persist)(struct core *c, void *arg);
 	void *persist_arg;
 	bool dirty;
@@ -33,6 +35,10 @@ struct core *core_new(struct loop *lp, enum link_datapath def)
 	c->def = def == LINK_DP_DEFAULT ? LINK_DP_USER : def;
 	c->ulim.gso_sockets = 256;
 	events_init(&c->events);
+	if (lp && !(c->reaper = reaper_new(lp))) {
+		free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -59,6 +65,8 @@ void core_free(struct core *c, bool release)
 	for (int i = 0; i <= LINK_DP_MAX; i++)
 		if (c->dps[i])
 			c->dps[i]->ops->free(c->dps[i]);
+	/* The devices given up above go now, together. */
+	reaper_free(c->reaper);
 	free(c);
 }
 
@@ -77,6 +85,16 @@ void core_set_user_workers(struct core *c, unsigned workers, bool busy_poll, uns
 	c->ulim.workers = workers;
 	c->ulim.busy_poll = busy_poll;
 	c->ulim.linger_us = linger_us;
+}
+
+void core_set_max_learned(struct core *c, unsigned max_learned)
+{
+	c->ulim.max_learned = max_learned;
+}
+
+struct reaper *core_reaper(struct core *c)
+{
+	return c->reaper;
 }
 
 struct events *core_events(struct core *c)
@@ -199,6 +217,11 @@ static void changed(struct core *c)
 {
 	c->dirty = true;
 }
+
+/* A link whose device vanished and could not be made again (out of file
+ * descriptors, a name taken meanwhile) has no datapath state until a later
+ * reconcile makes it: nothing may be asked of its provider meanwhile. */
+static const char *const why_gone = "the link's device is gone and cannot be made now (see the daemon's log)";
 
 /* ---- links ---- */
 
@@ -477,6 +500,10 @@ int core_fdb(struct core *c, enum core_op op, const struct fdb_req *req, uint8_t
 		*why = "no such link";
 		return -ENODEV;
 	}
+	if (!l->dpl) {
+		*why = why_gone;
+		return -ENODEV;
+	}
 	struct fdb_remote rem, *r = NULL;
 	int rc;
 	if (op != CORE_DEL || (req->set & FDB_P_DST)) {
@@ -484,6 +511,10 @@ int core_fdb(struct core *c, enum core_op op, const struct fdb_req *req, uint8_t
 			*why = "dst is required";
 			return -EINVAL;
 		}
+		/* What is installed must mean something; on del, dst only
+		 * selects one of the remotes there are. */
+		if (op != CORE_DEL && (rc = addr_check(&req->dst, addr_use_fdb(req->mac), why)) < 0)
+			return rc;
 		rc = remote_from_req(l, req, origin, &rem, why);
 		if (rc < 0)
 			return rc;
@@ -527,6 +558,10 @@ int core_neigh(struct core *c, enum core_op op, const struct neigh_req *req, uin
 		*why = "no such link";
 		return -ENODEV;
 	}
+	if (!l->dpl) {
+		*why = why_gone;
+		return -ENODEV;
+	}
 	uint8_t mac[MAC_LEN], o;
 	bool wanted = neigh_get(l->want_neigh, &req->ip, mac, &o) == 0;
 	if (wanted && o != origin && (op == CORE_DEL || op == CORE_REPLACE)) {
@@ -547,6 +582,8 @@ int core_neigh(struct core *c, enum core_op op, const struct neigh_req *req, uin
 		*why = "lladdr is required";
 		return -EINVAL;
 	}
+	if ((rc = addr_check(&req->ip, ADDR_USE_NEIGH, why)) < 0 || (rc = mac_check_neigh_lladdr(req->mac, why)) < 0)
+		return rc;
 	rc = l->dp->ops->neigh_set(l->dp, l, op == CORE_REPLACE, &req->ip, req->mac, why);
 	if (rc < 0)
 		return rc;
@@ -566,7 +603,17 @@ int core_fdb_ensure(struct core *c, const char *link, const uint8_t mac[MAC_LEN]
 		*why = "no such link";
 		return -ENODEV;
 	}
-	int rc = reinstall(l, mac, r);
+	if (!l->dpl) {
+		*why = why_gone;
+		return -ENODEV;
+	}
+	/* Restored and store-fed entries pass the same checks as a user's
+	 * (a hand-edited state file or a bad store record must not install
+	 * a remote the CLI would refuse). */
+	int rc = addr_check(&r->ip, addr_use_fdb(mac), why);
+	if (rc < 0)
+		return rc;
+	rc = reinstall(l, mac, r);
 	if (rc < 0) {
 		*why = "the datapath refused it";
 		return rc;
@@ -584,7 +631,14 @@ int core_neigh_ensure(struct core *c, const char *link, const struct vx_addr *ip
 		*why = "no such link";
 		return -ENODEV;
 	}
-	int rc = l->dp->ops->neigh_set(l->dp, l, true, ip, mac, why);
+	if (!l->dpl) {
+		*why = why_gone;
+		return -ENODEV;
+	}
+	int rc;
+	if ((rc = addr_check(ip, ADDR_USE_NEIGH, why)) < 0 || (rc = mac_check_neigh_lladdr(mac, why)) < 0)
+		return rc;
+	rc = l->dp->ops->neigh_set(l->dp, l, true, ip, mac, why);
 	if (rc < 0)
 		return rc;
 	neigh_replace(l->want_neigh, ip, mac, origin);
@@ -655,7 +709,8 @@ static void flush_link(struct core *c, struct core_link *l, uint8_t origin)
 	for (unsigned i = 0; i < f.n; i++) {
 		const char *why = NULL;
 		struct gone_ctx g = {c, l};
-		if (l->dp->ops->fdb_del(l->dp, l, f.items[i].mac, &f.items[i].r, fdb_gone_cb, &g, &why) < 0 && why)
+		if (l->dpl && l->dp->ops->fdb_del(l->dp, l, f.items[i].mac, &f.items[i].r, fdb_gone_cb, &g, &why) < 0 &&
+		    why)
 			log_debug("%s: flush: %s", l->cfg.name, why);
 		fdb_del(l->want_fdb, f.items[i].mac, &f.items[i].r);
 	}
@@ -665,7 +720,8 @@ static void flush_link(struct core *c, struct core_link *l, uint8_t origin)
 	for (unsigned i = 0; i < nf.n; i++) {
 		const char *why = NULL;
 		uint8_t mac[MAC_LEN] = {0};
-		l->dp->ops->neigh_del(l->dp, l, &nf.ips[i], mac, &why);
+		if (l->dpl)
+			l->dp->ops->neigh_del(l->dp, l, &nf.ips[i], mac, &why);
 		neigh_del(l->want_neigh, &nf.ips[i]);
 		publish_neigh(c, l, CTL_EVENT_NEIGH_DELETED, &nf.ips[i], mac, origin);
 	}
@@ -715,7 +771,7 @@ int core_fdb_dump(struct core *c, struct core_link *l, dp_fdb_cb cb, void *arg)
 {
 	(void)c;
 	struct dump_ctx d = {.l = l, .cb = cb, .arg = arg};
-	return l->dp->ops->fdb_dump(l->dp, l, dump_cb, &d);
+	return l->dpl ? l->dp->ops->fdb_dump(l->dp, l, dump_cb, &d) : 0;
 }
 
 struct ndump_ctx {
@@ -740,19 +796,20 @@ int core_neigh_dump(struct core *c, struct core_link *l, core_neigh_cb cb, void 
 {
 	(void)c;
 	struct ndump_ctx d = {l, cb, arg};
-	return l->dp->ops->neigh_dump(l->dp, l, ndump_cb, &d);
+	return l->dpl ? l->dp->ops->neigh_dump(l->dp, l, ndump_cb, &d) : 0;
 }
 
 void core_stats(struct core *c, struct core_link *l, dp_stat_cb cb, void *arg)
 {
 	(void)c;
-	l->dp->ops->stats(l->dp, l, cb, arg);
+	if (l->dpl)
+		l->dp->ops->stats(l->dp, l, cb, arg);
 }
 
 unsigned core_oper_mtu(struct core *c, struct core_link *l)
 {
 	(void)c;
-	return l->dp->ops->oper_mtu(l->dp, l);
+	return l->dpl ? l->dp->ops->oper_mtu(l->dp, l) : 0;
 }
 
 /* ---- reconcile ---- */
@@ -839,10 +896,14 @@ static void fix_neigh_cb(const struct vx_addr *ip, const uint8_t mac[MAC_LEN], u
 static int relink(struct core *c, struct core_link *l)
 {
 	const char *why = NULL;
+	bool first = l->dpl != NULL; /* not a retry after a failure */
 	l->dp->ops->link_del(l->dp, l);
 	int rc = l->dp->ops->link_add(l->dp, l, false, &why);
 	if (rc < 0) {
-		log_err("%s: device gone and cannot be made again: %s", l->cfg.name, why ? why : strerror(-rc));
+		/* Tried again at every reconcile; logged once. */
+		if (first)
+			log_err("%s: device gone and cannot be made again: %s", l->cfg.name, why ? why : strerror(-rc));
+		l->gone = true;
 		return rc;
 	}
 	l->gone = false;

@@ -23,6 +23,7 @@
 #include "vxnet/neigh.h"
 
 struct loop;
+struct reaper;
 
 struct core_link {
 	struct link_config cfg; /* as given, defaults filled; cfg.address from the device */
@@ -61,6 +62,11 @@ void core_set_fd_budget(struct core *c, unsigned gso_sockets);
 /* The user datapath's packet workers (0: one per CPU), whether they poll,
  * and how long they poll after a turn with packets (microseconds). */
 void core_set_user_workers(struct core *c, unsigned workers, bool busy_poll, unsigned linger_us);
+/* How many learned entries the user datapath holds in all (0: no limit). */
+void core_set_max_learned(struct core *c, unsigned max_learned);
+/* Where the datapaths hand devices to remove, away from the loop (reaper.h);
+ * NULL without a loop (unit tests): they remove them in place. */
+struct reaper *core_reaper(struct core *c);
 struct events *core_events(struct core *c);
 enum link_datapath core_default_dp(const struct core *c);
 

@@ -8,17 +8,24 @@
  * does not read yet waits in its own queue, bounded in bytes (a client over
  * the bound is dropped, with a log line); a dump is produced a batch at a
  * time as the client drains it; a client's next request is read only once
- * the previous answer is out; clients are limited in number and dropped
- * when idle or stuck; running out of file descriptors refuses one client
- * with a reason instead of spinning. */
+ * the previous answer is out; clients are limited in number (a full server
+ * gives the place of a client idle for a second to a new one, else refuses
+ * it with a reason) and dropped when idle or stuck; running out of file
+ * descriptors refuses one client with a reason instead of spinning.
+ *
+ * A change is confirmed once it is kept: the state is written once per turn
+ * of the loop for all the changes of that turn (ctl_idle), and a link del
+ * is answered once the reaper has removed its device. */
 #include "ctl_server.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -28,10 +35,13 @@
 #include "events.h"
 #include "log.h"
 #include "loop.h"
+#include "reaper.h"
 #include "vxnet/proto.h"
 
 /* A dump's next batch is produced when the queue is below this. */
 #define CTL_BATCH_BYTES (256u << 10)
+/* A full server gives the place of a client idle this long to a new one. */
+#define CTL_EVICT_IDLE_MS 1000
 
 struct qmsg {
 	struct qmsg *next;
@@ -64,9 +74,21 @@ struct client {
 	struct qmsg *head, *tail;
 	size_t queued; /* bytes in the queue */
 	struct dump *dump;
-	uint64_t last_progress; /* ms: a request read or a message sent */
+	/* A change is answered once it is kept (ctl_idle writes the state
+	 * once for all the changes of a turn of the loop) and, for link del,
+	 * once the reaper has removed the device (its job number reap_seq), as
+	 * `ip link del` returns once the device is gone. */
+	bool commit_wait;
+	uint64_t reap_seq, wait_reaped;
+	int held_status;
+	const char *held_why;
+	uint64_t last_progress; /* ms: a request read, a message sent or read by the client */
+	int outq;		/* bytes sent it has not read yet, at the last timer tick */
 	struct client *next;
 };
+
+/* What log_limited says. */
+enum ctl_log { CTL_LOG_NOFD, CTL_LOG_FULL, CTL_LOG_EVICT, CTL_LOG_MAX };
 
 struct ctl_server {
 	struct loop *loop;
@@ -74,14 +96,17 @@ struct ctl_server {
 	struct ctl_server_limits lim;
 	struct loop_src listen;
 	bool listen_off; /* EPOLLIN off on the listener: out of fds */
-	int reserve_fd;	 /* kept for refusing a client when out of fds */
+	uint64_t listen_off_at;
+	int reserve_fd; /* kept for refusing a client when out of fds */
 	char path[108];
 	struct client *clients;
-	unsigned n_clients;
+	unsigned n_clients;	 /* live ones */
+	unsigned n_dead;	 /* dropped, not freed yet */
+	unsigned n_commit;	 /* clients whose change waits for ctl_idle */
 	struct loop_timer timer; /* idle and stuck clients; reaping */
-	ctl_async_fn async_fn;	 /* the cluster's requests; NULL: refused */
+	uint64_t last_log[CTL_LOG_MAX];
+	ctl_async_fn async_fn; /* the cluster's requests; NULL: refused */
 	void *async_arg;
-	uint64_t last_fd_log;
 	uint8_t buf[CTL_MSG_MAX];
 };
 
@@ -106,8 +131,10 @@ static void client_kill(struct ctl_server *s, struct client *c, const char *why)
 	c->queued = 0;
 	free(c->dump);
 	c->dump = NULL;
-	/* Freed by the timer: a publish may be walking the subscriber list. */
-	loop_timer_once(&s->timer, 1);
+	s->n_clients--;
+	s->n_dead++;
+	/* Freed later (clients_reap), from a callback of our own: a publish
+	 * may be walking the subscriber list right now. */
 	if (s->listen_off) {
 		/* A descriptor came free: listen again. */
 		s->listen_off = false;
@@ -124,8 +151,8 @@ static void clients_reap(struct ctl_server *s)
 			*pp = c->next;
 			if (c->monitor)
 				events_unsubscribe(core_events(s->core), &c->sub);
-			s->n_clients--;
 			free(c);
+			s->n_dead--;
 		} else {
 			pp = &c->next;
 		}
@@ -610,15 +637,63 @@ static void handle(struct ctl_server *s, struct client *c, const uint8_t *buf, s
 		why = "not a request";
 		break;
 	}
-	if (rc == 0) {
-		/* The change is kept before it is confirmed. */
-		int prc = core_commit(s->core);
-		if (prc < 0) {
-			rc = prc;
-			why = "applied, but the state file could not be written (see the daemon's log)";
-		}
+	if (rc == 0 && p.hdr.type != CTL_MSG_MONITOR) {
+		/* The change is kept before it is confirmed: by ctl_idle, once
+		 * for every change of this turn of the loop (group commit). */
+		struct reaper *r = core_reaper(s->core);
+		c->commit_wait = true;
+		c->reap_seq = p.hdr.type == CTL_MSG_LINK_DEL && r ? reaper_last(r) : 0;
+		s->n_commit++;
+		return;
 	}
 	queue_done(s, c, rc, why);
+}
+
+/* After every turn of the loop: write the state once for the changes of
+ * that turn, then answer them (link dels once their devices are gone). */
+static void ctl_idle(void *arg)
+{
+	struct ctl_server *s = arg;
+	if (!s->n_commit)
+		return;
+	s->n_commit = 0;
+	int prc = core_commit(s->core);
+	struct reaper *r = core_reaper(s->core);
+	uint64_t reaped = r ? reaper_done(r) : 0;
+	for (struct client *c = s->clients; c; c = c->next) {
+		if (c->dead || !c->commit_wait)
+			continue;
+		c->commit_wait = false;
+		c->held_status = prc < 0 ? prc : 0;
+		c->held_why =
+		    prc < 0 ? "applied, but the state file could not be written (see the daemon's log)" : NULL;
+		if (c->reap_seq > reaped) {
+			c->wait_reaped = c->reap_seq;
+			continue;
+		}
+		queue_done(s, c, c->held_status, c->held_why);
+		if (client_flush(s, c) == 0)
+			client_update_events(c);
+	}
+	if (s->n_dead)
+		clients_reap(s);
+}
+
+/* The reaper removed devices: answer the link dels that waited for them. */
+static void on_reaped(void *arg)
+{
+	struct ctl_server *s = arg;
+	uint64_t done = reaper_done(core_reaper(s->core));
+	for (struct client *c = s->clients; c; c = c->next) {
+		if (c->dead || !c->wait_reaped || c->wait_reaped > done)
+			continue;
+		c->wait_reaped = 0;
+		queue_done(s, c, c->held_status, c->held_why);
+		if (client_flush(s, c) == 0)
+			client_update_events(c);
+	}
+	if (s->n_dead)
+		clients_reap(s);
 }
 
 /* A client is read from only when its previous answer is out: one request
@@ -628,16 +703,16 @@ static void client_update_events(struct client *c)
 {
 	if (c->dead)
 		return;
-	bool busy = c->head || c->dump || c->pending;
-	uint32_t ev = c->monitor ? EPOLLIN | (c->head ? EPOLLOUT : 0) : busy ? EPOLLOUT : EPOLLIN;
+	/* Waiting for the state, the reaper or the cluster, there is nothing
+	 * to watch but a hangup (reported whatever the mask). */
+	bool out = c->head || c->dump, held = c->commit_wait || c->wait_reaped || c->pending;
+	uint32_t ev = c->monitor ? EPOLLIN | (c->head ? EPOLLOUT : 0) : out ? EPOLLOUT : held ? 0 : EPOLLIN;
 	if (ev != c->events && loop_mod(c->srv->loop, &c->src, ev) == 0)
 		c->events = ev;
 }
 
-static void client_io(struct loop_src *src, uint32_t events)
+static void client_io_one(struct ctl_server *s, struct client *c, uint32_t events)
 {
-	struct client *c = src->obj;
-	struct ctl_server *s = c->srv;
 	if (c->dead)
 		return;
 	if (events & EPOLLOUT) {
@@ -650,7 +725,11 @@ static void client_io(struct loop_src *src, uint32_t events)
 		}
 	}
 	bool readable = events & (EPOLLIN | EPOLLHUP | EPOLLERR);
-	if (readable && (c->monitor || !(c->head || c->dump || c->pending))) {
+	if ((events & (EPOLLHUP | EPOLLERR)) && (c->commit_wait || c->wait_reaped || c->pending)) {
+		client_kill(s, c, NULL); /* gone before its answer */
+		return;
+	}
+	if (readable && (c->monitor || !(c->head || c->dump || c->commit_wait || c->wait_reaped || c->pending))) {
 		ssize_t n = recv(c->fd, s->buf, sizeof(s->buf), MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
@@ -684,6 +763,16 @@ static void client_io(struct loop_src *src, uint32_t events)
 	client_update_events(c);
 }
 
+static void client_io(struct loop_src *src, uint32_t events)
+{
+	struct client *c = src->obj;
+	struct ctl_server *s = c->srv;
+	client_io_one(s, c, events);
+	/* No publish is under way here: the dropped can be freed. */
+	if (s->n_dead)
+		clients_reap(s);
+}
+
 /* Refuse one client with a reason, without keeping it. */
 static void refuse(int fd, const char *why)
 {
@@ -698,26 +787,48 @@ static void refuse(int fd, const char *why)
 	close(fd);
 }
 
-static void log_fds(struct ctl_server *s, const char *what)
+/* A line per kind at most every 10 s: whoever floods the socket must not
+ * flood the log too. */
+static void log_limited(struct ctl_server *s, enum ctl_log kind, const char *what)
 {
 	uint64_t now = loop_now_ms();
-	if (s->last_fd_log && now - s->last_fd_log < 10000)
+	if (s->last_log[kind] && now - s->last_log[kind] < 10000)
 		return;
-	s->last_fd_log = now;
+	s->last_log[kind] = now;
 	log_err("control socket: %s", what);
 }
 
-static void accept_input(struct loop_src *src, uint32_t events)
+/* Make room for a new client: drop the one that has asked nothing for the
+ * longest, if that is at least CTL_EVICT_IDLE_MS. A client that connects
+ * to ask something asks at once; one that sits idle holds a place someone
+ * else may need (an operator's `vxnet` while a script holds every place). */
+static bool evict_idle(struct ctl_server *s)
 {
-	(void)events;
-	struct ctl_server *s = src->obj;
+	uint64_t now = loop_now_ms();
+	struct client *old = NULL;
+	for (struct client *c = s->clients; c; c = c->next)
+		if (!c->dead && !c->monitor && !c->head && !c->dump && !c->commit_wait && !c->wait_reaped &&
+		    !c->pending && (!old || c->last_progress < old->last_progress))
+			old = c;
+	if (!old || now - old->last_progress < CTL_EVICT_IDLE_MS)
+		return false;
+	client_kill(s, old, NULL);
+	log_limited(s, CTL_LOG_EVICT, "all places taken: idle clients give theirs to new ones");
+	return true;
+}
+
+static void accept_one(struct ctl_server *s)
+{
 	int fd = accept4(s->listen.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && evict_idle(s))
+		fd = accept4(s->listen.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0) {
 		if (errno != EMFILE && errno != ENFILE)
 			return;
 		/* Out of descriptors: free the reserve to refuse this client
 		 * with a reason rather than leave it hanging, and stop
-		 * listening until a descriptor comes free (no spinning). */
+		 * listening until a descriptor comes free (a client goes, or
+		 * the next timer tick tries again): never spin. */
 		if (s->reserve_fd >= 0) {
 			close(s->reserve_fd);
 			s->reserve_fd = -1;
@@ -726,14 +837,15 @@ static void accept_input(struct loop_src *src, uint32_t events)
 				refuse(fd, "vxnetd is out of file descriptors");
 			s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		}
-		log_fds(s, "out of file descriptors: refusing clients until one closes");
+		log_limited(s, CTL_LOG_NOFD, "out of file descriptors: refusing clients until one closes");
 		s->listen_off = true;
+		s->listen_off_at = loop_now_ms();
 		loop_mod(s->loop, &s->listen, 0);
 		return;
 	}
-	if (s->n_clients >= s->lim.max_clients) {
+	if (s->n_clients >= s->lim.max_clients && !evict_idle(s)) {
 		refuse(fd, "too many control clients (vxnetd --max-clients)");
-		log_fds(s, "too many clients: refusing");
+		log_limited(s, CTL_LOG_FULL, "too many clients: refusing");
 		return;
 	}
 	int sz = 1 << 20;
@@ -757,6 +869,15 @@ static void accept_input(struct loop_src *src, uint32_t events)
 	s->n_clients++;
 }
 
+static void accept_input(struct loop_src *src, uint32_t events)
+{
+	(void)events;
+	struct ctl_server *s = src->obj;
+	accept_one(s);
+	if (s->n_dead)
+		clients_reap(s);
+}
+
 /* Once a second: drop the idle and the stuck, free the dropped. */
 static void on_timer(void *arg)
 {
@@ -765,13 +886,29 @@ static void on_timer(void *arg)
 	for (struct client *c = s->clients; c; c = c->next) {
 		if (c->dead)
 			continue;
+		/* A slow reader frees too little to make the socket writable
+		 * (a quarter of the buffer) for a long time: what it has read
+		 * since the last tick says it still reads. */
+		int outq;
+		if ((c->head || c->dump) && ioctl(c->fd, SIOCOUTQ, &outq) == 0) {
+			if (outq < c->outq)
+				c->last_progress = now;
+			c->outq = outq;
+		}
 		uint64_t quiet = now - c->last_progress;
 		if ((c->head || c->dump) && quiet > s->lim.stuck_ms)
 			client_kill(s, c, "client stopped reading");
-		else if (!c->monitor && !c->head && !c->dump && !c->pending && quiet > s->lim.idle_ms)
+		else if (!c->monitor && !c->head && !c->dump && !c->commit_wait && !c->wait_reaped && !c->pending &&
+			 quiet > s->lim.idle_ms)
 			client_kill(s, c, "client idle");
 	}
 	clients_reap(s);
+	/* Out of descriptors a while ago: the datapath may have given some
+	 * back since (idle GSO sockets); try again, once a second at most. */
+	if (s->listen_off && now - s->listen_off_at >= 1000) {
+		s->listen_off = false;
+		loop_mod(s->loop, &s->listen, EPOLLIN);
+	}
 }
 
 /* ---- requests answered later ---- */
@@ -798,10 +935,8 @@ void ctl_req_done(struct ctl_req *r, int status, const char *why)
 	struct client *c = (struct client *)r;
 	struct ctl_server *s = c->srv;
 	c->pending = false;
-	if (c->dead) {
-		loop_timer_once(&s->timer, 1); /* the reaper frees it */
-		return;
-	}
+	if (c->dead)
+		return; /* freed by the next clients_reap (a client callback or the timer) */
 	if (status == 0 && core_commit(s->core) < 0) {
 		status = -EIO;
 		why = "applied, but the state file could not be written (see the daemon's log)";
@@ -895,6 +1030,9 @@ struct ctl_server *ctl_server_open(struct loop *lp, struct core *core, const cha
 		close(fd);
 		goto fail;
 	}
+	if (core_reaper(core))
+		reaper_set_notify(core_reaper(core), on_reaped, s);
+	loop_set_idle(lp, ctl_idle, s);
 	return s;
 fail:
 	loop_timer_stop(lp, &s->timer);
@@ -909,6 +1047,9 @@ void ctl_server_close(struct ctl_server *s)
 {
 	if (!s)
 		return;
+	if (core_reaper(s->core))
+		reaper_set_notify(core_reaper(s->core), NULL, NULL);
+	loop_set_idle(s->loop, NULL, NULL);
 	for (struct client *c = s->clients; c; c = c->next)
 		client_kill(s, c, NULL);
 	clients_reap(s);

@@ -107,6 +107,10 @@ struct dp {
 struct dp_user_limits {
 	/* UDP GSO sockets (one bound source port each) open at once. */
 	unsigned gso_sockets;
+	/* Learned fdb entries in all its links' tables together (0: no
+	 * limit): past it, learning refuses new MACs (moves and refreshes go
+	 * on), counted rx_learn_capped. */
+	unsigned max_learned;
 	/* Packet workers (threads, each with a TAP queue of every link and a
 	 * socket of every receive group); 0: one per CPU; 1: no thread, the
 	 * packets are handled on the daemon's loop. */

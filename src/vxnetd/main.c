@@ -23,8 +23,8 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: vxnetd [-S PATH] [--datapath user|kernel] [--state DIR] [--max-clients N] [--workers N]\n"
-		   "              [--busy-poll] [--linger-us N] [-v]\n"
+	fprintf(f, "Usage: vxnetd [-S PATH] [--datapath user|kernel] [--state DIR] [--max-clients N] [--max-learned N]\n"
+		   "              [--workers N] [--busy-poll] [--linger-us N] [-v]\n"
 		   "       vxnetd [-S PATH] [--state DIR] --purge\n"
 		   "  -S PATH              control socket (default $VXNET_SOCKET or " CTL_DEFAULT_SOCKET ")\n"
 		   "  --datapath user|kernel  datapath of links that do not name one (default user)\n"
@@ -32,6 +32,8 @@ static void usage(FILE *f)
 		   ", or one directory per socket there)\n"
 		   "  --purge              remove every device the state names, and the state, then exit\n"
 		   "  --max-clients N      control clients at once (default 64)\n"
+		   "  --max-learned N      learned fdb entries of the user datapath in all (default: 1/256 of\n"
+		   "                       the memory at 160 bytes each; 0: no limit)\n"
 		   "  --workers N          packet threads of the user datapath (default: one per CPU; 1: none,\n"
 		   "                       packets on the daemon's own loop)\n"
 		   "  --busy-poll          the user datapath's workers poll instead of sleeping: lower latency,\n"
@@ -89,6 +91,17 @@ static unsigned fd_budget(void)
 		}
 	}
 	return rl.rlim_cur > 1u << 20 ? 1u << 20 : (unsigned)rl.rlim_cur;
+}
+
+/* The default cap on learned entries: what 1/256 of the machine's memory
+ * holds at 160 bytes an entry (lib/fdb.c measured 158 at a million), so a
+ * remote inventing source MACs cannot grow the daemon past that. */
+static unsigned default_max_learned(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	uint64_t mem = pages > 0 && psize > 0 ? (uint64_t)pages * (uint64_t)psize : 1ull << 30;
+	uint64_t n = mem / 256 / 160;
+	return n < 4096 ? 4096 : n > 1u << 30 ? 1u << 30 : (unsigned)n;
 }
 
 struct daemon {
@@ -151,7 +164,8 @@ int main(int argc, char **argv)
 	    {"max-clients", required_argument, NULL, 'C'},
 	    {"workers", required_argument, NULL, 'W'},
 	    {"busy-poll", no_argument, NULL, 'B'},
-	    {"linger-us", required_argument, NULL, 'L'},
+	    {"linger-us", required_argument, NULL, 'G'},
+	    {"max-learned", required_argument, NULL, 'L'},
 	    {"store", required_argument, NULL, 256},
 	    {"host", required_argument, NULL, 257},
 	    {"underlay", required_argument, NULL, 258},
@@ -165,6 +179,7 @@ int main(int argc, char **argv)
 	struct ctl_server_limits lim;
 	struct cluster_opts copts = {0};
 	ctl_server_limits_default(&lim);
+	unsigned max_learned = default_max_learned();
 	while ((opt = getopt_long(argc, argv, "S:vhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'S':
@@ -205,7 +220,7 @@ int main(int argc, char **argv)
 		case 'B':
 			busy_poll = true;
 			break;
-		case 'L': {
+		case 'G': {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
 			if (*end || !*optarg || v > 1000000) {
@@ -213,6 +228,17 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			linger_us = (unsigned)v;
+			break;
+		}
+		case 'L': {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (*end || !*optarg || *optarg == '-' || errno || v > 1u << 30) {
+				fprintf(stderr, "vxnetd: --max-learned must be 0-1073741824\n");
+				return 2;
+			}
+			max_learned = (unsigned)v;
 			break;
 		}
 		case 256:
@@ -290,6 +316,7 @@ int main(int argc, char **argv)
 		core_set_fd_budget(d.core, gso);
 		/* A poller takes a CPU: one unless told otherwise. */
 		core_set_user_workers(d.core, workers ? workers : busy_poll ? 1 : 0, busy_poll, linger_us);
+		core_set_max_learned(d.core, max_learned);
 	}
 	if (!d.core) {
 		log_err("cannot start: %s", strerror(errno));
@@ -342,8 +369,10 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	log_info("listening on %s (default datapath %s, state %s, %u fds: %u clients, %u GSO sockets)", path,
-		 link_datapath_name(core_default_dp(d.core)), state_path(st), budget, lim.max_clients, gso);
+	log_info("listening on %s (default datapath %s, state %s, %u fds: %u clients, %u GSO sockets; %u learned "
+		 "entries at most)",
+		 path, link_datapath_name(core_default_dp(d.core)), state_path(st), budget, lim.max_clients, gso,
+		 max_learned);
 	notify_ready();
 	rc = loop_run(d.loop);
 	if (rc < 0)

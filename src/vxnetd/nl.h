@@ -136,6 +136,7 @@ struct nl_link {
 	struct nl_link_stats stats; /* IFLA_STATS64 */
 	bool has_link_netnsid;
 	int32_t link_netnsid;
+	uint32_t group; /* IFLA_GROUP, 0 = the default group */
 	/* kind "vxlan": its options, with NAME, MTU and ADDRESS mirrored from above */
 	struct nl_vxlan vxlan;
 };
@@ -148,6 +149,7 @@ enum {
 	NL_SET_MASTER = 1u << 3,  /* IFLA_MASTER, 0 = nomaster */
 	NL_SET_NETNS = 1u << 4,	  /* IFLA_NET_NS_FD */
 	NL_SET_NAME = 1u << 5,	  /* IFLA_IFNAME (rename; the device must be down) */
+	NL_SET_GROUP = 1u << 6,	  /* IFLA_GROUP */
 };
 
 struct nl_link_set {
@@ -158,6 +160,7 @@ struct nl_link_set {
 	int master;
 	int netns_fd;
 	char name[IFNAMSIZ];
+	uint32_t group;
 };
 
 /* --- fdb and neighbours ------------------------------------------------- */
@@ -262,6 +265,9 @@ int nl_build_vxlan(void *buf, size_t len, uint32_t seq, bool create, int ifindex
 int nl_build_link_set(void *buf, size_t len, uint32_t seq, int ifindex, const struct nl_link_set *s);
 /* RTM_DELLINK of ifindex. */
 int nl_build_link_del(void *buf, size_t len, uint32_t seq, int ifindex);
+/* RTM_DELLINK of every device in group (not 0) of the socket's namespace:
+ * the kernel unregisters them together, one RCU barrier for all. */
+int nl_build_link_del_group(void *buf, size_t len, uint32_t seq, uint32_t group);
 /* RTM_GETLINK of one device, by ifindex or (ifindex 0) by name. */
 int nl_build_link_get(void *buf, size_t len, uint32_t seq, int ifindex, const char *name);
 /* RTM_GETLINK dump of every device (NLM_F_DUMP, no ACK flag). */
@@ -327,6 +333,8 @@ int nl_vxlan_create(struct nl *nl, const struct nl_vxlan *p, int *ifindex);
  * kernel's reason in nl_errmsg()) and nothing changes. */
 int nl_vxlan_change(struct nl *nl, int ifindex, const struct nl_vxlan *p);
 int nl_link_del(struct nl *nl, int ifindex);
+/* Delete every device of group (not 0): see nl_build_link_del_group. */
+int nl_link_del_group(struct nl *nl, uint32_t group);
 /* One device by ifindex, or by name when ifindex is 0. -ENODEV if absent. */
 int nl_link_get(struct nl *nl, int ifindex, const char *name, struct nl_link *out);
 typedef int (*nl_link_cb)(const struct nl_link *l, void *arg);

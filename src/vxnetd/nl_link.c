@@ -279,6 +279,8 @@ int nl_build_link_set(void *buf, size_t len, uint32_t seq, int ifindex, const st
 		ok = ok && mnl_attr_put_u32_check(nlh, len, IFLA_MASTER, (uint32_t)s->master);
 	if (s->set & NL_SET_NETNS)
 		ok = ok && mnl_attr_put_u32_check(nlh, len, IFLA_NET_NS_FD, (uint32_t)s->netns_fd);
+	if (s->set & NL_SET_GROUP)
+		ok = ok && mnl_attr_put_u32_check(nlh, len, IFLA_GROUP, s->group);
 	return ok ? 0 : -ENOSPC;
 }
 
@@ -288,6 +290,17 @@ int nl_build_link_del(void *buf, size_t len, uint32_t seq, int ifindex)
 		return -EINVAL;
 	struct ifinfomsg *ifi;
 	return link_msg(buf, len, RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, seq, ifindex, &ifi) ? 0 : -ENOSPC;
+}
+
+int nl_build_link_del_group(void *buf, size_t len, uint32_t seq, uint32_t group)
+{
+	if (!group)
+		return -EINVAL; /* group 0 holds every device nobody grouped */
+	struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh = link_msg(buf, len, RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, seq, 0, &ifi);
+	if (!nlh)
+		return -ENOSPC;
+	return mnl_attr_put_u32_check(nlh, len, IFLA_GROUP, group) ? 0 : -ENOSPC;
 }
 
 int nl_build_link_get(void *buf, size_t len, uint32_t seq, int ifindex, const char *name)
@@ -447,6 +460,11 @@ int nl_parse_link(const struct nlmsghdr *nlh, struct nl_link *out)
 			return -EBADMSG;
 		out->master = (int)mnl_attr_get_u32(tb[IFLA_MASTER]);
 	}
+	if (tb[IFLA_GROUP]) {
+		if (!nl_ok_u32(tb[IFLA_GROUP]))
+			return -EBADMSG;
+		out->group = mnl_attr_get_u32(tb[IFLA_GROUP]);
+	}
 	if (tb[IFLA_LINK]) {
 		if (!nl_ok_u32(tb[IFLA_LINK]))
 			return -EBADMSG;
@@ -548,6 +566,14 @@ int nl_link_del(struct nl *nl, int ifindex)
 	int rc = nl_build_link_del(nl->req, sizeof(nl->req), nl_next_seq(nl), ifindex);
 	if (rc < 0)
 		return nl_fail(nl, rc, "invalid ifindex");
+	return nl_request(nl, NULL, NULL);
+}
+
+int nl_link_del_group(struct nl *nl, uint32_t group)
+{
+	int rc = nl_build_link_del_group(nl->req, sizeof(nl->req), nl_next_seq(nl), group);
+	if (rc < 0)
+		return nl_fail(nl, rc, "invalid group");
 	return nl_request(nl, NULL, NULL);
 }
 

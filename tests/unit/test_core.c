@@ -205,6 +205,86 @@ static void test_fdb_requests_are_checked_before_the_datapath(void **state)
 	assert_string_equal(dp_null_log(f->dp), "");
 }
 
+/* The daemon does not trust the CLI (issue 8): fdb and neigh values that
+ * cannot mean anything are refused with the one-line reason before the
+ * datapath sees them, and nothing changes (no event, no state write, the
+ * wanted table as it was). del only selects: its dst is not judged. */
+static void test_meaningless_fdb_and_neigh_values_are_refused_before_the_datapath(void **state)
+{
+	struct fixture *f = *state;
+	const char *why = NULL;
+	add_link(f, "vx0", 42, FDB_ORIGIN_USER);
+	assert_int_equal(core_commit(f->c), 0);
+	int persists = f->persists;
+	struct core_link *l = core_link_find(f->c, "vx0");
+	unsigned wanted = fdb_count(l->want_fdb);
+	clear(f);
+	static const struct {
+		enum core_op op;
+		const char *mac, *dst, *why;
+	} fdbs[] = {
+	    {CORE_ADD, "02:00:00:00:00:01", "0.0.0.0", "dst must not be unspecified (0.0.0.0/8 or ::)"},
+	    {CORE_ADD, "02:00:00:00:00:01", "0.1.2.3", "dst must not be unspecified (0.0.0.0/8 or ::)"},
+	    {CORE_ADD, "02:00:00:00:00:01", "255.255.255.255", "dst must not be the broadcast address 255.255.255.255"},
+	    {CORE_REPLACE, "02:00:00:00:00:01", "127.0.0.1",
+	     "dst must not be a loopback address (the frames would come straight back)"},
+	    {CORE_ADD, "02:00:00:00:00:01", "239.1.1.1",
+	     "dst must be unicast for a unicast MAC (a group only for 00:00:00:00:00:00 or a multicast MAC)"},
+	    {CORE_APPEND, "00:00:00:00:00:00", "0.0.0.0", "dst must not be unspecified (0.0.0.0/8 or ::)"},
+	    {CORE_APPEND, "00:00:00:00:00:00", "255.255.255.255",
+	     "dst must not be the broadcast address 255.255.255.255"},
+	    {CORE_APPEND, "00:00:00:00:00:00", "::ffff:198.18.0.2",
+	     "dst must not be an IPv4-mapped or -compatible IPv6 address (give the IPv4 address)"},
+	};
+	for (size_t i = 0; i < sizeof(fdbs) / sizeof(fdbs[0]); i++) {
+		struct fdb_req r = freq("vx0", fdbs[i].mac, fdbs[i].dst);
+		why = NULL;
+		assert_int_equal(core_fdb(f->c, fdbs[i].op, &r, FDB_ORIGIN_USER, &why), -EINVAL);
+		assert_non_null(why);
+		assert_string_equal(why, fdbs[i].why);
+	}
+	static const struct {
+		enum core_op op;
+		const char *ip, *mac, *why;
+	} neighs[] = {
+	    {CORE_ADD, "0.0.0.0", "02:00:00:00:00:01", "address must not be unspecified (0.0.0.0/8 or ::)"},
+	    {CORE_ADD, "224.0.0.5", "02:00:00:00:00:01",
+	     "address must not be multicast (proxy ARP/ND never answers for a group)"},
+	    {CORE_REPLACE, "ff02::1", "02:00:00:00:00:01",
+	     "address must not be multicast (proxy ARP/ND never answers for a group)"},
+	    {CORE_ADD, "203.0.113.2", "00:00:00:00:00:00", "lladdr must not be 00:00:00:00:00:00 (no station has it)"},
+	    {CORE_ADD, "203.0.113.2", "ff:ff:ff:ff:ff:ff", "lladdr must be a unicast MAC (not multicast or broadcast)"},
+	    {CORE_REPLACE, "203.0.113.2", "33:33:00:00:00:01",
+	     "lladdr must be a unicast MAC (not multicast or broadcast)"},
+	};
+	for (size_t i = 0; i < sizeof(neighs) / sizeof(neighs[0]); i++) {
+		struct neigh_req n = nreq("vx0", neighs[i].ip, neighs[i].mac);
+		why = NULL;
+		assert_int_equal(core_neigh(f->c, neighs[i].op, &n, FDB_ORIGIN_USER, &why), -EINVAL);
+		assert_non_null(why);
+		assert_string_equal(why, neighs[i].why);
+	}
+	/* Nothing reached the datapath, nothing was published or saved. */
+	assert_string_equal(dp_null_log(f->dp), "");
+	assert_string_equal(f->events, "");
+	assert_int_equal(core_commit(f->c), 0);
+	assert_int_equal(f->persists, persists);
+	assert_int_equal(fdb_count(l->want_fdb), wanted);
+
+	/* Meaningful neighbours of those values pass: a flood entry to a
+	 * group, an entry deleted by whatever dst selects it. */
+	struct fdb_req r = freq("vx0", "00:00:00:00:00:00", "239.1.1.1");
+	assert_int_equal(core_fdb(f->c, CORE_APPEND, &r, FDB_ORIGIN_USER, &why), 0);
+	r = freq("vx0", "02:00:00:00:00:01", "0.0.0.0");
+	why = NULL;
+	assert_int_equal(core_fdb(f->c, CORE_DEL, &r, FDB_ORIGIN_USER, &why), -ENOENT);
+	struct neigh_req n = nreq("vx0", "224.0.0.5", NULL);
+	assert_int_equal(core_neigh(f->c, CORE_DEL, &n, FDB_ORIGIN_USER, &why), -ENOENT);
+	assert_string_equal(dp_null_log(f->dp), "fdb_append vx0 00:00:00:00:00:00 dst 239.1.1.1\n"
+						"fdb_del vx0 02:00:00:00:00:01 dst 0.0.0.0\n"
+						"neigh_del vx0 224.0.0.5\n");
+}
+
 static void test_an_owner_only_removes_what_it_owns(void **state)
 {
 	struct fixture *f = *state;
@@ -296,6 +376,63 @@ static void test_reconcile_puts_back_lost_entries_and_devices(void **state)
 	assert_string_equal(f->events, "link-restored vx0   user\n");
 }
 
+static void count_fdb(const struct fdb_entry *e, void *arg)
+{
+	(void)e;
+	++*(unsigned *)arg;
+}
+
+static void count_stat(enum dp_stat_group g, const char *name, uint64_t v, void *arg)
+{
+	(void)g, (void)name, (void)v;
+	++*(unsigned *)arg;
+}
+
+/* A device that vanished and cannot be made again (e.g. the daemon is out
+ * of file descriptors) leaves the link without datapath state: nothing may
+ * ask its provider anything then (it crashed on `link show`), changes are
+ * refused with a reason, and each reconcile tries again until it works. */
+static void test_a_device_that_cannot_be_made_again_is_retried_and_never_touched(void **state)
+{
+	struct fixture *f = *state;
+	const char *why = NULL;
+	add_link(f, "vx0", 42, FDB_ORIGIN_USER);
+	struct fdb_req r = freq("vx0", "02:00:00:00:00:01", "198.18.0.2");
+	assert_int_equal(core_fdb(f->c, CORE_ADD, &r, FDB_ORIGIN_USER, &why), 0);
+	struct core_link *l = core_link_find(f->c, "vx0");
+	dp_null_lose(f->dp, l, true, NULL, NULL);
+	dp_null_fail_next(f->dp, -EMFILE);
+	clear(f);
+	core_reconcile(f->c);
+	assert_string_equal(dp_null_log(f->dp), "link_del vx0\nlink_add vx0 vni 42\n");
+	assert_null(l->dpl);
+	/* Reading it asks the provider nothing. */
+	unsigned n = 0;
+	assert_int_equal(core_fdb_dump(f->c, l, count_fdb, &n), 0);
+	core_stats(f->c, l, count_stat, &n);
+	assert_int_equal(core_oper_mtu(f->c, l), 0);
+	assert_int_equal(n, 0);
+	/* Changes are refused with a reason; the wanted entry stays wanted. */
+	struct fdb_req r2 = freq("vx0", "02:00:00:00:00:02", "198.18.0.2");
+	assert_int_equal(core_fdb(f->c, CORE_ADD, &r2, FDB_ORIGIN_USER, &why), -ENODEV);
+	assert_string_equal(why, "the link's device is gone and cannot be made now (see the daemon's log)");
+	struct neigh_req nq = nreq("vx0", "203.0.113.2", "02:00:00:00:00:01");
+	assert_int_equal(core_neigh(f->c, CORE_ADD, &nq, FDB_ORIGIN_USER, &why), -ENODEV);
+	assert_int_equal(core_fdb_ensure(f->c, "vx0", r2.mac,
+					 &(struct fdb_remote){.ip = ip("198.18.0.2"), .port = 4789, .vni = 42}, &why),
+			 -ENODEV);
+	core_flush_origin(f->c, l, FDB_ORIGIN_STORE);
+	assert_string_equal(dp_null_log(f->dp), "link_del vx0\nlink_add vx0 vni 42\n");
+	/* The next reconcile makes it, with what was wanted. */
+	clear(f);
+	core_reconcile(f->c);
+	assert_non_null(l->dpl);
+	assert_string_equal(dp_null_log(f->dp), "link_del vx0\n"
+						"link_add vx0 vni 42\n"
+						"fdb_replace vx0 02:00:00:00:00:01 dst 198.18.0.2\n");
+	assert_string_equal(f->events, "link-restored vx0   user\n");
+}
+
 static void test_changes_behind_our_back_are_undone_or_reported(void **state)
 {
 	struct fixture *f = *state;
@@ -369,6 +506,28 @@ static void test_ensure_is_idempotent_and_records_the_origin(void **state)
 	assert_int_equal(core_fdb_ensure(f->c, "nope", mac, &r, &why), -ENODEV);
 }
 
+/* What a state file or the store hands over passes the CLI's checks. */
+static void test_ensure_refuses_what_the_cli_refuses(void **state)
+{
+	struct fixture *f = *state;
+	const char *why = NULL;
+	add_link(f, "vx0", 42, FDB_ORIGIN_USER);
+	uint8_t mac[MAC_LEN] = {2, 0, 0, 0, 0, 1}, mcast[MAC_LEN] = {1, 0, 0x5e, 0, 0, 1};
+	struct fdb_remote r = {.ip = ip("239.1.1.1"), .port = 4789, .vni = 42, .origin = FDB_ORIGIN_STORE};
+	struct core_link *l = core_link_find(f->c, "vx0");
+	assert_int_equal(core_fdb_ensure(f->c, "vx0", mac, &r, &why), -EINVAL);
+	assert_non_null(why);
+	r.ip = ip("0.0.0.0");
+	assert_int_equal(core_fdb_ensure(f->c, "vx0", mac, &r, &why), -EINVAL);
+	assert_null(fdb_lookup(l->want_fdb, mac));
+	struct vx_addr n = ip("203.0.113.9");
+	assert_int_equal(core_neigh_ensure(f->c, "vx0", &n, mcast, FDB_ORIGIN_STORE, &why), -EINVAL);
+	n = ip("224.0.0.1");
+	assert_int_equal(core_neigh_ensure(f->c, "vx0", &n, mac, FDB_ORIGIN_STORE, &why), -EINVAL);
+	/* Nothing reached the datapath. */
+	assert_string_equal(dp_null_log(f->dp), "link_add vx0 vni 42\n");
+}
+
 static void test_link_remote_is_wanted_as_the_links_own(void **state)
 {
 	struct fixture *f = *state;
@@ -426,12 +585,17 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_link_add_refused_by_the_datapath_leaves_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fdb_add_then_add_again_is_refused_by_the_datapath, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fdb_requests_are_checked_before_the_datapath, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_meaningless_fdb_and_neigh_values_are_refused_before_the_datapath,
+					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_an_owner_only_removes_what_it_owns, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_learning_and_ageing_upcalls_publish_learned_entries, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reconcile_puts_back_lost_entries_and_devices, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_a_device_that_cannot_be_made_again_is_retried_and_never_touched, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_changes_behind_our_back_are_undone_or_reported, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_neigh_changes_and_ownership, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ensure_is_idempotent_and_records_the_origin, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ensure_refuses_what_the_cli_refuses, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_link_remote_is_wanted_as_the_links_own, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_free_releases_or_removes_every_link, setup, teardown),
 	};

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "vxnet/statefile.h"
 
@@ -43,9 +44,9 @@ static struct link_config full_config(void)
 	c.datapath = LINK_DP_KERNEL;
 	c.df = LINK_DF_INHERIT;
 	c.localbypass = false;
-	c.set = LINK_P_DF | LINK_P_LOCALBYPASS | LINK_P_DSTPORT | LINK_P_LOCAL | LINK_P_REMOTE | LINK_P_DEV | LINK_P_LEARNING | LINK_P_PROXY |
-		LINK_P_AGEING | LINK_P_MAXADDR | LINK_P_TTL | LINK_P_TOS | LINK_P_SRCPORT | LINK_P_MTU |
-		LINK_P_ADDRESS | LINK_P_NETNS | LINK_P_DATAPATH;
+	c.set = LINK_P_DF | LINK_P_LOCALBYPASS | LINK_P_DSTPORT | LINK_P_LOCAL | LINK_P_REMOTE | LINK_P_DEV |
+		LINK_P_LEARNING | LINK_P_PROXY | LINK_P_AGEING | LINK_P_MAXADDR | LINK_P_TTL | LINK_P_TOS |
+		LINK_P_SRCPORT | LINK_P_MTU | LINK_P_ADDRESS | LINK_P_NETNS | LINK_P_DATAPATH;
 	return c;
 }
 
@@ -219,12 +220,67 @@ static void test_a_file_cut_anywhere_is_refused(void **state)
 	statefile_free(&sf);
 }
 
+/* statefile_format writes by hand what a jansson dump would write: the
+ * same text as json_dumps(JSON_INDENT(1) | JSON_PRESERVE_ORDER) of the file
+ * read back, for every field, several links, empty and full lists, names
+ * that need escaping and non-ASCII UTF-8; invalid UTF-8 cannot be written
+ * (jansson could not read it back). */
+static void test_format_is_exactly_janssons_indented_dump(void **state)
+{
+	(void)state;
+	struct statefile sf = {0};
+	struct link_config c = full_config();
+	assert_int_equal(statefile_add_link(&sf, &c, FDB_ORIGIN_STORE), 0);
+	statefile_set_link_state(&sf, true, "br\"0\\x");
+	for (int i = 0; i < 3; i++) {
+		struct fdb_remote r = {.ip = ip(i ? "198.18.0.7" : "198.18.0.255"),
+				       .port = 4789,
+				       .vni = 7,
+				       .origin = i ? FDB_ORIGIN_STORE : FDB_ORIGIN_USER};
+		uint8_t mac[MAC_LEN] = {2, 0, 0, 0, 0, (uint8_t)i};
+		assert_int_equal(statefile_add_fdb(&sf, mac, &r), 0);
+		struct vx_addr nip = ip(i ? "203.0.113.250" : "fe80::1");
+		assert_int_equal(statefile_add_neigh(&sf, &nip, mac, i ? FDB_ORIGIN_STORE : FDB_ORIGIN_USER), 0);
+	}
+	struct link_config b;
+	link_config_init(&b);
+	strcpy(b.name, "v\xc3\xa9\"\\");
+	b.vni = 0;
+	b.set = LINK_P_TOS;
+	b.tos = 0xb8;
+	assert_int_equal(statefile_add_link(&sf, &b, FDB_ORIGIN_USER), 0);
+	char *text = statefile_format(&sf);
+	assert_non_null(text);
+	json_error_t je;
+	json_t *j = json_loads(text, 0, &je);
+	assert_non_null(j);
+	char *again = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	assert_string_equal(text, again);
+	struct statefile back;
+	char err[160] = "";
+	if (statefile_parse(text, strlen(text), &back, err, sizeof(err)) != 0)
+		fail_msg("the written file does not read back: %s", err);
+	assert_int_equal(back.n_links, 2);
+	assert_string_equal(back.links[1].cfg.name, b.name);
+	assert_string_equal(back.links[0].master, "br\"0\\x");
+	statefile_free(&back);
+	free(again);
+	json_decref(j);
+	free(text);
+	strcpy(sf.links[1].cfg.name, "v\xc3(");
+	errno = 0;
+	assert_null(statefile_format(&sf));
+	assert_int_equal(errno, EINVAL);
+	statefile_free(&sf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_full_state_round_trips),
 	    cmocka_unit_test(test_damage_is_refused_whole_with_a_reason),
 	    cmocka_unit_test(test_a_file_cut_anywhere_is_refused),
+	    cmocka_unit_test(test_format_is_exactly_janssons_indented_dump),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

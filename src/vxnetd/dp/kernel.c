@@ -25,6 +25,7 @@
 #include "../log.h"
 #include "../loop.h"
 #include "../nl.h"
+#include "../reaper.h"
 #include "common.h"
 #include "vxnet/proto.h"
 
@@ -414,6 +415,9 @@ static int kernel_link_add(struct dp *dp, struct core_link *l, bool adopt, const
 		*why = "mtu is above what dev carries after the VXLAN overhead (the kernel datapath cannot send it)";
 		return -EINVAL;
 	}
+	/* A device of that name we gave up may still be going. */
+	if (core_reaper(dp->core))
+		reaper_wait_name(core_reaper(dp->core), cfg->name, (cfg->set & LINK_P_NETNS) ? cfg->netns : "");
 	struct knet *n;
 	rc = knet_get(k, (cfg->set & LINK_P_NETNS) ? cfg->netns : "", &n, why);
 	if (rc < 0)
@@ -524,9 +528,21 @@ static void kernel_link_del(struct dp *dp, struct core_link *l)
 		return;
 	/* Its notification is ours: not a device lost behind our back. */
 	echo_expect(k, ECHO_LINK_DEL, kl->ifindex, NULL, NULL);
-	int rc = nl_link_del(kl->net->nl, kl->ifindex);
-	if (rc < 0 && rc != -ENODEV)
-		log_err("%s: cannot delete the kernel device: %s", l->cfg.name, nl_errmsg(kl->net->nl));
+	struct reaper *r = core_reaper(dp->core);
+	int nsfd = -1;
+	if (r && kl->net->netns[0]) {
+		char path[128];
+		snprintf(path, sizeof(path), "/run/netns/%s", kl->net->netns);
+		nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (r && (!kl->net->netns[0] || nsfd >= 0)) {
+		/* The kernel's teardown takes ~20 ms: not in the loop. */
+		reaper_add(r, kl->ifindex, nsfd, -1, l->cfg.name, kl->net->netns);
+	} else {
+		int rc = nl_link_del(kl->net->nl, kl->ifindex);
+		if (rc < 0 && rc != -ENODEV)
+			log_err("%s: cannot delete the kernel device: %s", l->cfg.name, nl_errmsg(kl->net->nl));
+	}
 	link_forget(k, l);
 }
 
@@ -623,8 +639,11 @@ static bool kernel_link_present(struct dp *dp, struct core_link *l)
 	(void)dp;
 	struct klink *kl = klink_of(l);
 	struct nl_link have;
-	if (!kl || nl_link_get(kl->net->nl, kl->ifindex, NULL, &have) < 0)
+	if (!kl)
 		return false;
+	int rc = nl_link_get(kl->net->nl, kl->ifindex, NULL, &have);
+	if (rc < 0)
+		return rc != -ENODEV; /* another error tells nothing: leave the device be */
 	return !strcmp(have.kind, "vxlan") && !strcmp(have.name, l->cfg.name);
 }
 

@@ -21,6 +21,7 @@
 
 #include "../log.h"
 #include "../nl.h"
+#include "../reaper.h"
 #include "common.h"
 #include "gso_pool.h"
 #include "tap.h"
@@ -48,6 +49,7 @@ static const char *const ustat_names[US_MAX] = {
     [US_RX_ECN_NOT_ECT] = "rx_ecn_not_ect",
     [US_TX_BYPASS] = "tx_bypass",
     [US_TX_DROP_BYPASS] = "tx_drop_bypass",
+    [US_RX_LEARN_CAPPED] = "rx_learn_capped",
 };
 
 static const char *const usockstat_names[USS_MAX] = {
@@ -63,6 +65,46 @@ static struct dp_user *to_user(struct dp *dp)
 static struct ulink *ulink_of(struct core_link *l)
 {
 	return l->dpl;
+}
+
+/* ---- the daemon-wide cap on learned entries ---- */
+
+enum fdb_learn_result user_learn(struct dp_user *u, struct ulink *ul, const uint8_t mac[MAC_LEN],
+				 const struct fdb_remote *r, uint64_t now)
+{
+	enum fdb_learn_result res;
+	if (!u->max_learned || u->learned < u->max_learned) {
+		res = fdb_learn(ul->fdb, mac, r, now);
+	} else {
+		/* At the cap: what needs no new entry goes on as ever. */
+		res = fdb_learn_peek(ul->fdb, mac, r, now);
+		if (res == FDB_LEARN_NEW) {
+			ustat_add(&ul->cstats[US_RX_LEARN_CAPPED], 1);
+			if (!u->capped_logged || now - u->capped_logged >= 10000) {
+				u->capped_logged = now;
+				log_err("learning refused: %u learned entries in all (vxnetd --max-learned); counted "
+					"rx_learn_capped",
+					u->learned);
+			}
+			return FDB_LEARN_FULL;
+		}
+		if (res == FDB_LEARN_MOVED)
+			res = fdb_learn(ul->fdb, mac, r, now);
+	}
+	if (res == FDB_LEARN_NEW) {
+		ul->learned++;
+		u->learned++;
+	}
+	return res;
+}
+
+/* A learned entry of ul left its table (aged, deleted, made permanent). */
+static void learned_gone(struct dp_user *u, struct ulink *ul)
+{
+	if (ul->learned) {
+		ul->learned--;
+		u->learned--;
+	}
 }
 
 /* ---- VNI table of a socket ---- */
@@ -380,6 +422,9 @@ static int user_link_add(struct dp *dp, struct core_link *l, bool adopt, const c
 		*why = "IPv6 is disabled in this network namespace";
 		return -EAFNOSUPPORT;
 	}
+	/* A device of that name we gave up may still be going. */
+	if (core_reaper(dp->core))
+		reaper_wait_name(core_reaper(dp->core), cfg->name, (cfg->set & LINK_P_NETNS) ? cfg->netns : "");
 	struct vsock *existing = vsock_find(u, family, cfg->dstport);
 	if (existing && vsock_lookup(existing, cfg->vni)) {
 		*why = "VNI already in use on this port";
@@ -543,13 +588,29 @@ static void link_remove(struct dp_user *u, struct core_link *l, bool remove)
 		fwd_forget_link(ul->q[i].w, ul);
 	}
 	user_events_forget(u, ul);
+	u->learned -= ul->learned;
 	if (ul->cfg.group.family)
 		vsock_leave(ul->sock, &ul->cfg.group, ul->dev_ifindex);
 	vsock_rebuild(u, ul->sock, NULL, ul);
 	ul->sock->nlinks--;
 	vsock_put(u, ul->sock);
 	user_resume(u);
-	tap_close(ul->tap_fd, ul->ntap, remove);
+	struct reaper *r = core_reaper(u->dp.core);
+	if (remove && r) {
+		/* The kernel's teardown takes ~20 ms: not in the loop. */
+		bool other = ul->cfg.set & LINK_P_NETNS;
+		int nsfd = -1;
+		if (other) {
+			char path[128];
+			snprintf(path, sizeof(path), "/run/netns/%s", ul->cfg.netns);
+			nsfd = open(path, O_RDONLY | O_CLOEXEC);
+		}
+		/* Without its namespace, closing the fds alone removes it. */
+		reaper_add_fds(r, other && nsfd < 0 ? 0 : l->ifindex, nsfd, ul->tap_fd, ul->ntap, ul->cfg.name,
+			       other ? ul->cfg.netns : "");
+	} else {
+		tap_close(ul->tap_fd, ul->ntap, remove);
+	}
 	ulink_free(ul);
 	l->dpl = NULL;
 }
@@ -648,13 +709,17 @@ static bool user_link_present(struct dp *dp, struct core_link *l)
 		return false;
 	if (l->cfg.set & LINK_P_NETNS)
 		return true;
-	return if_nametoindex(l->cfg.name) == (unsigned)l->ifindex;
+	unsigned idx = if_nametoindex(l->cfg.name);
+	/* Out of descriptors (or any error but "no such device") tells
+	 * nothing: making the device again would only lose it. */
+	if (!idx && errno != ENODEV && errno != ENXIO)
+		return true;
+	return idx == (unsigned)l->ifindex;
 }
 
 static int user_fdb_set(struct dp *dp, struct core_link *l, enum dp_fdb_op op, const uint8_t mac[MAC_LEN],
 			const struct fdb_remote *r, const char **why)
 {
-	(void)dp;
 	struct ulink *ul = ulink_of(l);
 	uint64_t now = loop_now_ms();
 	int rc = -EINVAL;
@@ -665,11 +730,16 @@ static int user_fdb_set(struct dp *dp, struct core_link *l, enum dp_fdb_op op, c
 		if (rc == -EEXIST)
 			*why = "entry exists";
 		break;
-	case DP_FDB_REPLACE:
+	case DP_FDB_REPLACE: {
+		const struct fdb_entry *e = fdb_lookup(ul->fdb, mac);
+		bool was_learned = e && e->state != FDB_STATE_PERMANENT;
 		rc = fdb_replace(ul->fdb, mac, r, now);
+		if (rc == 0 && was_learned)
+			learned_gone(to_user(dp), ul);
 		if (rc == -EOPNOTSUPP)
 			*why = "cannot replace all-zeros or multicast entries (use append/del)";
 		break;
+	}
 	case DP_FDB_APPEND:
 		rc = fdb_append(ul->fdb, mac, r, now);
 		if (rc == -EEXIST)
@@ -684,14 +754,15 @@ static int user_fdb_set(struct dp *dp, struct core_link *l, enum dp_fdb_op op, c
 	return rc;
 }
 
-static int fdb_del_locked(struct ulink *ul, const uint8_t mac[MAC_LEN], const struct fdb_remote *r, dp_fdb_cb gone,
-			  void *arg, const char **why)
+static int fdb_del_locked(struct dp_user *u, struct ulink *ul, const uint8_t mac[MAC_LEN], const struct fdb_remote *r,
+			  dp_fdb_cb gone, void *arg, const char **why)
 {
 	const struct fdb_entry *e = fdb_lookup(ul->fdb, mac);
 	if (!e) {
 		*why = "no such entry";
 		return -ENOENT;
 	}
+	bool was_learned = e->state != FDB_STATE_PERMANENT;
 	if (r) {
 		struct fdb_entry one = *e;
 		const struct fdb_remote *found = NULL;
@@ -707,11 +778,17 @@ static int fdb_del_locked(struct ulink *ul, const uint8_t mac[MAC_LEN], const st
 		one.n_remotes = 1;
 		if (gone)
 			gone(&one, arg);
-		return fdb_del(ul->fdb, mac, r);
+		int rc = fdb_del(ul->fdb, mac, r);
+		if (rc == 0 && was_learned)
+			learned_gone(u, ul); /* a learned entry has one remote */
+		return rc;
 	}
 	if (gone)
 		gone(e, arg);
-	return fdb_del(ul->fdb, mac, NULL);
+	int rc = fdb_del(ul->fdb, mac, NULL);
+	if (rc == 0 && was_learned)
+		learned_gone(u, ul);
+	return rc;
 }
 
 static int user_fdb_del(struct dp *dp, struct core_link *l, const uint8_t mac[MAC_LEN], const struct fdb_remote *r,
@@ -719,7 +796,7 @@ static int user_fdb_del(struct dp *dp, struct core_link *l, const uint8_t mac[MA
 {
 	struct dp_user *u = to_user(dp);
 	ufdb_lock(u);
-	int rc = fdb_del_locked(ulink_of(l), mac, r, gone, arg, why);
+	int rc = fdb_del_locked(u, ulink_of(l), mac, r, gone, arg, why);
 	ufdb_unlock(u);
 	return rc;
 }
@@ -918,14 +995,8 @@ struct age_ctx {
 static void aged_cb(const struct fdb_entry *e, void *arg)
 {
 	struct age_ctx *a = arg;
+	learned_gone(a->u, a->ul);
 	a->u->dp.up->aged(a->u->dp.core, a->ul->l, e->mac, &e->remotes[0]);
-}
-
-enum fdb_learn_result user_learn(struct dp_user *u, struct ulink *ul, const uint8_t mac[MAC_LEN],
-				 const struct fdb_remote *r, uint64_t now)
-{
-	(void)u;
-	return fdb_learn(ul->fdb, mac, r, now);
 }
 
 /* Expire learned entries, and pick up a MAC address the user changed with
@@ -1016,6 +1087,7 @@ struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop 
 	u->threads = u->nw > 1 || u->busy_poll;
 	/* The GSO socket budget is the daemon's: shared out among workers. */
 	u->gso_max = lim->gso_sockets / u->nw ? lim->gso_sockets / u->nw : 1;
+	u->max_learned = lim->max_learned;
 	int rc = nl_open(&u->nl, -1);
 	if (rc < 0) {
 		*why = "cannot open an rtnetlink socket";

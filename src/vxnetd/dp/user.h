@@ -62,6 +62,7 @@ enum ustat {
 	US_RX_ECN_NOT_ECT,   /* outer ECT over a Not-ECT inner packet (logged, delivered) */
 	US_TX_BYPASS,	     /* frames handed to a local link directly (localbypass) */
 	US_TX_DROP_BYPASS,   /* to a local address with no link for the VNI (localbypass) */
+	US_RX_LEARN_CAPPED,  /* not learned: the daemon holds --max-learned learned entries */
 	US_MAX,
 };
 
@@ -168,6 +169,9 @@ struct ulink {
 	_Atomic bool detached;	/* the device was deleted under us */
 	unsigned nq;
 	struct ulink_q *q; /* [nq], nq = the number of workers */
+	/* Learned entries in fdb (counted in dp_user.learned too; under the
+	 * FDB writers' lock). */
+	unsigned learned;
 	struct ulink *next;
 };
 
@@ -263,6 +267,11 @@ struct dp_user {
 
 	int ev_fd; /* eventfd: a worker queued requests */
 	struct loop_src ev_src;
+
+	/* Learned entries of every link, and the cap on them (0: none);
+	 * under the FDB writers' lock. */
+	unsigned learned, max_learned;
+	uint64_t capped_logged; /* ms of the last "learning capped" log line */
 };
 
 /* ---- worker.c ---- */
@@ -324,7 +333,10 @@ struct vsock *vsock_find(struct dp_user *u, int family, uint16_t port);
 /* The worker's raw sending socket of family with or without DF, opened on
  * first use; -errno. */
 int uworker_tx_socket(struct uworker *w, int family, bool df);
-/* Learn mac -> ip in ul's table (the writers' lock held): fdb_learn. */
+/* fdb_learn under the daemon-wide cap (dp_user.max_learned), the FDB
+ * writers' lock held: at the cap a new MAC is not learned (FDB_LEARN_FULL,
+ * counted US_RX_LEARN_CAPPED, a log line at most every 10 s); moves,
+ * refreshes and pinned entries go on. */
 enum fdb_learn_result user_learn(struct dp_user *u, struct ulink *ul, const uint8_t mac[MAC_LEN],
 				 const struct fdb_remote *r, uint64_t now);
 /* Compare path_limit with the underlay device's MTU now (tap_mtu: the
