@@ -141,9 +141,9 @@ struct ulink_q {
 	bool online;		   /* rd is online in the worker's current turn */
 	struct ulink_q *next_used; /* the worker's list of links used this turn */
 	ustat_t stats[US_MAX];
-	uint64_t down_logged; /* ms of the last "TAP down" log line (rate limit) */
-	uint64_t ecn_logged;  /* ms of the last ECN log line (rate limit) */
-	uint64_t big_logged;  /* ms of the last "too big, no ICMP possible" line */
+	uint64_t down_logged;	/* ms of the last "TAP down" log line (rate limit) */
+	uint64_t ecn_logged;	/* ms of the last ECN log line (rate limit) */
+	uint64_t big_logged;	/* ms of the last "too big, no ICMP possible" line */
 	uint64_t limit_checked; /* ms this worker last compared path_limit with the device */
 } __attribute__((aligned(64)));
 
