@@ -50,13 +50,134 @@ static size_t eth_l3(const uint8_t *frame, size_t len, uint16_t *type)
 	return ETH_HLEN_;
 }
 
-/* The sum is byte-order independent (RFC 1071 section 2(B)): add native
- * 32-bit words into 64 bits, fold, and swap once at the end. This runs over
- * every byte of bulk TCP on the offload path, hence 16 bytes a step. */
-uint32_t proto_csum_add(uint32_t sum, const void *data, size_t len)
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/* The vector sums below add 16-bit words into 32-bit lanes, which hold
+ * 65535 such adds before they could wrap: they fold into 64 bits every
+ * CSUM_CHUNK bytes (16384 steps per lane, two accumulators). */
+#define CSUM_CHUNK ((size_t)32 * 16384)
+
+/* Sum of the native 16-bit words of p[0..n), n a multiple of 32, AVX2. */
+__attribute__((target("avx2"))) static uint64_t csum_words_avx2(const uint8_t *p, size_t n)
 {
-	const uint8_t *p = data;
-	uint64_t s = 0;
+	const __m256i zero = _mm256_setzero_si256();
+	uint64_t total = 0;
+	while (n) {
+		size_t chunk = n < CSUM_CHUNK ? n : CSUM_CHUNK;
+		__m256i a = zero, b = zero;
+		for (size_t i = 0; i < chunk; i += 32) {
+			__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+			a = _mm256_add_epi32(a, _mm256_unpacklo_epi16(v, zero));
+			b = _mm256_add_epi32(b, _mm256_unpackhi_epi16(v, zero));
+		}
+		uint32_t la[8], lb[8];
+		_mm256_storeu_si256((__m256i *)(void *)la, a);
+		_mm256_storeu_si256((__m256i *)(void *)lb, b);
+		for (int k = 0; k < 8; k++)
+			total += (uint64_t)la[k] + lb[k];
+		p += chunk;
+		n -= chunk;
+	}
+	return total;
+}
+
+/* The same with SSE2, which every x86-64 has. */
+static uint64_t csum_words_sse2(const uint8_t *p, size_t n)
+{
+	const __m128i zero = _mm_setzero_si128();
+	uint64_t total = 0;
+	while (n) {
+		size_t chunk = n < CSUM_CHUNK ? n : CSUM_CHUNK;
+		__m128i a = zero, b = zero, c = zero, d = zero;
+		for (size_t i = 0; i < chunk; i += 32) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			__m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
+			a = _mm_add_epi32(a, _mm_unpacklo_epi16(v, zero));
+			b = _mm_add_epi32(b, _mm_unpackhi_epi16(v, zero));
+			c = _mm_add_epi32(c, _mm_unpacklo_epi16(w, zero));
+			d = _mm_add_epi32(d, _mm_unpackhi_epi16(w, zero));
+		}
+		uint32_t l[4][4];
+		_mm_storeu_si128((__m128i *)(void *)l[0], a);
+		_mm_storeu_si128((__m128i *)(void *)l[1], b);
+		_mm_storeu_si128((__m128i *)(void *)l[2], c);
+		_mm_storeu_si128((__m128i *)(void *)l[3], d);
+		for (int k = 0; k < 4; k++)
+			total += (uint64_t)l[0][k] + l[1][k] + l[2][k] + l[3][k];
+		p += chunk;
+		n -= chunk;
+	}
+	return total;
+}
+
+/* csum_words_avx2 while copying p[0..n) to d. */
+__attribute__((target("avx2"))) static uint64_t csum_copy_avx2(uint8_t *d, const uint8_t *p, size_t n)
+{
+	const __m256i zero = _mm256_setzero_si256();
+	uint64_t total = 0;
+	while (n) {
+		size_t chunk = n < CSUM_CHUNK ? n : CSUM_CHUNK;
+		__m256i a = zero, b = zero;
+		for (size_t i = 0; i < chunk; i += 32) {
+			__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+			_mm256_storeu_si256((__m256i *)(void *)(d + i), v);
+			a = _mm256_add_epi32(a, _mm256_unpacklo_epi16(v, zero));
+			b = _mm256_add_epi32(b, _mm256_unpackhi_epi16(v, zero));
+		}
+		uint32_t la[8], lb[8];
+		_mm256_storeu_si256((__m256i *)(void *)la, a);
+		_mm256_storeu_si256((__m256i *)(void *)lb, b);
+		for (int k = 0; k < 8; k++)
+			total += (uint64_t)la[k] + lb[k];
+		p += chunk;
+		d += chunk;
+		n -= chunk;
+	}
+	return total;
+}
+
+static uint64_t csum_copy_sse2(uint8_t *d, const uint8_t *p, size_t n)
+{
+	const __m128i zero = _mm_setzero_si128();
+	uint64_t total = 0;
+	while (n) {
+		size_t chunk = n < CSUM_CHUNK ? n : CSUM_CHUNK;
+		__m128i a = zero, b = zero, c = zero, e = zero;
+		for (size_t i = 0; i < chunk; i += 32) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			__m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
+			_mm_storeu_si128((__m128i *)(void *)(d + i), v);
+			_mm_storeu_si128((__m128i *)(void *)(d + i + 16), w);
+			a = _mm_add_epi32(a, _mm_unpacklo_epi16(v, zero));
+			b = _mm_add_epi32(b, _mm_unpackhi_epi16(v, zero));
+			c = _mm_add_epi32(c, _mm_unpacklo_epi16(w, zero));
+			e = _mm_add_epi32(e, _mm_unpackhi_epi16(w, zero));
+		}
+		uint32_t l[4][4];
+		_mm_storeu_si128((__m128i *)(void *)l[0], a);
+		_mm_storeu_si128((__m128i *)(void *)l[1], b);
+		_mm_storeu_si128((__m128i *)(void *)l[2], c);
+		_mm_storeu_si128((__m128i *)(void *)l[3], e);
+		for (int k = 0; k < 4; k++)
+			total += (uint64_t)l[0][k] + l[1][k] + l[2][k] + l[3][k];
+		p += chunk;
+		d += chunk;
+		n -= chunk;
+	}
+	return total;
+}
+#endif
+
+/* The sum is byte-order independent (RFC 1071 section 2(B)): add native
+ * words (16 or 32 bits: they agree modulo 0xffff) into 64 bits, fold, and
+ * swap once at the end. This runs over every byte of bulk TCP on the
+ * offload path: vector code for the bulk where the CPU has it (a third of
+ * the daemon's own CPU time went here with the scalar loop alone). */
+/* Add the scalar part (fewer than 64 bytes, or everything without vector
+ * code) to the 64-bit sum s, fold, swap, and add to sum. */
+static uint32_t csum_finish(uint32_t sum, uint64_t s, const uint8_t *p, size_t len)
+{
 	uint32_t w;
 	while (len >= 16) {
 		uint32_t a, b, c, d;
@@ -96,6 +217,38 @@ uint32_t proto_csum_add(uint32_t sum, const void *data, size_t len)
 #endif
 	uint64_t t = (uint64_t)sum + folded;
 	return (uint32_t)((t & 0xffffffffu) + (t >> 32));
+}
+
+uint32_t proto_csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t s = 0;
+#if defined(__x86_64__)
+	if (len >= 64) {
+		size_t n = len & ~(size_t)31;
+		s = __builtin_cpu_supports("avx2") ? csum_words_avx2(p, n) : csum_words_sse2(p, n);
+		p += n;
+		len -= n;
+	}
+#endif
+	return csum_finish(sum, s, p, len);
+}
+
+uint32_t proto_csum_copy(uint32_t sum, void *dst, const void *src, size_t len)
+{
+	const uint8_t *p = src;
+	uint64_t s = 0;
+#if defined(__x86_64__)
+	if (len >= 64) {
+		size_t n = len & ~(size_t)31;
+		s = __builtin_cpu_supports("avx2") ? csum_copy_avx2(dst, p, n) : csum_copy_sse2(dst, p, n);
+		p += n;
+		dst = (uint8_t *)dst + n;
+		len -= n;
+	}
+#endif
+	memcpy(dst, p, len);
+	return csum_finish(sum, s, p, len);
 }
 
 uint16_t proto_csum_fold(uint32_t sum)

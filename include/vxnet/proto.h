@@ -167,5 +167,9 @@ uint8_t proto_outer_tos(uint8_t tos, bool inherit, const uint8_t *frame, size_t 
  * store big-endian. Data that includes a correct checksum folds to 0. */
 uint32_t proto_csum_add(uint32_t sum, const void *data, size_t len);
 uint16_t proto_csum_fold(uint32_t sum);
+/* memcpy(dst, src, len) and proto_csum_add(sum, src, len) in one pass over
+ * the bytes (the offload paths copy and checksum every payload byte).
+ * dst and src must not overlap. */
+uint32_t proto_csum_copy(uint32_t sum, void *dst, const void *src, size_t len);
 
 #endif

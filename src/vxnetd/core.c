@@ -80,6 +80,13 @@ void core_set_fd_budget(struct core *c, unsigned gso_sockets)
 	c->ulim.gso_sockets = gso_sockets;
 }
 
+void core_set_user_workers(struct core *c, unsigned workers, bool busy_poll, unsigned linger_us)
+{
+	c->ulim.workers = workers;
+	c->ulim.busy_poll = busy_poll;
+	c->ulim.linger_us = linger_us;
+}
+
 void core_set_max_learned(struct core *c, unsigned max_learned)
 {
 	c->ulim.max_learned = max_learned;

@@ -59,6 +59,9 @@ void core_set_dp(struct core *c, enum link_datapath d, struct dp *dp);
 /* How many sockets the user datapath may open for UDP GSO (the rest of the
  * daemon's file descriptor budget is for clients and devices). */
 void core_set_fd_budget(struct core *c, unsigned gso_sockets);
+/* The user datapath's packet workers (0: one per CPU), whether they poll,
+ * and how long they poll after a turn with packets (microseconds). */
+void core_set_user_workers(struct core *c, unsigned workers, bool busy_poll, unsigned linger_us);
 /* How many learned entries the user datapath holds in all (0: no limit). */
 void core_set_max_learned(struct core *c, unsigned max_learned);
 /* Where the datapaths hand devices to remove, away from the loop (reaper.h);

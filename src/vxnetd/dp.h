@@ -103,7 +103,7 @@ struct dp {
 };
 
 /* Providers. Each returns NULL (errno set) if it cannot start; *why says why. */
-/* What the user datapath may hold, daemon-wide. */
+/* What the user datapath may hold and use, daemon-wide. */
 struct dp_user_limits {
 	/* UDP GSO sockets (one bound source port each) open at once. */
 	unsigned gso_sockets;
@@ -111,9 +111,20 @@ struct dp_user_limits {
 	 * limit): past it, learning refuses new MACs (moves and refreshes go
 	 * on), counted rx_learn_capped. */
 	unsigned max_learned;
+	/* Packet workers (threads, each with a TAP queue of every link and a
+	 * socket of every receive group); 0: one per CPU; 1: no thread, the
+	 * packets are handled on the daemon's loop. */
+	unsigned workers;
+	/* Workers poll instead of sleeping (low latency, a CPU each). */
+	bool busy_poll;
+	/* After a turn with packets, a worker polls this long (microseconds)
+	 * before it sleeps: a reply or the rest of a burst costs no wakeup. */
+	unsigned linger_us;
 };
 struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop *lp, const struct dp_user_limits *lim,
 		       const char **why);
+/* The user datapath's workers when not told: the CPUs we may run on. */
+unsigned dp_user_default_workers(void);
 struct dp *dp_kernel_new(struct core *c, const struct dp_upcalls *up, struct loop *lp, const char **why);
 struct dp *dp_null_new(struct core *c, const struct dp_upcalls *up);
 

@@ -2,6 +2,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -19,6 +20,8 @@ struct loop {
 	int n, cur;
 	void (*idle)(void *arg);
 	void *idle_arg;
+	int timeout;
+	unsigned linger_us;
 };
 
 uint64_t loop_now_ms(void)
@@ -33,6 +36,7 @@ struct loop *loop_new(void)
 	struct loop *lp = calloc(1, sizeof(*lp));
 	if (!lp)
 		return NULL;
+	lp->timeout = -1;
 	lp->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (lp->epfd < 0) {
 		int e = errno;
@@ -87,15 +91,47 @@ void loop_set_idle(struct loop *lp, void (*fn)(void *arg), void *arg)
 	lp->idle_arg = arg;
 }
 
+void loop_set_timeout(struct loop *lp, int ms)
+{
+	lp->timeout = ms;
+}
+
+void loop_set_linger(struct loop *lp, unsigned us)
+{
+	lp->linger_us = us;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 int loop_run(struct loop *lp)
 {
+	uint64_t linger_until = 0;
 	while (!lp->stop) {
-		int n = epoll_wait(lp->epfd, lp->evs, LOOP_BATCH, -1);
+		int timeout = lp->timeout;
+		if (linger_until && timeout != 0) {
+			if (now_us() < linger_until)
+				timeout = 0;
+			else
+				linger_until = 0;
+		}
+		int n = epoll_wait(lp->epfd, lp->evs, LOOP_BATCH, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
+		if (n > 0 && lp->linger_us)
+			linger_until = now_us() + lp->linger_us;
+		/* Polling (busy or lingering) with nothing to do: let whatever
+		 * else wants this CPU run first (the process we carry packets
+		 * for, the softirqs), then look again. */
+		if (n == 0 && timeout == 0)
+			sched_yield();
 		lp->n = n;
 		for (lp->cur = 0; lp->cur < n; lp->cur++) {
 			struct loop_src *src = lp->evs[lp->cur].data.ptr;

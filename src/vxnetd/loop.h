@@ -34,6 +34,13 @@ void loop_stop(struct loop *lp);
 bool loop_stopping(const struct loop *lp);
 /* A function run after every batch of events (e.g. flush the state file). */
 void loop_set_idle(struct loop *lp, void (*fn)(void *arg), void *arg);
+/* How long a turn waits for events: -1 (default) until one comes, 0 never
+ * (busy polling: the loop spins, and the idle function runs every turn). */
+void loop_set_timeout(struct loop *lp, int ms);
+/* After a turn that had events, poll (without sleeping) for up to us
+ * microseconds before waiting again: what comes right after (a reply, the
+ * next packet of a burst) is taken without a sleep and a wakeup. 0: off. */
+void loop_set_linger(struct loop *lp, unsigned us);
 
 /* A periodic timer (CLOCK_MONOTONIC timerfd) as a source: fn runs every
  * period_ms. 0 or -errno. */

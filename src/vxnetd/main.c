@@ -23,26 +23,31 @@
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "Usage: vxnetd [-S PATH] [--datapath user|kernel] [--state DIR] [--max-clients N] [--max-learned N] [-v]\n"
-	    "       vxnetd [-S PATH] [--state DIR] --purge\n"
-	    "  -S PATH              control socket (default $VXNET_SOCKET or " CTL_DEFAULT_SOCKET ")\n"
-	    "  --datapath user|kernel  datapath of links that do not name one (default user)\n"
-	    "  --state DIR          where the desired state is kept (default " STATE_DEFAULT_DIR
-	    ", or one directory per socket there)\n"
-	    "  --purge              remove every device the state names, and the state, then exit\n"
-	    "  --max-clients N      control clients at once (default 64)\n"
-	    "  --max-learned N      learned fdb entries of the user datapath in all (default: 1/256 of\n"
-	    "                       the memory at 160 bytes each; 0: no limit)\n"
-	    "  --store etcd://HOST:PORT[,HOST:PORT...]  join a cluster through etcd (docs/store.md)\n"
-	    "  --host NAME          this host's name in the cluster (default: the hostname)\n"
-	    "  --underlay ADDR      where this host receives VXLAN (default: the default route's source)\n"
-	    "  --store-prefix P     the cluster's keys (default /vxnet)\n"
-	    "  --lease-ttl SECS     this host's lease (default 10)\n"
-	    "  --store-cacert F --store-cert F --store-key F   TLS to etcd\n"
-	    "  -v                   verbose (debug) logging\n"
-	    "  -h                   this help; -V version\n");
+	fprintf(f, "Usage: vxnetd [-S PATH] [--datapath user|kernel] [--state DIR] [--max-clients N] [--max-learned N]\n"
+		   "              [--workers N] [--busy-poll] [--linger-us N] [-v]\n"
+		   "       vxnetd [-S PATH] [--state DIR] --purge\n"
+		   "  -S PATH              control socket (default $VXNET_SOCKET or " CTL_DEFAULT_SOCKET ")\n"
+		   "  --datapath user|kernel  datapath of links that do not name one (default user)\n"
+		   "  --state DIR          where the desired state is kept (default " STATE_DEFAULT_DIR
+		   ", or one directory per socket there)\n"
+		   "  --purge              remove every device the state names, and the state, then exit\n"
+		   "  --max-clients N      control clients at once (default 64)\n"
+		   "  --max-learned N      learned fdb entries of the user datapath in all (default: 1/256 of\n"
+		   "                       the memory at 160 bytes each; 0: no limit)\n"
+		   "  --workers N          packet threads of the user datapath (default: one per CPU; 1: none,\n"
+		   "                       packets on the daemon's own loop)\n"
+		   "  --busy-poll          the user datapath's workers poll instead of sleeping: lower latency,\n"
+		   "                       a CPU each (default workers 1 then)\n"
+		   "  --linger-us N        after packets, a worker polls N microseconds before it sleeps\n"
+		   "                       (default 0: sleep at once)\n"
+		   "  --store etcd://HOST:PORT[,HOST:PORT...]  join a cluster through etcd (docs/store.md)\n"
+		   "  --host NAME          this host's name in the cluster (default: the hostname)\n"
+		   "  --underlay ADDR      where this host receives VXLAN (default: the default route's source)\n"
+		   "  --store-prefix P     the cluster's keys (default /vxnet)\n"
+		   "  --lease-ttl SECS     this host's lease (default 10)\n"
+		   "  --store-cacert F --store-cert F --store-key F   TLS to etcd\n"
+		   "  -v                   verbose (debug) logging\n"
+		   "  -h                   this help; -V version\n");
 }
 
 /* Tell systemd (Type=notify) we are ready. The protocol is one datagram,
@@ -147,7 +152,8 @@ int main(int argc, char **argv)
 	const char *path = getenv("VXNET_SOCKET");
 	const char *state_dir = NULL;
 	enum link_datapath def = LINK_DP_USER;
-	bool purge = false;
+	bool purge = false, busy_poll = false;
+	unsigned workers = 0, linger_us = 0;
 	int verbose = 0, opt;
 	static const struct option longopts[] = {
 	    {"datapath", required_argument, NULL, 'd'},
@@ -156,6 +162,9 @@ int main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"max-clients", required_argument, NULL, 'C'},
+	    {"workers", required_argument, NULL, 'W'},
+	    {"busy-poll", no_argument, NULL, 'B'},
+	    {"linger-us", required_argument, NULL, 'G'},
 	    {"max-learned", required_argument, NULL, 'L'},
 	    {"store", required_argument, NULL, 256},
 	    {"host", required_argument, NULL, 257},
@@ -196,6 +205,29 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			lim.max_clients = (unsigned)v;
+			break;
+		}
+		case 'W': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || v < 1 || v > 64) {
+				fprintf(stderr, "vxnetd: --workers must be 1-64\n");
+				return 2;
+			}
+			workers = (unsigned)v;
+			break;
+		}
+		case 'B':
+			busy_poll = true;
+			break;
+		case 'G': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || v > 1000000) {
+				fprintf(stderr, "vxnetd: --linger-us must be 0-1000000\n");
+				return 2;
+			}
+			linger_us = (unsigned)v;
 			break;
 		}
 		case 'L': {
@@ -282,6 +314,8 @@ int main(int argc, char **argv)
 	d.core = d.loop ? core_new(d.loop, def) : NULL;
 	if (d.core) {
 		core_set_fd_budget(d.core, gso);
+		/* A poller takes a CPU: one unless told otherwise. */
+		core_set_user_workers(d.core, workers ? workers : busy_poll ? 1 : 0, busy_poll, linger_us);
 		core_set_max_learned(d.core, max_learned);
 	}
 	if (!d.core) {

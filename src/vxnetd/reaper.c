@@ -26,6 +26,8 @@ struct job {
 	struct job *next;
 	uint64_t seq;
 	int ifindex, netns_fd, tap_fd;
+	int *more; /* the other queues of a multi-queue TAP, closed after tap_fd */
+	unsigned nmore;
 	char name[IFNAMSIZ];
 	char netns[CTL_NETNS_LEN];
 	bool handled; /* its namespace's requests are made */
@@ -157,6 +159,8 @@ static void process(struct job *batch)
 				ioctl(j->tap_fd, TUNSETPERSIST, 0);
 			close(j->tap_fd);
 		}
+		for (unsigned i = 0; i < j->nmore; i++)
+			close(j->more[i]);
 		if (j->netns_fd >= 0)
 			close(j->netns_fd);
 	}
@@ -182,6 +186,7 @@ static void *run(void *arg)
 			struct job *j = batch;
 			batch = j->next;
 			last = j->seq;
+			free(j->more);
 			free(j);
 		}
 		pthread_mutex_lock(&r->lock);
@@ -267,17 +272,34 @@ void reaper_free(struct reaper *r)
 
 uint64_t reaper_add(struct reaper *r, int ifindex, int netns_fd, int tap_fd, const char *name, const char *netns)
 {
+	return reaper_add_fds(r, ifindex, netns_fd, &tap_fd, 1, name, netns);
+}
+
+uint64_t reaper_add_fds(struct reaper *r, int ifindex, int netns_fd, const int *tap_fds, unsigned n, const char *name,
+			const char *netns)
+{
 	struct job *j = calloc(1, sizeof(*j));
-	if (!j) {
+	int *more = n > 1 ? malloc((n - 1) * sizeof(*more)) : NULL;
+	if (!j || (n > 1 && !more)) {
 		/* Do it here: slow, but never leave a device behind. */
-		struct job one = {.ifindex = ifindex, .netns_fd = netns_fd, .tap_fd = tap_fd};
+		struct job one = {.ifindex = ifindex,
+				  .netns_fd = netns_fd,
+				  .tap_fd = tap_fds[0],
+				  .more = (int *)tap_fds + 1,
+				  .nmore = n - 1};
 		snprintf(one.name, sizeof(one.name), "%s", name ? name : "");
 		process(&one);
+		free(j);
+		free(more);
 		return reaper_last(r);
 	}
+	if (n > 1)
+		memcpy(more, tap_fds + 1, (n - 1) * sizeof(*more));
+	j->more = more;
+	j->nmore = n - 1;
 	j->ifindex = ifindex;
 	j->netns_fd = netns_fd;
-	j->tap_fd = tap_fd;
+	j->tap_fd = tap_fds[0];
 	snprintf(j->name, sizeof(j->name), "%s", name ? name : "");
 	snprintf(j->netns, sizeof(j->netns), "%s", netns ? netns : "");
 	pthread_mutex_lock(&r->lock);

@@ -33,6 +33,11 @@ void reaper_free(struct reaper *r);
  * for reaper_wait_name. Never fails: without memory the job is done here and
  * now. The job's number, for reaper_done. */
 uint64_t reaper_add(struct reaper *r, int ifindex, int netns_fd, int tap_fd, const char *name, const char *netns);
+/* reaper_add for a multi-queue TAP: tap_fds[0] as tap_fd, the other queues'
+ * fds closed after it (detaching a queue of a live device would cost an
+ * RCU barrier each; of a removed one, nothing). n >= 1. */
+uint64_t reaper_add_fds(struct reaper *r, int ifindex, int netns_fd, const int *tap_fds, unsigned n, const char *name,
+			const char *netns);
 /* The number of the last job given, and of the last one finished (jobs
  * finish in order). */
 uint64_t reaper_last(const struct reaper *r);

@@ -11,8 +11,9 @@
 # filter, with outer UDP checksums zero or correct and inner IPv4/TCP
 # checksums correct.
 #
-#  a) vxnetd <-> vxnetd, IPv4 underlay through switch vx-s4-$$, overlay on the TAPs;
-#     one transfer A -> B, then three A -> B and one B -> A at once (flows interleave in GRO):
+#  a) vxnetd <-> vxnetd (4 workers each: flows spread over threads, TAP queues and sockets),
+#     IPv4 underlay through switch vx-s4-$$, overlay on the TAPs; one transfer A -> B, then
+#     six A -> B and two B -> A at once (flows interleave in GRO and across workers):
 #       vx-a-$$ vxlan1 203.0.113.1/24, ul0 198.18.0.1/24 -- sw0 -- ul0 198.18.0.2/24, vxlan1 203.0.113.2/24 vx-b-$$
 #  b) vxnetd <-> kernel vxlan (id 42 dstport 4789), both directions, same switch:
 #       vx-c-$$ vxlan1 203.0.113.3/24 (vxnetd), ul0 198.18.0.3 -- sw0 -- ul0 198.18.0.4, vxlan1 203.0.113.4/24 vx-k-$$
@@ -54,9 +55,9 @@ underlay_switch() {
 	for ns in "$2" "$4"; do ip netns exec "$ns" ethtool -K ul0 gro on >/dev/null; done
 }
 
-# vxhost NS LOCAL REMOTE OVERLAY/LEN: a vxnetd link vxlan1 (VNI 42) with an address.
+# vxhost NS LOCAL REMOTE OVERLAY/LEN: a vxnetd (4 workers) link vxlan1 (VNI 42) with an address.
 vxhost() {
-	start_vxnetd "$1"
+	start_vxnetd "$1" --workers 4
 	vx "$1" link add vxlan1 id 42 dstport 4789 local "$2" remote "$3" dev ul0
 	case $4 in
 	*:*) ip -n "$1" addr add "$4" dev vxlan1 nodad ;;
@@ -200,15 +201,15 @@ offload_checks "$A" "$B" "$ta" "$tb" "a) A -> B"
 sample_checks s4 "a) underlay A -> B"
 
 ta=$(snap "$A") tb=$(snap "$B")
-# Three flows A -> B interleave in B's inner GRO, while a fourth goes B -> A
-# (A's GRO sees its data among the ACKs of the other three).
-for i in 1 2 3; do xfer_listen "a$i" "$B" $((5010 + i)); done
-xfer_listen a4 "$A" 5014
-for i in 1 2 3; do xfer_send "a$i" "$A" 203.0.113.2 $((5010 + i)); done
-xfer_send a4 "$B" 203.0.113.1 5014
-for i in 1 2 3; do xfer_check "a$i" "a) concurrent transfer $i of 3 A -> B"; done
-xfer_check a4 "a) concurrent transfer B -> A"
-offload_checks "$A" "$B" "$ta" "$tb" "a) 3 A -> B beside 1 B -> A"
+# Six flows A -> B interleave in B's inner GRO and spread over the workers,
+# while two go B -> A (A's GRO sees their data among the ACKs of the others).
+for i in 1 2 3 4 5 6; do xfer_listen "a$i" "$B" $((5010 + i)); done
+for i in 7 8; do xfer_listen "a$i" "$A" $((5010 + i)); done
+for i in 1 2 3 4 5 6; do xfer_send "a$i" "$A" 203.0.113.2 $((5010 + i)); done
+for i in 7 8; do xfer_send "a$i" "$B" 203.0.113.1 $((5010 + i)); done
+for i in 1 2 3 4 5 6; do xfer_check "a$i" "a) concurrent transfer $i of 6 A -> B"; done
+for i in 7 8; do xfer_check "a$i" "a) concurrent transfer $((i - 6)) of 2 B -> A"; done
+offload_checks "$A" "$B" "$ta" "$tb" "a) 6 A -> B beside 2 B -> A"
 
 # ---- b) vxnetd <-> kernel vxlan, both directions ----
 C=vx-c-$$ K=vx-k-$$ SK=vx-sk-$$

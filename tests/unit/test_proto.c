@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -973,6 +974,30 @@ static void test_csum_helpers_match_rfc1071_example(void **state)
 			 (uint16_t)~ref_sum(0xffffffffu, ff, sizeof(ff)));
 }
 
+/* The vector sums (every length, every alignment, and past the point where
+ * their 32-bit lanes must fold) agree with the plain RFC 1071 sum. */
+static void test_csum_vector_sums_match_reference_at_every_length_and_alignment(void **state)
+{
+	(void)state;
+	size_t big = (size_t)32 * 16384 * 2 + 77; /* two fold chunks and a tail */
+	uint8_t *buf = malloc(big + 64);
+	assert_non_null(buf);
+	uint32_t x = 12345;
+	for (size_t i = 0; i < big + 64; i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	for (size_t off = 0; off < 33; off++)
+		for (size_t len = 0; len < 300; len++)
+			assert_int_equal(proto_csum_fold(proto_csum_add(7, buf + off, len)),
+					 (uint16_t)~ref_sum(7, buf + off, len));
+	assert_int_equal(proto_csum_fold(proto_csum_add(0, buf + 3, big)), (uint16_t)~ref_sum(0, buf + 3, big));
+	memset(buf, 0xff, big + 64); /* the largest words: the lanes' worst case */
+	assert_int_equal(proto_csum_fold(proto_csum_add(0xffffffffu, buf + 1, big)),
+			 (uint16_t)~ref_sum(0xffffffffu, buf + 1, big));
+	free(buf);
+}
+
 /* ---- ECN across the tunnel (RFC 6040) ---- */
 
 #define NE 0 /* Not-ECT */
@@ -1268,6 +1293,7 @@ int main(void)
 	    cmocka_unit_test(test_too_big_build_keeps_vlan_tag_and_lowers_mtu),
 	    cmocka_unit_test(test_too_big_build_does_not_answer_errors_fragments_or_groups),
 	    cmocka_unit_test(test_csum_helpers_match_rfc1071_example),
+	    cmocka_unit_test(test_csum_vector_sums_match_reference_at_every_length_and_alignment),
 	    cmocka_unit_test(test_ecn_decap_follows_rfc6040_for_every_outer_inner_pair),
 	    cmocka_unit_test(test_ecn_decap_ipv4_checksum_update_matches_full_recompute),
 	    cmocka_unit_test(test_ecn_decap_passes_frames_without_an_inner_ip_header),

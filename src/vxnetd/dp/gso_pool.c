@@ -25,16 +25,18 @@ struct gso_sock {
 
 struct gso_pool {
 	unsigned max, n;
+	bool reuseport;
 	struct gso_sock *socks; /* n in use, packed */
 	uint16_t *slot[2];	/* [family][port] -> index in socks, SLOT_NONE, SLOT_TAKEN */
 	uint64_t taken_since;	/* when the first port was marked taken since the last retry */
 };
 
-struct gso_pool *gso_pool_new(unsigned max)
+struct gso_pool *gso_pool_new(unsigned max, bool reuseport)
 {
 	struct gso_pool *p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
+	p->reuseport = reuseport;
 	p->max = max ? max : 1;
 	if (p->max > SLOT_TAKEN)
 		p->max = SLOT_TAKEN;
@@ -101,7 +103,7 @@ int gso_pool_get(struct gso_pool *p, int family, uint16_t port, uint64_t now)
 			return -1;
 		drop(p, lru);
 	}
-	int fd = udp_gso_open(family, port);
+	int fd = udp_gso_open(family, port, p->reuseport);
 	if (fd < 0) {
 		if (fd == -EADDRINUSE) {
 			p->slot[f][port] = SLOT_TAKEN;

@@ -8,12 +8,14 @@
 #ifndef VXNETD_DP_GSO_POOL_H
 #define VXNETD_DP_GSO_POOL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct gso_pool;
 
-/* max: sockets open at most. NULL and errno on failure. */
-struct gso_pool *gso_pool_new(unsigned max);
+/* max: sockets open at most. reuseport: several pools (one per worker)
+ * may each hold a socket of the same port. NULL and errno on failure. */
+struct gso_pool *gso_pool_new(unsigned max, bool reuseport);
 void gso_pool_free(struct gso_pool *p);
 /* The socket for (family, source port), opened on first use; -1 when none
  * can be had now (pool full of busy sockets, port taken, no memory). */

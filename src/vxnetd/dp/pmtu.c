@@ -14,12 +14,27 @@ static struct pmtu_entry *find(struct pmtu_cache *c, const struct vx_addr *ip)
 	return NULL;
 }
 
+void pmtu_init(struct pmtu_cache *c)
+{
+	pthread_mutex_init(&c->lock, NULL);
+	atomic_init(&c->nonempty, false);
+	c->n = 0;
+}
+
+void pmtu_destroy(struct pmtu_cache *c)
+{
+	pthread_mutex_destroy(&c->lock);
+}
+
 unsigned pmtu_get(struct pmtu_cache *c, const struct vx_addr *ip, uint64_t now)
 {
-	if (!c->n)
+	if (!atomic_load_explicit(&c->nonempty, memory_order_relaxed))
 		return 0;
+	pthread_mutex_lock(&c->lock);
 	struct pmtu_entry *e = find(c, ip);
-	return e && e->expires > now ? e->mtu : 0;
+	unsigned mtu = e && e->expires > now ? e->mtu : 0;
+	pthread_mutex_unlock(&c->lock);
+	return mtu;
 }
 
 /* What the kernel's routing says the path to ip carries: a connected UDP
@@ -48,6 +63,7 @@ unsigned pmtu_learn(struct pmtu_cache *c, const struct vx_addr *ip, uint64_t now
 	unsigned mtu = kernel_path_mtu(ip);
 	if (!mtu)
 		return 0;
+	pthread_mutex_lock(&c->lock);
 	struct pmtu_entry *e = find(c, ip);
 	if (!e) {
 		if (c->n == PMTU_MAX) {
@@ -64,15 +80,20 @@ unsigned pmtu_learn(struct pmtu_cache *c, const struct vx_addr *ip, uint64_t now
 	}
 	e->mtu = mtu;
 	e->expires = now + PMTU_EXPIRE_MS;
+	atomic_store_explicit(&c->nonempty, true, memory_order_relaxed);
+	pthread_mutex_unlock(&c->lock);
 	return mtu;
 }
 
 void pmtu_expire(struct pmtu_cache *c, uint64_t now)
 {
+	pthread_mutex_lock(&c->lock);
 	for (unsigned i = 0; i < c->n;) {
 		if (c->e[i].expires <= now)
 			c->e[i] = c->e[--c->n];
 		else
 			i++;
 	}
+	atomic_store_explicit(&c->nonempty, c->n > 0, memory_order_relaxed);
+	pthread_mutex_unlock(&c->lock);
 }

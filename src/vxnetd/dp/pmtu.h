@@ -8,6 +8,9 @@
 #ifndef VXNETD_DP_PMTU_H
 #define VXNETD_DP_PMTU_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vxnet/addr.h"
@@ -21,10 +24,17 @@ struct pmtu_entry {
 	uint64_t expires;
 };
 
+/* Shared by the workers: changes under the lock; a reader that finds the
+ * cache empty (the common case: no router ever complained) takes no lock. */
 struct pmtu_cache {
+	pthread_mutex_t lock;
+	_Atomic bool nonempty;
 	struct pmtu_entry e[PMTU_MAX];
 	unsigned n;
 };
+
+void pmtu_init(struct pmtu_cache *c);
+void pmtu_destroy(struct pmtu_cache *c);
 
 /* The path MTU to ip (outer packet size), 0 when nothing smaller than the
  * device's is known. */

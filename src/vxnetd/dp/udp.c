@@ -11,6 +11,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#ifndef IP_MULTICAST_ALL
+#define IP_MULTICAST_ALL 49 /* linux/in.h */
+#endif
+#ifndef IPV6_MULTICAST_ALL
+#define IPV6_MULTICAST_ALL 29 /* linux/in6.h */
+#endif
+
 /* Big buffers absorb bursts between two epoll turns; FORCE works as root
  * and falls back to the capped variant otherwise. */
 static void set_bufs(int fd, int bytes)
@@ -53,19 +60,21 @@ static int bind_wildcard(int fd, int family, uint16_t port)
 	return bind(fd, (struct sockaddr *)&ss, sl);
 }
 
-int udp_rx_open(int family, uint16_t port)
+/* One receive socket; reuseport: of a group. fd or -errno. */
+static int rx_one(int family, uint16_t port, bool reuseport, int bufsize)
 {
 	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
 		return -errno;
-	set_bufs(fd, 8 << 20);
-	if (bind_wildcard(fd, family, port) < 0) {
+	set_bufs(fd, bufsize);
+	int one = 1;
+	if ((reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) ||
+	    bind_wildcard(fd, family, port) < 0) {
 		int e = -errno;
 		close(fd);
 		return e;
 	}
 	/* Best effort: without it datagrams simply arrive one by one. */
-	int one = 1;
 	setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one));
 	/* The outer TOS / traffic class of each datagram, for ECN on
 	 * decapsulation (RFC 6040). */
@@ -74,6 +83,51 @@ int udp_rx_open(int family, uint16_t port)
 	else
 		setsockopt(fd, IPPROTO_IP, IP_RECVTOS, &one, sizeof(one));
 	return fd;
+}
+
+int udp_rx_open(int family, uint16_t port, unsigned n, int *fds)
+{
+	if (!n)
+		return -EINVAL;
+	if (n == 1) {
+		int fd = rx_one(family, port, false, 8 << 20);
+		if (fd < 0)
+			return fd;
+		fds[0] = fd;
+		return 0;
+	}
+	/* A group would let another SO_REUSEPORT socket of the same user join
+	 * it and take part of the traffic: make sure the port is free first
+	 * (an exclusive bind fails if anyone holds it, with or without
+	 * SO_REUSEPORT), then build the group at once. */
+	int probe = rx_one(family, port, false, 4096);
+	if (probe < 0)
+		return probe;
+	close(probe);
+	/* The buffers absorb bursts between two turns of one worker's loop. */
+	int bufsize = (8 << 20) / (int)n < (2 << 20) ? (2 << 20) : (8 << 20) / (int)n;
+	for (unsigned i = 0; i < n; i++) {
+		int fd = rx_one(family, port, true, bufsize);
+		int zero = 0;
+		if (fd >= 0 && i > 0) {
+			/* Multicast reaches every socket of a group that has
+			 * IP_MULTICAST_ALL on: only socket 0 takes it. */
+			int rc = family == AF_INET6
+				     ? setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &zero, sizeof(zero))
+				     : setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof(zero));
+			if (rc < 0) {
+				close(fd);
+				fd = -errno;
+			}
+		}
+		if (fd < 0) {
+			while (i > 0)
+				close(fds[--i]);
+			return fd;
+		}
+		fds[i] = fd;
+	}
+	return 0;
 }
 
 /* What every sending socket needs: a drop-all receive filter, DF on (never
@@ -102,12 +156,15 @@ static int tx_opts(int fd, int family, bool df)
 	return rc;
 }
 
-int udp_gso_open(int family, uint16_t port)
+int udp_gso_open(int family, uint16_t port, bool reuseport)
 {
 	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
 		return -errno;
+	int one = 1;
 	int rc = tx_opts(fd, family, true);
+	if (rc == 0 && reuseport)
+		rc = setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (rc == 0)
 		rc = bind_wildcard(fd, family, port);
 	if (rc < 0) {

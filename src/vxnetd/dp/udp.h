@@ -13,10 +13,15 @@
 
 #include "vxnet/addr.h"
 
-/* Non-blocking UDP socket bound to [::]:port or 0.0.0.0:port, with UDP_GRO
- * on (when the kernel has it) so bursts arrive as one buffer, and the outer
- * TOS/traffic class of each datagram as a control message. fd or -errno. */
-int udp_rx_open(int family, uint16_t port);
+/* n non-blocking UDP sockets bound to [::]:port or 0.0.0.0:port into fds,
+ * with UDP_GRO on (when the kernel has it) so bursts arrive as one buffer,
+ * and the outer TOS/traffic class of each datagram as a control message.
+ * n > 1: a SO_REUSEPORT group, whose default selection hashes each outer
+ * flow (addresses and ports) to one socket, so a flow stays on one reader;
+ * only fds[0] takes multicast (the others would each get a copy). A port
+ * some other socket holds, even one with SO_REUSEPORT, is -EADDRINUSE.
+ * 0 or -errno. */
+int udp_rx_open(int family, uint16_t port, unsigned n, int *fds);
 /* Raw sending socket: DF on (df false: the kernel may fragment, `df
  * unset`), no multicast loopback, receives nothing. IPv6 checksums are
  * filled by the kernel (IPV6_CHECKSUM); IPv4 UDP checksums are sent as zero
@@ -26,8 +31,9 @@ int udp_tx_open(int family, bool df);
  * the raw socket cannot segment, and GSO needs a real UDP socket, so each
  * hashed source port in use gets one, opened on demand. It receives nothing
  * (drop-all filter), never fragments, and sends checksums (the kernel refuses
- * GSO without them). fd or -errno (-EADDRINUSE when the port is taken). */
-int udp_gso_open(int family, uint16_t port);
+ * GSO without them). reuseport: workers of one daemon may each hold one for
+ * the same port. fd or -errno (-EADDRINUSE when the port is taken). */
+int udp_gso_open(int family, uint16_t port, bool reuseport);
 /* Read a sending socket's error queue empty; the destinations that a
  * router said are too big go into dsts (at most max). Returns how many. */
 int udp_tx_drain_errors(int fd, struct vx_addr *dsts, unsigned max);

@@ -1,19 +1,22 @@
 /* user: the userspace datapath provider, its control side: each link is a
- * persistent TAP whose frames vxnetd's engine (user_fwd.c) carries over UDP
- * sockets shared per (family, dstport). A link is made all-or-nothing:
- * every step that can fail runs before the link becomes visible, and a
- * failure undoes what was done. */
+ * persistent multi-queue TAP whose frames vxnetd's engine (user_fwd.c, on
+ * the workers of worker.c) carries over UDP sockets shared per (family,
+ * dstport). A link is made all-or-nothing: every step that can fail runs
+ * before the link becomes visible, and a failure undoes what was done. What
+ * the workers read changes only while they are parked (user_pause). */
 #include "user.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <linux/sock_diag.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "../log.h"
@@ -76,7 +79,7 @@ enum fdb_learn_result user_learn(struct dp_user *u, struct ulink *ul, const uint
 		/* At the cap: what needs no new entry goes on as ever. */
 		res = fdb_learn_peek(ul->fdb, mac, r, now);
 		if (res == FDB_LEARN_NEW) {
-			ul->stats[US_RX_LEARN_CAPPED]++;
+			ustat_add(&ul->cstats[US_RX_LEARN_CAPPED], 1);
 			if (!u->capped_logged || now - u->capped_logged >= 10000) {
 				u->capped_logged = now;
 				log_err("learning refused: %u learned entries in all (vxnetd --max-learned); counted "
@@ -119,21 +122,21 @@ struct ulink *vsock_lookup(const struct vsock *s, uint32_t vni)
 		struct ulink *l = s->vni_tab[i];
 		if (!l)
 			return NULL;
-		if (l->cfg->vni == vni)
+		if (l->cfg.vni == vni)
 			return l;
 	}
 }
 
 static void vni_insert(struct ulink **tab, unsigned cap, struct ulink *l)
 {
-	unsigned i = vni_slot(l->cfg->vni, cap);
+	unsigned i = vni_slot(l->cfg.vni, cap);
 	while (tab[i])
 		i = (i + 1) & (cap - 1);
 	tab[i] = l;
 }
 
 /* Rebuild the table from the provider's links: links change rarely, and a
- * rebuild keeps deletion trivial for open addressing. */
+ * rebuild keeps deletion trivial for open addressing. Workers parked. */
 static int vsock_rebuild(struct dp_user *u, struct vsock *s, struct ulink *extra, struct ulink *skip)
 {
 	unsigned n = 0;
@@ -165,23 +168,18 @@ static int vsock_rebuild(struct dp_user *u, struct vsock *s, struct ulink *extra
  * carries now, so the next too-big frame is answered with it. */
 static void tx_errors(struct loop_src *src, uint32_t events)
 {
-	(void)events;
-	struct dp_user *u = src->obj;
-	struct vx_addr dsts[16];
-	int n = udp_tx_drain_errors(src->fd, dsts, 16);
-	for (int i = 0; i < n; i++)
-		pmtu_learn(&u->pmtu, &dsts[i], loop_now_ms());
+	fwd_tx_event(src->obj, src->fd, events);
 }
 
-int user_tx_socket(struct dp_user *u, int family, bool df)
+int uworker_tx_socket(struct uworker *w, int family, bool df)
 {
 	int f = family == AF_INET6;
-	int *fd = &u->tx_fd[f][df];
+	int *fd = &w->tx_fd[f][df];
 	if (*fd < 0) {
 		*fd = udp_tx_open(family, df);
 		/* No events asked: epoll reports EPOLLERR on its own. */
 		if (*fd >= 0)
-			loop_add(u->loop, *fd, 0, &u->tx_src[f][df], tx_errors, u);
+			loop_add(w->loop, *fd, 0, &w->tx_src[f][df], tx_errors, w);
 	}
 	return *fd;
 }
@@ -189,8 +187,8 @@ int user_tx_socket(struct dp_user *u, int family, bool df)
 static void vsock_input(struct loop_src *src, uint32_t events)
 {
 	(void)events;
-	struct vsock *s = src->obj;
-	fwd_udp_input(s->u, s);
+	struct vsock_q *q = src->obj;
+	fwd_udp_input(q->w, q);
 }
 
 struct vsock *vsock_find(struct dp_user *u, int family, uint16_t port)
@@ -201,6 +199,22 @@ struct vsock *vsock_find(struct dp_user *u, int family, uint16_t port)
 	return NULL;
 }
 
+static void vsock_free(struct dp_user *u, struct vsock *s)
+{
+	for (unsigned i = 0; i < s->nq; i++) {
+		int fd = s->q[i].src.fd;
+		if (fd >= 0) {
+			loop_del(s->q[i].w->loop, &s->q[i].src);
+			close(fd);
+		}
+	}
+	(void)u;
+	free(s->q);
+	free(s->vni_tab);
+	free(s);
+}
+
+/* Workers parked. */
 static int vsock_get(struct dp_user *u, int family, uint16_t port, struct vsock **out, const char **why)
 {
 	struct vsock *s = vsock_find(u, family, port);
@@ -208,32 +222,50 @@ static int vsock_get(struct dp_user *u, int family, uint16_t port, struct vsock 
 		*out = s;
 		return 0;
 	}
-	int txfd = user_tx_socket(u, family, true);
-	if (txfd < 0) {
+	/* Can this family send at all? */
+	int probe = udp_tx_open(family, true);
+	if (probe < 0) {
 		*why = family == AF_INET6 ? "cannot open IPv6 sending socket (IPv6 disabled?)"
 					  : "cannot open IPv4 sending socket";
-		return txfd;
+		return probe;
 	}
-	int fd = udp_rx_open(family, port);
-	if (fd < 0) {
-		*why = fd == -EADDRINUSE    ? "UDP port in use (by a kernel vxlan device or another program?)"
+	close(probe);
+	int fds[UW_MAX];
+	int rc = udp_rx_open(family, port, u->nw, fds);
+	if (rc < 0) {
+		*why = rc == -EADDRINUSE    ? "UDP port in use (by a kernel vxlan device or another program?)"
 		       : family == AF_INET6 ? "cannot open IPv6 UDP socket (IPv6 disabled?)"
 					    : "cannot open UDP socket";
-		return fd;
+		return rc;
 	}
 	s = calloc(1, sizeof(*s));
-	if (!s) {
-		close(fd);
+	struct vsock_q *q = aligned_alloc(64, u->nw * sizeof(*q));
+	if (!s || !q) {
+		free(s);
+		free(q);
+		for (unsigned i = 0; i < u->nw; i++)
+			close(fds[i]);
 		return -ENOMEM;
 	}
+	memset(q, 0, u->nw * sizeof(*q));
 	s->u = u;
 	s->family = family;
 	s->port = port;
-	int rc = loop_add(u->loop, fd, EPOLLIN, &s->src, vsock_input, s);
-	if (rc < 0) {
-		close(fd);
-		free(s);
-		return rc;
+	s->q = q;
+	s->nq = u->nw;
+	for (unsigned i = 0; i < u->nw; i++) {
+		q[i].s = s;
+		q[i].w = u->w[i];
+		q[i].src.fd = -1;
+	}
+	for (unsigned i = 0; i < u->nw; i++) {
+		rc = loop_add(u->w[i]->loop, fds[i], EPOLLIN, &q[i].src, vsock_input, &q[i]);
+		if (rc < 0) {
+			for (unsigned j = i; j < u->nw; j++)
+				close(fds[j]);
+			vsock_free(u, s);
+			return rc;
+		}
 	}
 	s->next = u->socks;
 	u->socks = s;
@@ -253,7 +285,7 @@ static int vsock_join(struct vsock *s, const struct vx_addr *g, uint32_t ifindex
 	struct vgroup *x = calloc(1, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
-	int rc = udp_group_join(s->src.fd, g, ifindex);
+	int rc = udp_group_join(s->q[0].src.fd, g, ifindex);
 	if (rc < 0) {
 		free(x);
 		return rc;
@@ -274,7 +306,7 @@ static void vsock_leave(struct vsock *s, const struct vx_addr *g, uint32_t ifind
 		if (!addr_equal(&x->group, g) || x->ifindex != ifindex)
 			continue;
 		if (--x->users == 0) {
-			udp_group_leave(s->src.fd, g, ifindex);
+			udp_group_leave(s->q[0].src.fd, g, ifindex);
 			*pp = x->next;
 			free(x);
 		}
@@ -292,16 +324,12 @@ static void vsock_put(struct dp_user *u, struct vsock *s)
 			break;
 		}
 	}
-	int fd = s->src.fd;
-	loop_del(u->loop, &s->src);
-	close(fd);
 	while (s->groups) {
 		struct vgroup *x = s->groups;
 		s->groups = x->next;
 		free(x);
 	}
-	free(s->vni_tab);
-	free(s);
+	vsock_free(u, s);
 }
 
 /* ---- links ---- */
@@ -309,22 +337,27 @@ static void vsock_put(struct dp_user *u, struct vsock *s)
 static void tap_input(struct loop_src *src, uint32_t events)
 {
 	(void)events;
-	struct ulink *ul = src->obj;
-	fwd_tap_input(ul->u, ul);
+	struct ulink_q *q = src->obj;
+	fwd_tap_input(q->w, q);
 }
 
 static void ulink_free(struct ulink *ul)
 {
+	if (ul->q)
+		for (unsigned i = 0; i < ul->nq; i++)
+			fdb_reader_free(ul->q[i].rd);
+	free(ul->q);
 	fdb_free(ul->fdb);
 	neigh_free(ul->neigh);
 	free(ul);
 }
 
 /* Open the link's TAP; a link living in another netns is looked up and
- * (re)attached there when adopting. */
-static int open_tap(const struct link_config *cfg, bool adopt, int *ifindex, bool *created, const char **why)
+ * (re)attached there when adopting. 0 or -errno. */
+static int open_tap(struct dp_user *u, struct ulink *ul, bool adopt, int *ifindex, bool *created, const char **why)
 {
-	int fd;
+	const struct link_config *cfg = &ul->cfg;
+	int rc;
 	if (adopt && (cfg->set & LINK_P_NETNS)) {
 		char path[128];
 		snprintf(path, sizeof(path), "/run/netns/%s", cfg->netns);
@@ -339,20 +372,45 @@ static int open_tap(const struct link_config *cfg, bool adopt, int *ifindex, boo
 			return -ENOENT;
 		}
 		if (setns(nsfd, CLONE_NEWNET) < 0) {
-			fd = -errno;
+			rc = -errno;
 		} else {
-			fd = tap_open(cfg->name, true, ifindex, created);
+			rc = tap_open(cfg->name, true, u->nw, ul->tap_fd, &ul->ntap, ifindex, created);
 			if (setns(self, CLONE_NEWNET) < 0)
 				log_err("cannot return to the daemon's network namespace: %s", strerror(errno));
 		}
 		close(nsfd);
 		close(self);
 	} else {
-		fd = tap_open(cfg->name, adopt, ifindex, created);
+		rc = tap_open(cfg->name, adopt, u->nw, ul->tap_fd, &ul->ntap, ifindex, created);
 	}
-	if (fd < 0)
-		*why = fd == -EEXIST ? "a device with that name exists" : "cannot create TAP device";
-	return fd;
+	if (rc < 0)
+		*why = rc == -EEXIST ? "a device with that name exists" : "cannot create TAP device";
+	return rc;
+}
+
+/* Make the link visible to the workers (parked): its VNI in the socket's
+ * table, its TAP queues in their loops. */
+static int ulink_publish(struct dp_user *u, struct ulink *ul)
+{
+	int rc = vsock_rebuild(u, ul->sock, ul, NULL);
+	if (rc < 0)
+		return rc;
+	for (unsigned i = 0; i < ul->nq; i++) {
+		struct ulink_q *q = &ul->q[i];
+		if (i >= ul->ntap)
+			continue;
+		rc = loop_add(q->w->loop, ul->tap_fd[i], EPOLLIN, &q->src, tap_input, q);
+		if (rc < 0) {
+			while (i-- > 0)
+				loop_del(ul->q[i].w->loop, &ul->q[i].src);
+			vsock_rebuild(u, ul->sock, NULL, ul);
+			return rc;
+		}
+	}
+	ul->sock->nlinks++;
+	ul->next = u->links;
+	u->links = ul;
+	return 0;
 }
 
 static int user_link_add(struct dp *dp, struct core_link *l, bool adopt, const char **why)
@@ -385,9 +443,7 @@ static int user_link_add(struct dp *dp, struct core_link *l, bool adopt, const c
 		return -ENOMEM;
 	ul->u = u;
 	ul->l = l;
-	ul->cfg = cfg;
-	ul->tap_fd = -1;
-	ul->src.fd = -1;
+	ul->cfg = *cfg;
 	ul->family = family;
 	ul->dev_ifindex = dev_ifindex;
 	ul->local = cfg->local;
@@ -398,10 +454,29 @@ static int user_link_add(struct dp *dp, struct core_link *l, bool adopt, const c
 	struct fdb_config fc = {.max_entries = cfg->maxaddress, .ageing_ms = (uint64_t)cfg->ageing * 1000};
 	ul->fdb = fdb_new(&fc);
 	ul->neigh = neigh_new(0);
+	ul->nq = u->nw;
+	ul->q = aligned_alloc(64, u->nw * sizeof(*ul->q));
 	bool created = false;
-	if (!ul->fdb || !ul->neigh) {
+	if (!ul->fdb || !ul->neigh || !ul->q) {
 		rc = -ENOMEM;
 		goto fail;
+	}
+	memset(ul->q, 0, u->nw * sizeof(*ul->q));
+	for (unsigned i = 0; i < u->nw; i++) {
+		struct ulink_q *q = &ul->q[i];
+		q->ul = ul;
+		q->w = u->w[i];
+		q->src.fd = -1;
+		if (u->threads) {
+			/* Offline until the worker reads: one that never reads
+			 * this link must not hold back the table's memory. */
+			q->rd = fdb_reader_new(ul->fdb);
+			if (!q->rd) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			fdb_reader_offline(q->rd);
+		}
 	}
 	const struct vx_addr *flood = cfg->remote.family ? &cfg->remote : cfg->group.family ? &cfg->group : NULL;
 	if (flood) {
@@ -411,10 +486,11 @@ static int user_link_add(struct dp *dp, struct core_link *l, bool adopt, const c
 		if (rc < 0)
 			goto fail;
 	}
+	user_pause(u);
 	rc = vsock_get(u, family, cfg->dstport, &ul->sock, why);
 	if (rc < 0) {
 		ul->sock = NULL;
-		goto fail;
+		goto fail_resume;
 	}
 	if (cfg->group.family) {
 		rc = vsock_join(ul->sock, &cfg->group, dev_ifindex);
@@ -423,10 +499,9 @@ static int user_link_add(struct dp *dp, struct core_link *l, bool adopt, const c
 			goto fail_sock;
 		}
 	}
-	rc = open_tap(cfg, adopt, &l->ifindex, &created, why);
+	rc = open_tap(u, ul, adopt, &l->ifindex, &created, why);
 	if (rc < 0)
 		goto fail_group;
-	ul->tap_fd = rc;
 	if (created) {
 		rc = nl_link_set_mtu(u->nl, l->ifindex, mtu);
 		if (rc < 0) {
@@ -434,13 +509,21 @@ static int user_link_add(struct dp *dp, struct core_link *l, bool adopt, const c
 			goto fail_tap;
 		}
 		if (cfg->set & LINK_P_ADDRESS)
-			rc = tap_set_mac(ul->tap_fd, cfg->address);
+			rc = tap_set_mac(ul->tap_fd[0], cfg->address);
 		if (rc < 0) {
 			*why = "cannot set the link's address";
 			goto fail_tap;
 		}
 	}
-	tap_get_mac(ul->tap_fd, cfg->address);
+	if (ul->ntap > 1) {
+		int e = tap_steer_flows(ul->tap_fd[0]);
+		if (e < 0)
+			log_err("%s: no flow steering program for the TAP queues (%s): a flow whose replies "
+				"move to another worker may be reordered",
+				cfg->name, strerror(-e));
+	}
+	tap_get_mac(ul->tap_fd[0], cfg->address);
+	memcpy(ul->cfg.address, cfg->address, MAC_LEN);
 	if (created && !(cfg->set & LINK_P_NETNS))
 		dp_apply_state(u->nl, l, l->ifindex);
 	if (created && (cfg->set & LINK_P_NETNS)) {
@@ -459,32 +542,29 @@ static int user_link_add(struct dp *dp, struct core_link *l, bool adopt, const c
 			goto fail_tap;
 		}
 	}
-	rc = vsock_rebuild(u, ul->sock, ul, NULL);
+	rc = ulink_publish(u, ul);
 	if (rc < 0)
 		goto fail_tap;
-	rc = loop_add(u->loop, ul->tap_fd, EPOLLIN, &ul->src, tap_input, ul);
-	if (rc < 0) {
-		vsock_rebuild(u, ul->sock, NULL, ul);
-		goto fail_tap;
-	}
-	ul->sock->nlinks++;
-	ul->next = u->links;
-	u->links = ul;
+	user_resume(u);
 	l->dpl = ul;
 	l->family = family;
 	l->mtu = mtu;
 	if (!created)
 		log_info("%s: took over the existing TAP", cfg->name);
+	if (ul->ntap < u->nw)
+		log_info("%s: %u TAP queue%s for %u workers", cfg->name, ul->ntap, ul->ntap == 1 ? "" : "s", u->nw);
 	return 0;
 
 fail_tap:
-	tap_close(ul->tap_fd, created);
-	ul->tap_fd = -1;
+	tap_close(ul->tap_fd, ul->ntap, created);
+	ul->ntap = 0;
 fail_group:
 	if (cfg->group.family)
 		vsock_leave(ul->sock, &cfg->group, dev_ifindex);
 fail_sock:
 	vsock_put(u, ul->sock);
+fail_resume:
+	user_resume(u);
 fail:
 	ulink_free(ul);
 	return rc;
@@ -496,34 +576,40 @@ static void link_remove(struct dp_user *u, struct core_link *l, bool remove)
 	struct ulink *ul = ulink_of(l);
 	if (!ul)
 		return;
+	user_pause(u);
 	for (struct ulink **pp = &u->links; *pp; pp = &(*pp)->next) {
 		if (*pp == ul) {
 			*pp = ul->next;
 			break;
 		}
 	}
-	loop_del(u->loop, &ul->src);
+	for (unsigned i = 0; i < ul->nq; i++) {
+		loop_del(ul->q[i].w->loop, &ul->q[i].src);
+		fwd_forget_link(ul->q[i].w, ul);
+	}
+	user_events_forget(u, ul);
 	u->learned -= ul->learned;
-	if (ul->cfg->group.family)
-		vsock_leave(ul->sock, &ul->cfg->group, ul->dev_ifindex);
+	if (ul->cfg.group.family)
+		vsock_leave(ul->sock, &ul->cfg.group, ul->dev_ifindex);
 	vsock_rebuild(u, ul->sock, NULL, ul);
 	ul->sock->nlinks--;
 	vsock_put(u, ul->sock);
+	user_resume(u);
 	struct reaper *r = core_reaper(u->dp.core);
 	if (remove && r) {
 		/* The kernel's teardown takes ~20 ms: not in the loop. */
-		bool other = ul->cfg->set & LINK_P_NETNS;
+		bool other = ul->cfg.set & LINK_P_NETNS;
 		int nsfd = -1;
 		if (other) {
 			char path[128];
-			snprintf(path, sizeof(path), "/run/netns/%s", ul->cfg->netns);
+			snprintf(path, sizeof(path), "/run/netns/%s", ul->cfg.netns);
 			nsfd = open(path, O_RDONLY | O_CLOEXEC);
 		}
-		/* Without its namespace, closing the fd alone removes it. */
-		reaper_add(r, other && nsfd < 0 ? 0 : l->ifindex, nsfd, ul->tap_fd, ul->cfg->name,
-			   other ? ul->cfg->netns : "");
+		/* Without its namespace, closing the fds alone removes it. */
+		reaper_add_fds(r, other && nsfd < 0 ? 0 : l->ifindex, nsfd, ul->tap_fd, ul->ntap, ul->cfg.name,
+			       other ? ul->cfg.netns : "");
 	} else {
-		tap_close(ul->tap_fd, remove);
+		tap_close(ul->tap_fd, ul->ntap, remove);
 	}
 	ulink_free(ul);
 	l->dpl = NULL;
@@ -554,11 +640,12 @@ static int user_link_change(struct dp *dp, struct core_link *l, const struct lin
 		return rc;
 	bool regroup = (changed & (LINK_P_GROUP | LINK_P_REMOTE | LINK_P_DEV)) &&
 		       (!addr_equal(&oc->group, &nc->group) || dev_ifindex != ul->dev_ifindex);
+	user_pause(u);
 	if (regroup && nc->group.family) {
 		rc = vsock_join(ul->sock, &nc->group, dev_ifindex);
 		if (rc < 0) {
 			*why = "cannot join the multicast group";
-			return rc;
+			goto out;
 		}
 	}
 	if ((changed & LINK_P_MTU) && !(oc->set & LINK_P_NETNS)) {
@@ -569,7 +656,7 @@ static int user_link_change(struct dp *dp, struct core_link *l, const struct lin
 		}
 	}
 	if (changed & LINK_P_ADDRESS) {
-		rc = tap_set_mac(ul->tap_fd, nc->address);
+		rc = tap_set_mac(ul->tap_fd[0], nc->address);
 		if (rc < 0) {
 			*why = "cannot set the link's address";
 			if ((changed & LINK_P_MTU) && !(oc->set & LINK_P_NETNS))
@@ -597,14 +684,18 @@ static int user_link_change(struct dp *dp, struct core_link *l, const struct lin
 	}
 	if (changed & LINK_P_AGEING)
 		fdb_set_ageing(ul->fdb, (uint64_t)nc->ageing * 1000);
+	ul->cfg = *nc;
 	ul->dev_ifindex = dev_ifindex;
 	ul->local = nc->local;
 	if (changed & (LINK_P_DEV | LINK_P_LOCAL | LINK_P_MTU))
 		ul->path_limit = underlay_limit ? underlay_limit : mtu;
-	return 0;
+	rc = 0;
+	goto out;
 undo_group:
 	if (regroup && nc->group.family)
 		vsock_leave(ul->sock, &nc->group, dev_ifindex);
+out:
+	user_resume(u);
 	return rc;
 }
 
@@ -614,7 +705,7 @@ static bool user_link_present(struct dp *dp, struct core_link *l)
 {
 	(void)dp;
 	struct ulink *ul = ulink_of(l);
-	if (!ul || ul->detached)
+	if (!ul || atomic_load(&ul->detached))
 		return false;
 	if (l->cfg.set & LINK_P_NETNS)
 		return true;
@@ -632,6 +723,7 @@ static int user_fdb_set(struct dp *dp, struct core_link *l, enum dp_fdb_op op, c
 	struct ulink *ul = ulink_of(l);
 	uint64_t now = loop_now_ms();
 	int rc = -EINVAL;
+	ufdb_lock(to_user(dp));
 	switch (op) {
 	case DP_FDB_ADD:
 		rc = fdb_add(ul->fdb, mac, r, now);
@@ -656,15 +748,15 @@ static int user_fdb_set(struct dp *dp, struct core_link *l, enum dp_fdb_op op, c
 			*why = "append adds remotes to all-zeros or multicast entries only (use replace)";
 		break;
 	}
+	ufdb_unlock(to_user(dp));
 	if (rc == -ENOSPC)
 		*why = "fdb is full (maxaddress)";
 	return rc;
 }
 
-static int user_fdb_del(struct dp *dp, struct core_link *l, const uint8_t mac[MAC_LEN], const struct fdb_remote *r,
-			dp_fdb_cb gone, void *arg, const char **why)
+static int fdb_del_locked(struct dp_user *u, struct ulink *ul, const uint8_t mac[MAC_LEN], const struct fdb_remote *r,
+			  dp_fdb_cb gone, void *arg, const char **why)
 {
-	struct ulink *ul = ulink_of(l);
 	const struct fdb_entry *e = fdb_lookup(ul->fdb, mac);
 	if (!e) {
 		*why = "no such entry";
@@ -688,23 +780,38 @@ static int user_fdb_del(struct dp *dp, struct core_link *l, const uint8_t mac[MA
 			gone(&one, arg);
 		int rc = fdb_del(ul->fdb, mac, r);
 		if (rc == 0 && was_learned)
-			learned_gone(to_user(dp), ul); /* a learned entry has one remote */
+			learned_gone(u, ul); /* a learned entry has one remote */
 		return rc;
 	}
 	if (gone)
 		gone(e, arg);
 	int rc = fdb_del(ul->fdb, mac, NULL);
 	if (rc == 0 && was_learned)
-		learned_gone(to_user(dp), ul);
+		learned_gone(u, ul);
 	return rc;
 }
 
+static int user_fdb_del(struct dp *dp, struct core_link *l, const uint8_t mac[MAC_LEN], const struct fdb_remote *r,
+			dp_fdb_cb gone, void *arg, const char **why)
+{
+	struct dp_user *u = to_user(dp);
+	ufdb_lock(u);
+	int rc = fdb_del_locked(u, ulink_of(l), mac, r, gone, arg, why);
+	ufdb_unlock(u);
+	return rc;
+}
+
+/* The proxy reads the neighbour table on the workers: it changes while
+ * they are parked (ARP and ND requests are rare; the table is not
+ * lock-free). */
 static int user_neigh_set(struct dp *dp, struct core_link *l, bool replace, const struct vx_addr *ip,
 			  const uint8_t mac[MAC_LEN], const char **why)
 {
-	(void)dp;
+	struct dp_user *u = to_user(dp);
 	struct ulink *ul = ulink_of(l);
+	user_pause(u);
 	int rc = replace ? neigh_replace(ul->neigh, ip, mac, 0) : neigh_add(ul->neigh, ip, mac, 0);
+	user_resume(u);
 	if (rc == -EEXIST)
 		*why = "entry exists";
 	return rc;
@@ -713,19 +820,24 @@ static int user_neigh_set(struct dp *dp, struct core_link *l, bool replace, cons
 static int user_neigh_del(struct dp *dp, struct core_link *l, const struct vx_addr *ip, uint8_t old[MAC_LEN],
 			  const char **why)
 {
-	(void)dp;
 	struct ulink *ul = ulink_of(l);
 	if (neigh_lookup(ul->neigh, ip, old) < 0) {
 		*why = "no such entry";
 		return -ENOENT;
 	}
-	return neigh_del(ul->neigh, ip);
+	struct dp_user *u = to_user(dp);
+	user_pause(u);
+	int rc = neigh_del(ul->neigh, ip);
+	user_resume(u);
+	return rc;
 }
 
 static int user_fdb_dump(struct dp *dp, struct core_link *l, dp_fdb_cb cb, void *arg)
 {
-	(void)dp;
+	struct dp_user *u = to_user(dp);
+	ufdb_lock(u);
 	fdb_foreach(ulink_of(l)->fdb, cb, arg);
+	ufdb_unlock(u);
 	return 0;
 }
 
@@ -751,12 +863,73 @@ static int user_neigh_dump(struct dp *dp, struct core_link *l, dp_neigh_cb cb, v
 
 static void user_stats(struct dp *dp, struct core_link *l, dp_stat_cb cb, void *arg)
 {
-	(void)dp;
+	struct dp_user *u = to_user(dp);
 	struct ulink *ul = ulink_of(l);
-	for (int i = 0; i < US_MAX; i++)
-		cb(DP_STAT_LINK, ustat_names[i], ul->stats[i], arg);
-	for (int i = 0; i < USS_MAX; i++)
-		cb(DP_STAT_SOCKET, usockstat_names[i], ul->sock->stats[i], arg);
+	for (int i = 0; i < US_MAX; i++) {
+		uint64_t v = ustat_get(&ul->cstats[i]);
+		for (unsigned k = 0; k < ul->nq; k++)
+			v += ustat_get(&ul->q[k].stats[i]);
+		cb(DP_STAT_LINK, ustat_names[i], v, arg);
+	}
+	/* How the work spreads: the TAP's queues, and how many workers have
+	 * carried this link's frames each way so far. */
+	uint64_t rxw = 0, txw = 0;
+	for (unsigned k = 0; k < ul->nq; k++) {
+		rxw += ustat_get(&ul->q[k].stats[US_RX_PACKETS]) != 0;
+		txw += ustat_get(&ul->q[k].stats[US_TX_PACKETS]) != 0;
+	}
+	cb(DP_STAT_LINK, "tap_queues", ul->ntap, arg);
+	/* Frames the kernel dropped because the TAP's queue was full: the host
+	 * sent faster than the workers read (a TAP never makes its senders
+	 * wait). Readable while the TAP lives in the daemon's namespace. */
+	char path[96];
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/tx_dropped", ul->cfg.name);
+	FILE *f = (ul->cfg.set & LINK_P_NETNS) ? NULL : fopen(path, "re");
+	unsigned long long td = 0;
+	if (f) {
+		if (fscanf(f, "%llu", &td) != 1)
+			td = 0;
+		fclose(f);
+		cb(DP_STAT_LINK, "tap_tx_dropped", td, arg);
+	}
+	cb(DP_STAT_LINK, "rx_workers_used", rxw, arg);
+	cb(DP_STAT_LINK, "tx_workers_used", txw, arg);
+	struct vsock *s = ul->sock;
+	uint64_t used = 0;
+	for (int i = 0; i < USS_MAX; i++) {
+		uint64_t v = 0;
+		for (unsigned k = 0; k < s->nq; k++)
+			v += ustat_get(&s->q[k].stats[i]);
+		cb(DP_STAT_SOCKET, usockstat_names[i], v, arg);
+	}
+	for (unsigned k = 0; k < s->nq; k++)
+		used += ustat_get(&s->q[k].stats[USS_RX_DATAGRAMS]) != 0;
+	cb(DP_STAT_SOCKET, "rx_sockets", s->nq, arg);
+	cb(DP_STAT_SOCKET, "rx_sockets_used", used, arg);
+	/* What is still dropped, by reason. The socket group's receive
+	 * buffers overflowing (the peer outran the workers: SO_MEMINFO), and
+	 * daemon-wide: requests to the core, sends the workers stopped reading
+	 * for, gave up on, or a full device queue refused. */
+	uint64_t sdrops = 0;
+	for (unsigned k = 0; k < s->nq; k++) {
+		uint32_t mi[SK_MEMINFO_VARS];
+		socklen_t ml = sizeof(mi);
+		if (s->q[k].src.fd >= 0 && getsockopt(s->q[k].src.fd, SOL_SOCKET, SO_MEMINFO, mi, &ml) == 0 &&
+		    ml > SK_MEMINFO_DROPS * sizeof(mi[0]))
+			sdrops += mi[SK_MEMINFO_DROPS];
+	}
+	cb(DP_STAT_SOCKET, "rx_sock_drops", sdrops, arg);
+	uint64_t lost = 0, blocked = 0, dblocked = 0, nobufs = 0;
+	for (unsigned k = 0; k < u->nw; k++) {
+		lost += ustat_get(&u->w[k]->ring_dropped);
+		blocked += ustat_get(&u->w[k]->tx_blocked);
+		dblocked += ustat_get(&u->w[k]->tx_drop_blocked);
+		nobufs += ustat_get(&u->w[k]->tx_drop_nobufs);
+	}
+	cb(DP_STAT_SOCKET, "upcalls_dropped", lost, arg);
+	cb(DP_STAT_SOCKET, "tx_blocked", blocked, arg);
+	cb(DP_STAT_SOCKET, "tx_drop_blocked", dblocked, arg);
+	cb(DP_STAT_SOCKET, "tx_drop_nobufs", nobufs, arg);
 }
 
 static unsigned user_oper_mtu(struct dp *dp, struct core_link *l)
@@ -770,19 +943,30 @@ static unsigned user_oper_mtu(struct dp *dp, struct core_link *l)
 }
 
 /* The namespace's own addresses, for localbypass: a remote that is one of
- * them is served by handing the frame over (kept fresh once a second). */
+ * them is served by handing the frame over (kept fresh once a second; the
+ * workers are parked for a change only). */
 static void refresh_local_addrs(struct dp_user *u)
 {
 	struct ifaddrs *ifa0;
 	if (getifaddrs(&ifa0) < 0)
 		return;
-	u->n_local = 0;
-	for (struct ifaddrs *ifa = ifa0; ifa && u->n_local < 64; ifa = ifa->ifa_next) {
+	struct vx_addr a[64];
+	unsigned n = 0;
+	for (struct ifaddrs *ifa = ifa0; ifa && n < 64; ifa = ifa->ifa_next) {
 		uint16_t port;
-		if (ifa->ifa_addr && addr_from_sockaddr(ifa->ifa_addr, &u->local_addrs[u->n_local], &port) == 0)
-			u->n_local++;
+		if (ifa->ifa_addr && addr_from_sockaddr(ifa->ifa_addr, &a[n], &port) == 0)
+			n++;
 	}
 	freeifaddrs(ifa0);
+	bool same = n == u->n_local;
+	for (unsigned i = 0; same && i < n; i++)
+		same = addr_equal(&a[i], &u->local_addrs[i]);
+	if (same)
+		return;
+	user_pause(u);
+	memcpy(u->local_addrs, a, n * sizeof(a[0]));
+	u->n_local = n;
+	user_resume(u);
 }
 
 void user_refresh_limit(struct dp_user *u, struct ulink *ul, unsigned tap_mtu)
@@ -793,12 +977,13 @@ void user_refresh_limit(struct dp_user *u, struct ulink *ul, unsigned tap_mtu)
 	uint32_t dev_ifindex;
 	unsigned mtu, underlay;
 	const char *why = NULL;
-	if (dp_link_mtu(ul->cfg, ul->family, &mtu, &underlay, &dev_ifindex, &why) < 0)
+	if (dp_link_mtu(&ul->cfg, ul->family, &mtu, &underlay, &dev_ifindex, &why) < 0)
 		return;
-	unsigned limit = underlay ? underlay : tap_mtu ? tap_mtu : ul->path_limit;
-	if (limit != ul->path_limit) {
-		log_info("%s: the path now carries %u-byte packets (was %u)", ul->cfg->name, limit, ul->path_limit);
-		ul->path_limit = limit;
+	unsigned was = atomic_load_explicit(&ul->path_limit, memory_order_relaxed);
+	unsigned limit = underlay ? underlay : tap_mtu ? tap_mtu : was;
+	if (limit != was) {
+		log_info("%s: the path now carries %u-byte packets (was %u)", ul->cfg.name, limit, was);
+		atomic_store_explicit(&ul->path_limit, limit, memory_order_relaxed);
 	}
 }
 
@@ -819,19 +1004,27 @@ static void aged_cb(const struct fdb_entry *e, void *arg)
 static void user_tick(struct dp *dp, uint64_t now)
 {
 	struct dp_user *u = to_user(dp);
+	user_events_drain(u);
 	for (struct ulink *ul = u->links; ul; ul = ul->next) {
 		struct age_ctx a = {u, ul};
+		ufdb_lock(u);
 		fdb_age(ul->fdb, now, aged_cb, &a);
-		tap_get_mac(ul->tap_fd, ul->l->cfg.address);
+		fdb_reclaim(ul->fdb);
+		ufdb_unlock(u);
+		tap_get_mac(ul->tap_fd[0], ul->l->cfg.address);
+		if (!mac_equal(ul->l->cfg.address, ul->cfg.address)) {
+			user_pause(u);
+			memcpy(ul->cfg.address, ul->l->cfg.address, MAC_LEN);
+			user_resume(u);
+		}
 		/* Up state and bridge master, for a device that must be made
 		 * again (netns links live elsewhere: not watched). */
 		struct nl_link have;
-		bool seen = !(ul->cfg->set & LINK_P_NETNS) && nl_link_get(u->nl, ul->l->ifindex, NULL, &have) == 0;
+		bool seen = !(ul->cfg.set & LINK_P_NETNS) && nl_link_get(u->nl, ul->l->ifindex, NULL, &have) == 0;
 		if (seen)
 			dp_observe_state(u->nl, dp, ul->l, &have);
 		user_refresh_limit(u, ul, seen ? have.mtu : 0);
 	}
-	gso_pool_tick(u->gso, now);
 	pmtu_expire(&u->pmtu, now);
 	refresh_local_addrs(u);
 }
@@ -839,15 +1032,9 @@ static void user_tick(struct dp *dp, uint64_t now)
 static void user_free(struct dp *dp)
 {
 	struct dp_user *u = to_user(dp);
+	user_workers_stop(u);
 	nl_close(u->nl);
-	gso_pool_free(u->gso);
-	fwd_free(u->fwd);
-	for (int f = 0; f < 2; f++)
-		for (int df = 0; df < 2; df++)
-			if (u->tx_fd[f][df] >= 0) {
-				loop_del(u->loop, &u->tx_src[f][df]);
-				close(u->tx_fd[f][df]);
-			}
+	pmtu_destroy(&u->pmtu);
 	free(u);
 }
 
@@ -870,6 +1057,15 @@ static const struct dp_ops user_ops = {
     .free = user_free,
 };
 
+unsigned dp_user_default_workers(void)
+{
+	cpu_set_t set;
+	long n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	return n > UW_MAX ? UW_MAX : (unsigned)n;
+}
+
 struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop *lp, const struct dp_user_limits *lim,
 		       const char **why)
 {
@@ -880,21 +1076,37 @@ struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop 
 	u->dp.core = c;
 	u->dp.up = up;
 	u->loop = lp;
-	for (int f = 0; f < 2; f++)
-		for (int df = 0; df < 2; df++)
-			u->tx_fd[f][df] = u->tx_src[f][df].fd = -1;
-	u->fwd = fwd_new();
-	u->gso = gso_pool_new(lim->gso_sockets);
+	pmtu_init(&u->pmtu);
+	u->nw = lim->workers ? lim->workers : dp_user_default_workers();
+	if (u->nw > UW_MAX)
+		u->nw = UW_MAX;
+	u->busy_poll = lim->busy_poll;
+	u->linger_us = lim->linger_us;
+	/* One worker is the core's own loop, unless it is to poll: the core
+	 * must still answer its clients. */
+	u->threads = u->nw > 1 || u->busy_poll;
+	/* The GSO socket budget is the daemon's: shared out among workers. */
+	u->gso_max = lim->gso_sockets / u->nw ? lim->gso_sockets / u->nw : 1;
 	u->max_learned = lim->max_learned;
 	int rc = nl_open(&u->nl, -1);
-	if (!u->fwd || !u->gso || rc < 0) {
-		*why = rc < 0 ? "cannot open an rtnetlink socket" : "out of memory for packet buffers";
-		nl_close(u->nl);
-		fwd_free(u->fwd);
-		gso_pool_free(u->gso);
+	if (rc < 0) {
+		*why = "cannot open an rtnetlink socket";
+		pmtu_destroy(&u->pmtu);
 		free(u);
 		return NULL;
 	}
+	rc = user_workers_start(u, why);
+	if (rc < 0) {
+		user_workers_stop(u);
+		nl_close(u->nl);
+		pmtu_destroy(&u->pmtu);
+		free(u);
+		errno = -rc;
+		return NULL;
+	}
 	refresh_local_addrs(u);
+	log_info("user datapath: %u worker%s%s%s, polling %u us after packets", u->nw, u->nw == 1 ? "" : "s",
+		 u->threads ? " (threads)" : " (on the main loop)", u->busy_poll ? ", busy polling" : "",
+		 u->busy_poll ? 0 : u->linger_us);
 	return &u->dp;
 }

@@ -13,13 +13,19 @@
  * one TCP flow are merged (inner GRO) and written into the TAP as one
  * super-frame, everything else is written as it came.
  *
- * Nothing here allocates after dp_new(). */
+ * Everything here runs on one worker (struct uworker: its buffers, its
+ * sending sockets, its counters in each link's ulink_q); tables are read
+ * without locks (fdb_read), and what only the core's thread may do goes
+ * there as a request (uworker_upcall). Nothing here allocates after
+ * fwd_new(). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -49,13 +55,14 @@ struct dp_tx {
 	struct sockaddr_storage dst;
 	_Alignas(struct cmsghdr) char cmsg[DP_CMSG_SPACE];
 	struct iovec iov[2];
-	struct ulink *link;
+	struct ulink_q *q;
 	int fd;		    /* the raw socket (DF or not) this copy goes through */
 	struct vx_addr rip; /* its remote, for what the path MTU teaches */
 };
 
 struct dp_fwd {
-	uint8_t *arena; /* DP_BATCH * DP_SLOT */
+	uint8_t *arena;	   /* DP_BATCH * DP_SLOT: receive */
+	uint8_t *tx_arena; /* DP_BATCH * DP_SLOT: frames read from a TAP */
 	struct mmsghdr rx_msgs[DP_BATCH];
 	struct iovec rx_iov[DP_BATCH];
 	struct sockaddr_storage rx_addr[DP_BATCH];
@@ -63,11 +70,13 @@ struct dp_fwd {
 	struct mmsghdr tx_msgs[DP_TXQ];
 	struct dp_tx tx[DP_TXQ];
 	unsigned ntx;
+	unsigned txoff;	    /* first copy not sent yet (a socket was full) */
 	uint8_t *seg_arena; /* DP_SEG_ARENA */
 	size_t seg_used;
 	struct offload_seg segs[DP_MAXSEG];
 	struct offload_gro gro;
-	struct ulink *gro_link;
+	struct ulink_q *gro_q;
+	uint64_t now; /* ms, at the start of this batch */
 	uint8_t *gro_buf;
 	uint8_t reply[2048]; /* locally generated ARP replies, NAs, ICMP errors */
 };
@@ -78,9 +87,10 @@ struct dp_fwd *fwd_new(void)
 	if (!dp)
 		return NULL;
 	dp->arena = malloc((size_t)DP_BATCH * DP_SLOT);
+	dp->tx_arena = malloc((size_t)DP_BATCH * DP_SLOT);
 	dp->seg_arena = malloc(DP_SEG_ARENA);
 	dp->gro_buf = malloc(DP_GRO_CAP);
-	if (!dp->arena || !dp->seg_arena || !dp->gro_buf) {
+	if (!dp->arena || !dp->tx_arena || !dp->seg_arena || !dp->gro_buf) {
 		fwd_free(dp);
 		errno = ENOMEM;
 		return NULL;
@@ -94,6 +104,7 @@ void fwd_free(struct dp_fwd *dp)
 	if (!dp)
 		return;
 	free(dp->arena);
+	free(dp->tx_arena);
 	free(dp->seg_arena);
 	free(dp->gro_buf);
 	free(dp);
@@ -104,7 +115,8 @@ static uint8_t *slot(struct dp_fwd *dp, unsigned i)
 	return dp->arena + (size_t)i * DP_SLOT;
 }
 
-/* Rate limit of the packet path's log lines: one per 10 s per kind and link. */
+/* Rate limit of the packet path's log lines: one per 10 s per kind, link
+ * and worker. */
 static bool log_due(uint64_t *last)
 {
 	uint64_t now = loop_now_ms();
@@ -114,24 +126,27 @@ static bool log_due(uint64_t *last)
 	return true;
 }
 
-/* Every TAP write starts with a virtio-net header; vh NULL = plain frame. */
-static int tap_write(struct ulink *l, const struct virtio_net_hdr *vh, const uint8_t *frame, size_t len)
+/* Every TAP write starts with a virtio-net header; vh NULL = plain frame.
+ * Through this worker's queue of the TAP (the kernel then sends the flow's
+ * replies to the same queue), or queue 0 if the TAP has fewer. */
+static int tap_write(struct ulink_q *q, const struct virtio_net_hdr *vh, const uint8_t *frame, size_t len)
 {
 	static const struct virtio_net_hdr plain;
+	struct ulink *l = q->ul;
 	struct iovec iov[2] = {
 	    {.iov_base = (void *)(vh ? vh : &plain), .iov_len = sizeof(*vh)},
 	    {.iov_base = (void *)frame, .iov_len = len},
 	};
-	ssize_t n = writev(l->tap_fd, iov, 2);
+	ssize_t n = writev(q->src.fd >= 0 ? q->src.fd : l->tap_fd[0], iov, 2);
 	if (n == (ssize_t)(sizeof(*vh) + len))
 		return 0;
 	int e = n < 0 ? errno : EMSGSIZE;
 	/* The kernel refuses frames for a TAP that is not up with EIO: a
 	 * state of the device, not a fault, and counted apart as the kernel
 	 * counts its own drops by reason. */
-	l->stats[e == EIO ? US_RX_DROP_DOWN : US_RX_DROP_TAP]++;
-	if (log_due(&l->down_logged)) {
-		log_info("%s: frame not written into the TAP: %s%s", l->cfg->name, strerror(e),
+	ustat_add(&q->stats[e == EIO ? US_RX_DROP_DOWN : US_RX_DROP_TAP], 1);
+	if (log_due(&q->down_logged)) {
+		log_info("%s: frame not written into the TAP: %s%s", l->cfg.name, strerror(e),
 			 e == EIO ? " (device down)" : "");
 	}
 	return -1;
@@ -139,38 +154,215 @@ static int tap_write(struct ulink *l, const struct virtio_net_hdr *vh, const uin
 
 /* ---- transmit ---- */
 
-/* Send what is queued, in runs of copies that share a socket. */
-static void dp_tx_flush(struct dp_user *d, struct dp_fwd *dp)
+/* Stop reading this worker's TAP queues until fd has room: the frames
+ * wait in the TAP, as they wait in a qdisc in front of a full device. */
+static void tx_block(struct uworker *w, int fd)
 {
-	unsigned off = 0;
+	if (w->tap_paused)
+		return;
+	w->tap_paused = true;
+	w->blocked_fd = fd;
+	ustat_add(&w->tx_blocked, 1);
+	for (int f = 0; f < 2; f++)
+		for (int df = 0; df < 2; df++)
+			if (w->tx_fd[f][df] == fd)
+				loop_mod(w->loop, &w->tx_src[f][df], EPOLLOUT);
+	for (struct ulink *l = w->u->links; l; l = l->next)
+		if (l->q[w->id].src.fd >= 0 && !atomic_load_explicit(&l->detached, memory_order_relaxed))
+			loop_mod(w->loop, &l->q[w->id].src, 0);
+}
+
+static void tx_unblock(struct uworker *w)
+{
+	if (!w->tap_paused)
+		return;
+	w->tap_paused = false;
+	for (int f = 0; f < 2; f++)
+		for (int df = 0; df < 2; df++)
+			if (w->tx_fd[f][df] == w->blocked_fd)
+				loop_mod(w->loop, &w->tx_src[f][df], 0);
+	w->blocked_fd = -1;
+	for (struct ulink *l = w->u->links; l; l = l->next)
+		if (l->q[w->id].src.fd >= 0 && !atomic_load_explicit(&l->detached, memory_order_relaxed))
+			loop_mod(w->loop, &l->q[w->id].src, EPOLLIN);
+}
+
+static void put_cmsg(struct msghdr *mh, int level, int type, const void *data, size_t len);
+
+/* How many copies from i may go as one UDP GSO burst: through the DF
+ * socket, to one destination from one source port, with one VXLAN header
+ * and the same control messages, all of one length (not the pieces of a
+ * fragmented packet, say, which must stay apart on the underlay as they
+ * came), 64 KB at most. Small frames of one flow (a UDP stream, a train of TCP
+ * ACKs) then cross both hosts' stacks as one packet instead of dozens. */
+static unsigned gso_run(const struct uworker *w, const struct dp_fwd *dp, unsigned i)
+{
+	const struct dp_tx *a = &dp->tx[i];
+	const struct msghdr *am = &dp->tx_msgs[i].msg_hdr;
+	size_t len = a->iov[1].iov_len, total = 8 + 8 + len;
+	if (w->gso_broken || (a->fd != w->tx_fd[0][1] && a->fd != w->tx_fd[1][1]))
+		return 1;
+	unsigned j = i + 1;
+	while (j < dp->ntx && j - i < DP_GSO_MAXSEG) {
+		const struct dp_tx *b = &dp->tx[j];
+		const struct msghdr *bm = &dp->tx_msgs[j].msg_hdr;
+		size_t blen = b->iov[1].iov_len;
+		if (b->fd != a->fd || blen != len || total + 8 + blen > 65535 - 40 - 8 || memcmp(b->hdr, a->hdr, 4) ||
+		    memcmp(b->hdr + 8, a->hdr + 8, 8) || bm->msg_namelen != am->msg_namelen ||
+		    memcmp(&b->dst, &a->dst, am->msg_namelen) || bm->msg_controllen != am->msg_controllen ||
+		    (am->msg_controllen && memcmp(b->cmsg, a->cmsg, am->msg_controllen)))
+			break;
+		total += 8 + blen;
+		j++;
+	}
+	return j - i;
+}
+
+/* Send copies i..i+n as one UDP GSO burst. true: sent (or refused for
+ * good, counted); false: it cannot go this way now, send it raw. */
+static bool gso_send_run(struct uworker *w, struct dp_fwd *dp, unsigned i, unsigned n)
+{
+	struct dp_tx *a = &dp->tx[i];
+	const struct msghdr *am = &dp->tx_msgs[i].msg_hdr;
+	int family = a->dst.ss_family;
+	uint16_t sport = (uint16_t)(a->hdr[0] << 8 | a->hdr[1]), dport = (uint16_t)(a->hdr[2] << 8 | a->hdr[3]);
+	int fd = gso_pool_get(w->gso, family, sport, dp->now);
+	if (fd < 0)
+		return false;
+	struct sockaddr_storage dst = a->dst;
+	if (family == AF_INET6)
+		((struct sockaddr_in6 *)&dst)->sin6_port = htons(dport);
+	else
+		((struct sockaddr_in *)&dst)->sin_port = htons(dport);
+	struct iovec iov[2 * DP_GSO_MAXSEG];
+	for (unsigned k = 0; k < n; k++) {
+		iov[2 * k].iov_base = dp->tx[i + k].hdr + 8; /* the VXLAN header: the socket writes UDP's */
+		iov[2 * k].iov_len = 8;
+		iov[2 * k + 1] = dp->tx[i + k].iov[1];
+	}
+	_Alignas(struct cmsghdr) char ctrl[DP_CMSG_SPACE + 32];
+	struct msghdr mh = {.msg_name = &dst,
+			    .msg_namelen = am->msg_namelen,
+			    .msg_iov = iov,
+			    .msg_iovlen = 2 * n,
+			    .msg_control = ctrl,
+			    .msg_controllen = am->msg_controllen};
+	if (am->msg_controllen)
+		memcpy(ctrl, a->cmsg, am->msg_controllen);
+	uint16_t gso_size = (uint16_t)(8 + a->iov[1].iov_len);
+	put_cmsg(&mh, SOL_UDP, UDP_SEGMENT, &gso_size, sizeof(gso_size));
+	if (sendmsg(fd, &mh, MSG_DONTWAIT) < 0) {
+		if (errno == EIO || errno == EOPNOTSUPP || errno == ENOPROTOOPT) {
+			log_info("UDP GSO unavailable (%s): sending segment by segment", strerror(errno));
+			w->gso_broken = true;
+		}
+		/* Full, too big, or no GSO: the raw way decides, one by one. */
+		return false;
+	}
+	for (unsigned k = i; k < i + n; k++) {
+		struct ulink_q *q = dp->tx[k].q;
+		if (!q)
+			continue;
+		ustat_add(&q->stats[US_TX_PACKETS], 1);
+		ustat_add(&q->stats[US_TX_BYTES], dp->tx[k].iov[1].iov_len);
+	}
+	return true;
+}
+
+/* Send what is queued (from txoff), in runs of copies that share a socket,
+ * without blocking: runs of one small flow as UDP GSO bursts, the rest with
+ * sendmmsg. true: all sent (or dropped, counted); false: a socket is full,
+ * the rest waits and the worker stops reading its TAPs (tx_block). */
+static bool dp_tx_flush(struct uworker *w)
+{
+	struct dp_fwd *dp = w->fwd;
+	unsigned off = dp->txoff;
 	while (off < dp->ntx) {
-		unsigned run = off + 1;
-		while (run < dp->ntx && dp->tx[run].fd == dp->tx[off].fd)
+		unsigned g = gso_run(w, dp, off);
+		if (g > 1 && gso_send_run(w, dp, off, g)) {
+			off += g;
+			continue;
+		}
+		/* Raw: up to the next burst that may go as one. */
+		unsigned run = off + (g > 1 ? g : 1);
+		while (run < dp->ntx && dp->tx[run].fd == dp->tx[off].fd && (g > 1 || gso_run(w, dp, run) < 2))
 			run++;
-		int n = sendmmsg(dp->tx[off].fd, dp->tx_msgs + off, run - off, 0);
+		int n = sendmmsg(dp->tx[off].fd, dp->tx_msgs + off, run - off, MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			dp->txoff = off;
+			tx_block(w, dp->tx[off].fd);
+			return false;
+		}
 		if (n < 0) {
 			/* The first message failed: count it, go on with the rest. */
-			struct ulink *l = dp->tx[off].link;
-			if (errno == EMSGSIZE) {
+			struct ulink_q *q = dp->tx[off].q;
+			if (errno == ENOBUFS) {
+				/* A full device queue dropped it. */
+				ustat_add(&w->tx_drop_nobufs, 1);
+			} else if (q && errno == EMSGSIZE) {
 				/* A router on the way said the path is smaller:
 				 * the next too-big frame is answered with it. */
-				l->stats[US_TX_DROP_TOO_BIG]++;
-				pmtu_learn(&d->pmtu, &dp->tx[off].rip, loop_now_ms());
-			} else {
-				l->stats[US_TX_ERRORS]++;
+				ustat_add(&q->stats[US_TX_DROP_TOO_BIG], 1);
+				pmtu_learn(&w->u->pmtu, &dp->tx[off].rip, loop_now_ms());
+			} else if (q) {
+				ustat_add(&q->stats[US_TX_ERRORS], 1);
 			}
-			log_debug("%s: send: %s", l->cfg->name, strerror(errno));
+			log_debug("%s: send: %s", q ? q->ul->cfg.name : "(gone)", strerror(errno));
 			off++;
 			continue;
 		}
 		for (unsigned i = off; i < off + (unsigned)n; i++) {
-			struct ulink *l = dp->tx[i].link;
-			l->stats[US_TX_PACKETS]++;
-			l->stats[US_TX_BYTES] += dp->tx[i].iov[1].iov_len;
+			struct ulink_q *q = dp->tx[i].q;
+			if (!q)
+				continue;
+			ustat_add(&q->stats[US_TX_PACKETS], 1);
+			ustat_add(&q->stats[US_TX_BYTES], dp->tx[i].iov[1].iov_len);
 		}
 		off += (unsigned)n;
 	}
-	dp->ntx = 0;
+	dp->ntx = dp->txoff = 0;
+	return true;
+}
+
+/* The queue or the segment arena is full while a socket is: wait for room
+ * (up to a second: the socket drains as fast as the underlay carries),
+ * then drop what still waits, counted. */
+static void tx_wait(struct uworker *w)
+{
+	struct dp_fwd *dp = w->fwd;
+	while (!dp_tx_flush(w)) {
+		struct pollfd p = {.fd = w->blocked_fd, .events = POLLOUT};
+		if (poll(&p, 1, 1000) <= 0) {
+			ustat_add(&w->tx_drop_blocked, dp->ntx - dp->txoff);
+			dp->ntx = dp->txoff = 0;
+			break;
+		}
+	}
+	tx_unblock(w);
+}
+
+void fwd_tx_event(struct uworker *w, int fd, uint32_t events)
+{
+	if (events & EPOLLERR) {
+		struct vx_addr dsts[16];
+		int n = udp_tx_drain_errors(fd, dsts, 16);
+		for (int i = 0; i < n; i++)
+			pmtu_learn(&w->u->pmtu, &dsts[i], loop_now_ms());
+	}
+	if ((events & EPOLLOUT) && w->tap_paused && fd == w->blocked_fd) {
+		/* Room again: read the TAPs again, after what waited (which may
+		 * block again, on this socket or another). */
+		tx_unblock(w);
+		dp_tx_flush(w);
+	}
+}
+
+void fwd_forget_link(struct uworker *w, struct ulink *ul)
+{
+	struct dp_fwd *dp = w->fwd;
+	for (unsigned i = dp->txoff; i < dp->ntx; i++)
+		if (dp->tx[i].q && dp->tx[i].q->ul == ul)
+			dp->tx[i].q = NULL;
 }
 
 static void put_cmsg(struct msghdr *mh, int level, int type, const void *data, size_t len)
@@ -189,10 +381,10 @@ static void put_tx_cmsgs(struct msghdr *mh, const struct ulink *l, const struct 
 {
 	bool mcast = addr_is_multicast(&r->ip);
 	uint32_t oif = r->ifindex ? r->ifindex : (mcast ? l->dev_ifindex : 0);
-	int ttl = l->cfg->ttl; /* 0 = auto: the socket default, 1 for multicast */
+	int ttl = l->cfg.ttl; /* 0 = auto: the socket default, 1 for multicast */
 	/* DSCP as configured (or inherited), ECN from the inner packet with
 	 * CE sent as ECT(0): RFC 6040's normal mode, as the kernel does. */
-	int tos = proto_outer_tos(l->cfg->tos, l->cfg->tos_inherit, frame, len);
+	int tos = proto_outer_tos(l->cfg.tos, l->cfg.tos_inherit, frame, len);
 	if (l->family == AF_INET) {
 		if (oif || l->local.family) {
 			struct in_pktinfo pi = {.ipi_ifindex = (int)oif};
@@ -219,20 +411,22 @@ static void put_tx_cmsgs(struct msghdr *mh, const struct ulink *l, const struct 
 }
 
 /* Queue one copy of frame for remote r, through the DF socket or not. */
-static void dp_tx_queue(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, uint8_t *frame, size_t len,
-			const struct fdb_remote *r, uint16_t sport, bool df)
+static void dp_tx_queue(struct uworker *w, struct ulink_q *q, uint8_t *frame, size_t len, const struct fdb_remote *r,
+			uint16_t sport, bool df)
 {
+	struct dp_fwd *dp = w->fwd;
+	struct ulink *l = q->ul;
 	if (r->ip.family != l->family) {
-		l->stats[US_TX_ERRORS]++; /* refused at configuration; learning cannot mix families */
+		ustat_add(&q->stats[US_TX_ERRORS], 1); /* refused at configuration; learning cannot mix families */
 		return;
 	}
-	int fd = user_tx_socket(d, l->family, df);
+	int fd = uworker_tx_socket(w, l->family, df);
 	if (fd < 0) {
-		l->stats[US_TX_ERRORS]++;
+		ustat_add(&q->stats[US_TX_ERRORS], 1);
 		return;
 	}
-	if (dp->ntx == DP_TXQ)
-		dp_tx_flush(d, dp);
+	if (dp->ntx == DP_TXQ && !dp_tx_flush(w))
+		tx_wait(w);
 	struct dp_tx *t = &dp->tx[dp->ntx];
 	struct mmsghdr *m = &dp->tx_msgs[dp->ntx];
 	uint16_t ulen = (uint16_t)(8 + VXLAN_HLEN + len);
@@ -248,7 +442,7 @@ static void dp_tx_queue(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, u
 	t->iov[0].iov_len = sizeof(t->hdr);
 	t->iov[1].iov_base = frame;
 	t->iov[1].iov_len = len;
-	t->link = l;
+	t->q = q;
 	t->fd = fd;
 	t->rip = r->ip;
 	socklen_t sl;
@@ -270,8 +464,10 @@ static void dp_tx_queue(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, u
 /* Proxy ARP / ND (kernel arp_reduce / neigh_reduce). Returns true when the
  * frame was consumed. Gratuitous ARP, ARP probes and DAD solicitations are
  * left alone so that they cross the overlay untouched. */
-static bool dp_proxy(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, const uint8_t *f, size_t len)
+static bool dp_proxy(struct uworker *w, struct ulink_q *q, const uint8_t *f, size_t len)
 {
+	struct dp_fwd *dp = w->fwd;
+	struct ulink *l = q->ul;
 	uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
 	struct vx_addr ip = {0};
 	uint8_t mac[MAC_LEN];
@@ -302,13 +498,14 @@ static bool dp_proxy(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, cons
 		return false;
 	}
 	if (n > 0) {
-		tap_write(l, NULL, dp->reply, (size_t)n);
-		l->stats[US_PROXY_REPLIES]++;
+		tap_write(q, NULL, dp->reply, (size_t)n);
+		ustat_add(&q->stats[US_PROXY_REPLIES], 1);
 	}
 	return true;
 miss:
-	l->stats[US_PROXY_MISSES]++;
-	d->dp.up->l3miss(d->dp.core, l->l, &ip);
+	ustat_add(&q->stats[US_PROXY_MISSES], 1);
+	struct uevent ev = {.type = UEV_L3MISS, .ul = l, .ip = ip};
+	uworker_upcall(w, &ev);
 	return true;
 }
 
@@ -318,16 +515,19 @@ static const uint8_t zero_mac[MAC_LEN];
  * as UDP GSO bursts: one trip through the stack per burst instead of one per
  * segment. Returns how many segments were sent; the caller sends the rest
  * on the raw path. */
-static int dp_tx_gso(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, struct offload_seg *segs, int nseg,
+static int dp_tx_gso(struct uworker *w, struct ulink_q *q, struct offload_seg *segs, int nseg,
 		     const struct fdb_remote *r, uint16_t sport)
 {
-	if (d->gso_broken || nseg < 2)
+	struct ulink *l = q->ul;
+	if (w->gso_broken || nseg < 2)
 		return 0;
-	int fd = gso_pool_get(d->gso, l->family, sport, loop_now_ms());
+	int fd = gso_pool_get(w->gso, l->family, sport, w->fwd->now);
 	if (fd < 0)
 		return 0;
-	/* Keep the flow in order: earlier frames queued for the raw path go first. */
-	dp_tx_flush(d, dp);
+	/* Keep the flow in order: earlier frames queued for the raw path go
+	 * first (and if they cannot, so must these). */
+	if (!dp_tx_flush(w))
+		return 0;
 	struct sockaddr_storage dst;
 	socklen_t sl;
 	addr_to_sockaddr(&r->ip, r->port, &dst, &sl);
@@ -356,20 +556,24 @@ static int dp_tx_gso(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, stru
 		uint16_t gso_size = (uint16_t)(VXLAN_HLEN + segs[sent].len);
 		put_cmsg(&mh, SOL_UDP, UDP_SEGMENT, &gso_size, sizeof(gso_size));
 		put_tx_cmsgs(&mh, l, r, segs[sent].data, segs[sent].len);
-		if (sendmsg(fd, &mh, 0) < 0) {
+		if (sendmsg(fd, &mh, MSG_DONTWAIT) < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+				/* Full: the rest goes the raw way, in order, and waits there. */
+				return sent;
+			}
 			if (errno == EIO || errno == EOPNOTSUPP || errno == ENOPROTOOPT) {
 				log_info("UDP GSO unavailable (%s): sending segment by segment", strerror(errno));
-				d->gso_broken = true;
+				w->gso_broken = true;
 			} else if (errno == EMSGSIZE) {
-				l->stats[US_TX_DROP_TOO_BIG] += (uint64_t)n;
-				pmtu_learn(&d->pmtu, &r->ip, loop_now_ms());
+				ustat_add(&q->stats[US_TX_DROP_TOO_BIG], (uint64_t)n);
+				pmtu_learn(&w->u->pmtu, &r->ip, loop_now_ms());
 				sent += n;
 				continue;
 			}
 			return sent;
 		}
-		l->stats[US_TX_PACKETS] += (uint64_t)n;
-		l->stats[US_TX_BYTES] += bytes;
+		ustat_add(&q->stats[US_TX_PACKETS], (uint64_t)n);
+		ustat_add(&q->stats[US_TX_BYTES], bytes);
 		sent += n;
 	}
 	return sent;
@@ -379,7 +583,7 @@ static int dp_tx_gso(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, stru
  * vxlan_xmit_one decides it for `df inherit`). */
 static bool tx_df(const struct ulink *l, const uint8_t *f, size_t len)
 {
-	switch (l->cfg->df) {
+	switch (l->cfg.df) {
 	case LINK_DF_UNSET:
 		return false;
 	case LINK_DF_INHERIT: {
@@ -399,9 +603,10 @@ static unsigned path_limit_to(struct dp_user *d, const struct ulink *l, const st
 {
 	unsigned pm = pmtu_get(&d->pmtu, ip, now);
 	unsigned overhead = l->family == AF_INET6 ? VXLAN_OVERHEAD_V6 : VXLAN_OVERHEAD_V4;
-	if (pm > overhead && pm - overhead < l->path_limit)
+	unsigned limit = atomic_load_explicit(&l->path_limit, memory_order_relaxed);
+	if (pm > overhead && pm - overhead < limit)
 		return pm - overhead;
-	return l->path_limit;
+	return limit;
 }
 
 /* Is ip one of this namespace's own addresses (localbypass)? */
@@ -417,40 +622,44 @@ static bool is_local(const struct dp_user *d, const struct vx_addr *ip)
 	return false;
 }
 
-static void rx_frame(struct dp_user *d, struct ulink *l, uint8_t *f, size_t len, const struct vx_addr *src_ip,
+static void rx_frame(struct uworker *w, struct ulink_q *q, uint8_t *f, size_t len, const struct vx_addr *src_ip,
 		     uint8_t tos);
-static void dp_gro_flush(struct dp_fwd *dp);
+static void dp_gro_flush(struct uworker *w);
 
 /* localbypass (the kernel's default): a copy for a VNI this daemon serves
  * on a local address is handed to that link directly, learned from the
  * loopback address as the kernel does; none such: dropped, counted. */
-static void tx_bypass(struct dp_user *d, struct ulink *l, struct offload_seg *segs, int nseg,
+static void tx_bypass(struct uworker *w, struct ulink_q *q, struct offload_seg *segs, int nseg,
 		      const struct fdb_remote *r)
 {
-	struct vsock *s = vsock_find(d, l->family, r->port);
+	struct ulink *l = q->ul;
+	struct vsock *s = vsock_find(w->u, l->family, r->port);
 	struct ulink *dst = s ? vsock_lookup(s, r->vni) : NULL;
 	if (!dst) {
-		l->stats[US_TX_DROP_BYPASS] += (uint64_t)nseg;
+		ustat_add(&q->stats[US_TX_DROP_BYPASS], (uint64_t)nseg);
 		return;
 	}
+	struct ulink_q *dq = uq_use(w, dst);
 	struct vx_addr lo = {.family = (sa_family_t)l->family};
 	if (l->family == AF_INET6)
 		lo.v6 = in6addr_loopback;
 	else
 		lo.v4.s_addr = htonl(INADDR_LOOPBACK);
 	for (int j = 0; j < nseg; j++) {
-		l->stats[US_TX_BYPASS]++;
-		l->stats[US_TX_PACKETS]++;
-		l->stats[US_TX_BYTES] += segs[j].len;
-		rx_frame(d, dst, segs[j].data, segs[j].len, &lo, 0);
+		ustat_add(&q->stats[US_TX_BYPASS], 1);
+		ustat_add(&q->stats[US_TX_PACKETS], 1);
+		ustat_add(&q->stats[US_TX_BYTES], segs[j].len);
+		rx_frame(w, dq, segs[j].data, segs[j].len, &lo, 0);
 	}
 }
 
-static void dp_tx_frame(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, const struct virtio_net_hdr *vh,
-			uint8_t *f, size_t len)
+static void dp_tx_frame(struct uworker *w, struct ulink_q *q, const struct virtio_net_hdr *vh, uint8_t *f, size_t len)
 {
+	struct dp_fwd *dp = w->fwd;
+	struct dp_user *d = w->u;
+	struct ulink *l = q->ul;
 	if (len < 14) {
-		l->stats[US_TX_DROP_RUNT]++;
+		ustat_add(&q->stats[US_TX_DROP_RUNT], 1);
 		return;
 	}
 	struct offload_seg one = {f, len}, *segs = &one;
@@ -458,52 +667,59 @@ static void dp_tx_frame(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, c
 	if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
 		/* Make room for the worst case: every segment repeats the headers. */
 		if (DP_SEG_ARENA - dp->seg_used < 65536 + (size_t)DP_MAXSEG * 160) {
-			dp_tx_flush(d, dp);
+			/* The queued copies point into the arena. */
+			if (!dp_tx_flush(w))
+				tx_wait(w);
 			dp->seg_used = 0;
 		}
 		nseg = offload_tso_segment(f, len, vh, VXLAN_HLEN, dp->seg_arena + dp->seg_used,
 					   DP_SEG_ARENA - dp->seg_used, dp->segs, DP_MAXSEG);
 		if (nseg < 0) {
-			l->stats[US_TX_ERRORS]++;
+			ustat_add(&q->stats[US_TX_ERRORS], 1);
 			return;
 		}
 		segs = dp->segs;
 		dp->seg_used = (size_t)(segs[nseg - 1].data + segs[nseg - 1].len - dp->seg_arena);
 	} else if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
 		if (offload_csum_complete(f, len, vh->csum_start, vh->csum_offset) < 0) {
-			l->stats[US_TX_ERRORS]++;
+			ustat_add(&q->stats[US_TX_ERRORS], 1);
 			return;
 		}
-	} else if (l->cfg->proxy && dp_proxy(d, dp, l, f, len)) {
+	} else if (l->cfg.proxy && dp_proxy(w, q, f, len)) {
 		return;
 	}
-	const struct fdb_entry *e = fdb_lookup(l->fdb, f);
-	if (!e)
-		e = fdb_lookup(l->fdb, zero_mac);
-	if (!e) {
-		l->stats[US_TX_DROP_NO_FDB]++;
-		if (!mac_is_multicast(f))
-			d->dp.up->l2miss(d->dp.core, l->l, f);
+	/* A copy of the entry: the table may change meanwhile (the core's
+	 * thread writes it); a flood list's remotes stay valid until this
+	 * worker's turn ends. */
+	struct fdb_copy c;
+	if (!fdb_read(l->fdb, f, &c) && !fdb_read(l->fdb, zero_mac, &c)) {
+		ustat_add(&q->stats[US_TX_DROP_NO_FDB], 1);
+		if (!mac_is_multicast(f)) {
+			struct uevent ev = {.type = UEV_L2MISS, .ul = l};
+			memcpy(ev.mac, f, MAC_LEN);
+			uworker_upcall(w, &ev);
+		}
 		return;
 	}
+	const struct fdb_entry *e = &c.e;
 	bool df = tx_df(l, f, len);
 	size_t payload = segs[0].len - 14;
 	bool told = false;
-	uint64_t now = loop_now_ms();
-	uint16_t sport = proto_srcport(proto_flow_hash(f, len), l->cfg->srcport_min, l->cfg->srcport_max);
+	uint64_t now = dp->now;
+	uint16_t sport = proto_srcport(proto_flow_hash(f, len), l->cfg.srcport_min, l->cfg.srcport_max);
 	for (unsigned i = 0; i < e->n_remotes; i++) {
 		const struct fdb_remote *r = &e->remotes[i];
-		if (l->cfg->localbypass && is_local(d, &r->ip)) {
-			tx_bypass(d, l, segs, nseg, r);
+		if (l->cfg.localbypass && is_local(d, &r->ip)) {
+			tx_bypass(w, q, segs, nseg, r);
 			continue;
 		}
 		/* Never fragment the outer packet (RFC 7348 section 4.3) unless
 		 * `df` says otherwise: tell the sender what fits, once. */
 		unsigned limit = path_limit_to(d, l, &r->ip, now);
-		if (df && payload > limit && now - l->limit_checked >= 100) {
+		if (df && payload > limit && now - q->limit_checked >= 100) {
 			/* The underlay may have grown since the last tick: look
 			 * before telling anyone to shrink (at most every 100 ms). */
-			l->limit_checked = now;
+			q->limit_checked = now;
 			user_refresh_limit(d, l, 0);
 			limit = path_limit_to(d, l, &r->ip, now);
 		}
@@ -511,174 +727,224 @@ static void dp_tx_frame(struct dp_user *d, struct dp_fwd *dp, struct ulink *l, c
 			/* Without DF too (IPv4): nobody on the path may fragment,
 			 * and a Linux sender takes frag-needed into its route. */
 			int n = told ? -1 : proto_too_big_build_any(dp->reply, sizeof(dp->reply), f, len, limit);
-			if (n > 0 && tap_write(l, NULL, dp->reply, (size_t)n) == 0) {
-				l->stats[US_TX_ICMP_TOO_BIG]++;
-			} else if (!told && log_due(&l->big_logged)) {
+			if (n > 0 && tap_write(q, NULL, dp->reply, (size_t)n) == 0) {
+				ustat_add(&q->stats[US_TX_ICMP_TOO_BIG], 1);
+			} else if (!told && log_due(&q->big_logged)) {
 				/* No ICMP may answer it (not IP, an ICMP error
 				 * itself...): say so rather than drop unseen. */
 				log_info("%s: dropped a %zu-byte frame above the path's %u that no ICMP can answer "
 					 "(counted tx_drop_too_big)",
-					 l->cfg->name, payload, limit);
+					 l->cfg.name, payload, limit);
 			}
 			told = true;
-			l->stats[US_TX_DROP_TOO_BIG]++;
+			ustat_add(&q->stats[US_TX_DROP_TOO_BIG], 1);
 			continue;
 		}
 		/* UDP GSO sockets send with DF: other frames go the raw way. */
-		int j = segs == dp->segs && df ? dp_tx_gso(d, dp, l, segs, nseg, r, sport) : 0;
+		int j = segs == dp->segs && df ? dp_tx_gso(w, q, segs, nseg, r, sport) : 0;
 		for (; j < nseg; j++)
-			dp_tx_queue(d, dp, l, segs[j].data, segs[j].len, r, sport, df);
+			dp_tx_queue(w, q, segs[j].data, segs[j].len, r, sport, df);
 	}
 }
 
-void fwd_tap_input(struct dp_user *d, struct ulink *l)
+void fwd_tap_input(struct uworker *w, struct ulink_q *q)
 {
-	struct dp_fwd *dp = d->fwd;
+	struct dp_fwd *dp = w->fwd;
+	struct ulink *l = q->ul;
+	/* Stopped reading (a socket is full): an event of this turn's batch. */
+	if (w->tap_paused)
+		return;
+	uq_use(w, l);
 	dp->seg_used = 0;
-	for (unsigned i = 0; i < DP_BATCH; i++) {
-		uint8_t *f = slot(dp, i);
-		ssize_t n = read(l->tap_fd, f, DP_SLOT);
+	dp->now = loop_now_ms();
+	for (unsigned i = 0; i < DP_BATCH && !w->tap_paused; i++) {
+		uint8_t *f = dp->tx_arena + (size_t)i * DP_SLOT;
+		ssize_t n = read(q->src.fd, f, DP_SLOT);
 		if (n < 0) {
 			if (errno == EBADFD) {
 				/* The device was deleted under us: stop watching the
 				 * fd (it would stay readable) and let the core's
 				 * reconcile make it again. */
-				l->detached = true;
-				loop_mod(d->loop, &l->src, 0);
+				atomic_store(&l->detached, true);
+				loop_mod(w->loop, &q->src, 0);
 			} else if (errno != EAGAIN && errno != EINTR) {
-				log_debug("%s: tap read: %s", l->cfg->name, strerror(errno));
+				log_debug("%s: tap read: %s", l->cfg.name, strerror(errno));
 			}
 			break;
 		}
 		if (n < OFFLOAD_VNET_HLEN) {
-			l->stats[US_TX_DROP_RUNT]++;
+			ustat_add(&q->stats[US_TX_DROP_RUNT], 1);
 			continue;
 		}
 		struct virtio_net_hdr vh;
 		memcpy(&vh, f, sizeof(vh));
-		dp_tx_frame(d, dp, l, &vh, f + OFFLOAD_VNET_HLEN, (size_t)n - OFFLOAD_VNET_HLEN);
+		dp_tx_frame(w, q, &vh, f + OFFLOAD_VNET_HLEN, (size_t)n - OFFLOAD_VNET_HLEN);
 	}
-	dp_tx_flush(d, dp);
-	dp_gro_flush(dp); /* what localbypass handed over */
+	dp_tx_flush(w);
+	dp_gro_flush(w); /* what localbypass handed over */
 }
 
 /* ---- receive ---- */
 
 /* Write the pending merged frame, if any, into its TAP. */
-static void dp_gro_flush(struct dp_fwd *dp)
+static void dp_gro_flush(struct uworker *w)
 {
+	struct dp_fwd *dp = w->fwd;
 	struct virtio_net_hdr vh;
 	size_t n = offload_gro_finish(&dp->gro, &vh);
 	if (n)
-		tap_write(dp->gro_link, &vh, dp->gro_buf, n);
-	dp->gro_link = NULL;
+		tap_write(dp->gro_q, &vh, dp->gro_buf, n);
+	dp->gro_q = NULL;
 }
 
-static void dp_rx_deliver(struct dp_fwd *dp, struct ulink *l, const uint8_t *f, size_t len)
+static void dp_rx_deliver(struct uworker *w, struct ulink_q *q, const uint8_t *f, size_t len)
 {
-	if (dp->gro_link && dp->gro_link != l)
-		dp_gro_flush(dp);
+	struct dp_fwd *dp = w->fwd;
+	if (dp->gro_q && dp->gro_q != q)
+		dp_gro_flush(w);
 	switch (offload_gro_add(&dp->gro, f, len)) {
 	case OFFLOAD_GRO_HELD:
 		break;
 	case OFFLOAD_GRO_FLUSH:
-		dp_gro_flush(dp);
+		dp_gro_flush(w);
 		if (offload_gro_add(&dp->gro, f, len) == OFFLOAD_GRO_HELD)
 			break;
-		tap_write(l, NULL, f, len);
+		tap_write(q, NULL, f, len);
 		return;
 	case OFFLOAD_GRO_PASS:
-		dp_gro_flush(dp);
-		tap_write(l, NULL, f, len);
+		dp_gro_flush(w);
+		tap_write(q, NULL, f, len);
 		return;
 	}
-	dp->gro_link = l;
+	dp->gro_q = q;
 	if (offload_gro_closed(&dp->gro))
-		dp_gro_flush(dp);
+		dp_gro_flush(w);
 }
 
 /* Log a rate-limited line for the ECN anomalies RFC 6040 says to log. */
-static void ecn_log(struct ulink *l, const char *what)
+static void ecn_log(struct ulink_q *q, const char *what)
 {
-	if (log_due(&l->ecn_logged))
-		log_info("%s: %s (RFC 6040; counted)", l->cfg->name, what);
+	if (log_due(&q->ecn_logged))
+		log_info("%s: %s (RFC 6040; counted)", q->ul->cfg.name, what);
 }
 
-/* One decapsulated frame for link l, from src (the outer source address)
- * with the outer TOS/traffic class tos: loop check, ECN, learning, delivery. */
-static void rx_frame(struct dp_user *d, struct ulink *l, uint8_t *f, size_t len, const struct vx_addr *src_ip,
-		     uint8_t tos)
+/* Learn mac -> ip now (a new or moved MAC), and tell the core. A MAC
+ * refused lately (table full, capped) is not tried again for a while: its
+ * frames keep coming and would each take the writers' lock. Returns false
+ * when the frame must be dropped (a permanent entry says otherwise). */
+static bool learn_now(struct uworker *w, struct ulink_q *q, const uint8_t *mac, const struct fdb_remote *r)
 {
-	const uint8_t *src = f + MAC_LEN;
-	if (mac_equal(src, l->cfg->address)) {
-		l->stats[US_RX_DROP_LOOP]++;
-		return;
+	struct ulink *l = q->ul;
+	uint32_t h = ((uint32_t)mac[2] << 24 | (uint32_t)mac[3] << 16 | (uint32_t)mac[4] << 8 | mac[5]) * 2654435761u;
+	struct uasked *a = &w->asked[h >> 24 & (UW_ASKED - 1)];
+	uint64_t now = w->fwd->now;
+	if (a->when && now - a->when < 1000 && mac_equal(a->mac, mac) && addr_equal(&a->ip, &r->ip)) {
+		ustat_add(&q->stats[US_RX_LEARN_REFUSED], 1);
+		return true;
 	}
-	switch (proto_ecn_decap(tos, f, len)) {
-	case PROTO_ECN_DROP:
-		l->stats[US_RX_DROP_ECN]++;
-		ecn_log(l, "dropped a packet marked CE outside over a not-ECN-capable one inside");
-		return;
-	case PROTO_ECN_PASS_LOG:
-		l->stats[US_RX_ECN_NOT_ECT]++;
-		ecn_log(l, "an ECN-capable outer header over a not-ECN-capable inner packet");
+	ufdb_lock(w->u);
+	enum fdb_learn_result res = user_learn(w->u, l, mac, r, now);
+	ufdb_unlock(w->u);
+	struct uevent ev = {.ul = l, .ip = r->ip};
+	memcpy(ev.mac, mac, MAC_LEN);
+	switch (res) {
+	case FDB_LEARN_CONFLICT:
+		ustat_add(&q->stats[US_RX_DROP_CONFLICT], 1);
+		return false;
+	case FDB_LEARN_NEW:
+	case FDB_LEARN_MOVED:
+		ev.type = res == FDB_LEARN_NEW ? UEV_LEARNED : UEV_MOVED;
+		uworker_upcall(w, &ev);
+		break;
+	case FDB_LEARN_FULL:
+	case FDB_LEARN_NOMEM:
+		ustat_add(&q->stats[US_RX_LEARN_REFUSED], 1);
+		memcpy(a->mac, mac, MAC_LEN);
+		a->ip = r->ip;
+		a->when = now;
 		break;
 	default:
 		break;
 	}
-	if (l->cfg->learning) {
+	return true;
+}
+
+/* One decapsulated frame for link l, from src (the outer source address)
+ * with the outer TOS/traffic class tos: loop check, ECN, learning, delivery. */
+static void rx_frame(struct uworker *w, struct ulink_q *q, uint8_t *f, size_t len, const struct vx_addr *src_ip,
+		     uint8_t tos)
+{
+	struct ulink *l = q->ul;
+	const uint8_t *src = f + MAC_LEN;
+	if (mac_equal(src, l->cfg.address)) {
+		ustat_add(&q->stats[US_RX_DROP_LOOP], 1);
+		return;
+	}
+	switch (proto_ecn_decap(tos, f, len)) {
+	case PROTO_ECN_DROP:
+		ustat_add(&q->stats[US_RX_DROP_ECN], 1);
+		ecn_log(q, "dropped a packet marked CE outside over a not-ECN-capable one inside");
+		return;
+	case PROTO_ECN_PASS_LOG:
+		ustat_add(&q->stats[US_RX_ECN_NOT_ECT], 1);
+		ecn_log(q, "an ECN-capable outer header over a not-ECN-capable inner packet");
+		break;
+	default:
+		break;
+	}
+	if (l->cfg.learning) {
+		/* A refresh needs no writer; a new or moved MAC does. */
 		struct fdb_remote r = {
-		    .ip = *src_ip, .port = l->cfg->dstport, .vni = l->cfg->vni, .origin = FDB_ORIGIN_LEARNED};
-		switch (user_learn(d, l, src, &r, loop_now_ms())) {
+		    .ip = *src_ip, .port = l->cfg.dstport, .vni = l->cfg.vni, .origin = FDB_ORIGIN_LEARNED};
+		switch (fdb_learn_peek(l->fdb, src, &r, w->fwd->now)) {
 		case FDB_LEARN_CONFLICT:
-			l->stats[US_RX_DROP_CONFLICT]++;
+			ustat_add(&q->stats[US_RX_DROP_CONFLICT], 1);
 			return;
 		case FDB_LEARN_NEW:
-			d->dp.up->learned(d->dp.core, l->l, src, &r, false);
-			break;
 		case FDB_LEARN_MOVED:
-			d->dp.up->learned(d->dp.core, l->l, src, &r, true);
+			if (!learn_now(w, q, src, &r))
+				return;
 			break;
 		case FDB_LEARN_FULL:
-		case FDB_LEARN_NOMEM:
-			l->stats[US_RX_LEARN_REFUSED]++;
+			ustat_add(&q->stats[US_RX_LEARN_REFUSED], 1);
 			break;
 		default:
 			break;
 		}
 	}
-	l->stats[US_RX_PACKETS]++;
-	l->stats[US_RX_BYTES] += len;
-	dp_rx_deliver(d->fwd, l, f, len);
+	ustat_add(&q->stats[US_RX_PACKETS], 1);
+	ustat_add(&q->stats[US_RX_BYTES], len);
+	dp_rx_deliver(w, q, f, len);
 }
 
-static void dp_rx_one(struct dp_user *d, struct vsock *s, uint8_t *buf, size_t n, const struct sockaddr *from,
+static void dp_rx_one(struct uworker *w, struct vsock_q *sq, uint8_t *buf, size_t n, const struct sockaddr *from,
 		      uint8_t tos)
 {
 	uint32_t vni;
 	int rc = proto_vxlan_parse(buf, n, &vni);
 	if (rc == -EMSGSIZE) {
-		s->stats[USS_RX_SHORT]++;
+		ustat_add(&sq->stats[USS_RX_SHORT], 1);
 		return;
 	}
 	if (rc < 0) {
-		s->stats[USS_RX_BAD_FLAGS]++;
+		ustat_add(&sq->stats[USS_RX_BAD_FLAGS], 1);
 		return;
 	}
-	struct ulink *l = vsock_lookup(s, vni);
+	struct ulink *l = vsock_lookup(sq->s, vni);
 	if (!l) {
-		s->stats[USS_RX_UNKNOWN_VNI]++;
+		ustat_add(&sq->stats[USS_RX_UNKNOWN_VNI], 1);
 		return;
 	}
 	struct vx_addr src_ip;
 	uint16_t port;
 	addr_from_sockaddr(from, &src_ip, &port);
-	rx_frame(d, l, buf + VXLAN_HLEN, n - VXLAN_HLEN, &src_ip, tos);
+	rx_frame(w, uq_use(w, l), buf + VXLAN_HLEN, n - VXLAN_HLEN, &src_ip, tos);
 }
 
-void fwd_udp_input(struct dp_user *d, struct vsock *s)
+void fwd_udp_input(struct uworker *w, struct vsock_q *sq)
 {
-	struct dp_fwd *dp = d->fwd;
+	struct dp_fwd *dp = w->fwd;
+	dp->now = loop_now_ms();
 	for (unsigned turn = 0; turn < DP_RX_TURNS; turn++) {
 		for (unsigned i = 0; i < DP_BATCH; i++) {
 			dp->rx_iov[i].iov_base = slot(dp, i);
@@ -692,10 +958,10 @@ void fwd_udp_input(struct dp_user *d, struct vsock *s)
 			mh->msg_control = dp->rx_ctrl[i];
 			mh->msg_controllen = sizeof(dp->rx_ctrl[i]);
 		}
-		int n = recvmmsg(s->src.fd, dp->rx_msgs, DP_BATCH, MSG_DONTWAIT, NULL);
+		int n = recvmmsg(sq->src.fd, dp->rx_msgs, DP_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR) {
-				s->stats[USS_RX_ERRORS]++;
+				ustat_add(&sq->stats[USS_RX_ERRORS], 1);
 				log_debug("udp recv: %s", strerror(errno));
 			}
 			break;
@@ -703,8 +969,8 @@ void fwd_udp_input(struct dp_user *d, struct vsock *s)
 		for (int i = 0; i < n; i++) {
 			struct msghdr *mh = &dp->rx_msgs[i].msg_hdr;
 			if (mh->msg_flags & MSG_TRUNC) {
-				s->stats[USS_RX_DATAGRAMS]++;
-				s->stats[USS_RX_ERRORS]++;
+				ustat_add(&sq->stats[USS_RX_DATAGRAMS], 1);
+				ustat_add(&sq->stats[USS_RX_ERRORS], 1);
 				continue;
 			}
 			/* With UDP_GRO a burst of equal datagrams arrives as one
@@ -727,8 +993,8 @@ void fwd_udp_input(struct dp_user *d, struct vsock *s)
 			}
 			uint8_t *buf = slot(dp, (unsigned)i);
 			for (size_t off = 0; off < len; off += step) {
-				s->stats[USS_RX_DATAGRAMS]++;
-				dp_rx_one(d, s, buf + off, len - off < step ? len - off : step,
+				ustat_add(&sq->stats[USS_RX_DATAGRAMS], 1);
+				dp_rx_one(w, sq, buf + off, len - off < step ? len - off : step,
 					  (struct sockaddr *)&dp->rx_addr[i], tos);
 			}
 		}
@@ -736,5 +1002,5 @@ void fwd_udp_input(struct dp_user *d, struct vsock *s)
 			break;
 	}
 	/* Nothing is held across epoll turns: latency stays that of one batch. */
-	dp_gro_flush(dp);
+	dp_gro_flush(w);
 }
