@@ -2,7 +2,7 @@
 #   make          install missing build packages, configure build/, compile
 #   make check    every test (unit, ASan+UBSan, fuzz, network namespaces); ends on "N passed, N failed"
 #   make demo     two hosts in namespaces, the recipe with vxnet, a ping across the overlay
-#   make bench    iperf3 throughput and ping latency, vxnetd vs the kernel vxlan driver (BENCH_ARGS="-t 30")
+#   make bench    every traffic shape (TCP 1/4 streams, 64-byte UDP, ping, IPv6 underlay, CPU/GB), vxnetd vs the kernel vxlan driver, ratios and floors (BENCH_ARGS="-n 3": best of 3)
 #   make fuzz     run every libFuzzer target longer (FUZZ_TIME seconds each, default 300)
 #   make fresh    `make demo` and `make check` on a fresh minimal Debian 12 root (mmdebstrap),
 #                 from a clone of HEAD (FRESH_TARGETS="build bench" for other targets)

@@ -27,12 +27,12 @@ enum ctl_kind {
 	K_ADDR,
 	K_MAC,
 	K_STR,
-	K_ARRAY, /* fixed number of u64 */
+	K_STAT,  /* u64 then a counter name (STR); repeatable */
 };
 
 struct ctl_policy {
 	enum ctl_kind kind;
-	uint16_t max; /* K_STR: buffer size (string length < max); K_ARRAY: byte size; K_U8: largest value */
+	uint16_t max; /* K_STR: buffer size (string length < max); K_U8: largest value */
 	uint16_t min; /* K_U8: smallest value */
 };
 
@@ -65,33 +65,23 @@ static const struct ctl_policy ctl_policy[CTL_A_MAX + 1] = {
     [CTL_A_AGE_MS] = {K_U64, 0, 0},
     [CTL_A_EVENT] = {K_U8, CTL_EVENT_MAX, 1},
     [CTL_A_ERRMSG] = {K_STR, CTL_ERRMSG_LEN, 0},
-    [CTL_A_STATS] = {K_ARRAY, CTL_STAT_MAX * 8, 0},
-    [CTL_A_SOCKSTATS] = {K_ARRAY, CTL_SOCKSTAT_MAX * 8, 0},
+    [CTL_A_STATS] = {K_STAT, CTL_STAT_NAME_LEN, 0},
+    [CTL_A_SOCKSTATS] = {K_STAT, CTL_STAT_NAME_LEN, 0},
     [CTL_A_OPER_MTU] = {K_U32, 0, 0},
-};
-
-static const char *const ctl_stat_names[CTL_STAT_MAX] = {
-    [CTL_STAT_RX_PACKETS] = "rx_packets",
-    [CTL_STAT_RX_BYTES] = "rx_bytes",
-    [CTL_STAT_TX_PACKETS] = "tx_packets",
-    [CTL_STAT_TX_BYTES] = "tx_bytes",
-    [CTL_STAT_RX_DROP_LOOP] = "rx_drop_loop",
-    [CTL_STAT_RX_DROP_CONFLICT] = "rx_drop_conflict",
-    [CTL_STAT_RX_DROP_TAP] = "rx_drop_tap",
-    [CTL_STAT_RX_LEARN_REFUSED] = "rx_learn_refused",
-    [CTL_STAT_TX_DROP_NO_FDB] = "tx_drop_no_fdb",
-    [CTL_STAT_TX_DROP_TOO_BIG] = "tx_drop_too_big",
-    [CTL_STAT_TX_ICMP_TOO_BIG] = "tx_icmp_too_big",
-    [CTL_STAT_TX_DROP_RUNT] = "tx_drop_runt",
-    [CTL_STAT_TX_ERRORS] = "tx_errors",
-    [CTL_STAT_PROXY_REPLIES] = "proxy_replies",
-    [CTL_STAT_PROXY_MISSES] = "proxy_misses",
-};
-
-static const char *const ctl_sockstat_names[CTL_SOCKSTAT_MAX] = {
-    [CTL_SOCKSTAT_RX_DATAGRAMS] = "rx_datagrams", [CTL_SOCKSTAT_RX_SHORT] = "rx_short",
-    [CTL_SOCKSTAT_RX_BAD_FLAGS] = "rx_bad_flags", [CTL_SOCKSTAT_RX_UNKNOWN_VNI] = "rx_unknown_vni",
-    [CTL_SOCKSTAT_RX_ERRORS] = "rx_errors",
+    [CTL_A_DATAPATH] = {K_U8, LINK_DP_MAX, 0},
+    [CTL_A_ORIGIN] = {K_U8, CTL_ORIGIN_OTHER, 0},
+    [CTL_A_DF] = {K_U8, 2, 0},
+    [CTL_A_LOCALBYPASS] = {K_BOOL, 0, 0},
+    [CTL_A_NETWORK] = {K_STR, CTL_NAME_LEN, 0},
+    [CTL_A_SUBNET] = {K_STR, CTL_NAME_LEN, 0},
+    [CTL_A_HOST] = {K_STR, CTL_NAME_LEN, 0},
+    [CTL_A_NSPATH] = {K_STR, CTL_PATH_LEN, 0},
+    [CTL_A_PREFIXLEN] = {K_U8, 128, 0},
+    [CTL_A_COUNT] = {K_U32, 0, 0},
+    [CTL_A_URL] = {K_STR, CTL_PATH_LEN, 0},
+    [CTL_A_UP] = {K_BOOL, 0, 0},
+    [CTL_A_LEASE] = {K_U64, 0, 0},
+    [CTL_A_REVISION] = {K_U64, 0, 0},
 };
 
 static const char *const ctl_event_names[CTL_EVENT_MAX + 1] = {
@@ -106,20 +96,25 @@ static const char *const ctl_event_names[CTL_EVENT_MAX + 1] = {
     [CTL_EVENT_NEIGH_DELETED] = "neigh-deleted",
     [CTL_EVENT_LINK_ADDED] = "link-added",
     [CTL_EVENT_LINK_DELETED] = "link-deleted",
+    [CTL_EVENT_RESTORED] = "restored",
+    [CTL_EVENT_NEIGH_RESTORED] = "neigh-restored",
+    [CTL_EVENT_LINK_RESTORED] = "link-restored",
+    [CTL_EVENT_LINK_CHANGED] = "link-changed",
 };
 
-const char *ctl_stat_name(enum ctl_stat s)
-{
-	if ((unsigned)s >= CTL_STAT_MAX)
-		return NULL;
-	return ctl_stat_names[s];
-}
+static const char *const ctl_origin_names[] = {
+    [FDB_ORIGIN_USER] = "user",
+    [FDB_ORIGIN_LEARNED] = "learned",
+    [FDB_ORIGIN_LINK] = "link",
+    [FDB_ORIGIN_STORE] = "store",
+    [CTL_ORIGIN_OTHER] = "other",
+};
 
-const char *ctl_sockstat_name(enum ctl_sockstat s)
+const char *ctl_origin_name(unsigned origin)
 {
-	if ((unsigned)s >= CTL_SOCKSTAT_MAX)
+	if (origin >= sizeof(ctl_origin_names) / sizeof(ctl_origin_names[0]))
 		return NULL;
-	return ctl_sockstat_names[s];
+	return ctl_origin_names[origin];
 }
 
 const char *ctl_event_name(enum ctl_event e)
@@ -232,7 +227,18 @@ size_t ctl_msg_finish(struct ctl_msg *m)
 
 static bool ctl_msg_type_known(uint16_t t)
 {
-	return (t >= CTL_MSG_LINK_ADD && t <= CTL_MSG_MONITOR) || (t >= CTL_MSG_DONE && t <= CTL_MSG_TYPE_MAX);
+	return (t >= CTL_MSG_LINK_ADD && t <= CTL_MSG_REQ_MAX) || (t >= CTL_MSG_DONE && t <= CTL_MSG_TYPE_MAX);
+}
+
+/* A counter name: 1-31 bytes of [a-z0-9_], NUL-terminated at d[n-1]. */
+static bool ctl_stat_name_valid(const uint8_t *d, size_t n)
+{
+	if (n < 2 || n > CTL_STAT_NAME_LEN || d[n - 1] != 0)
+		return false;
+	for (size_t i = 0; i + 1 < n; i++)
+		if (!((d[i] >= 'a' && d[i] <= 'z') || (d[i] >= '0' && d[i] <= '9') || d[i] == '_'))
+			return false;
+	return true;
 }
 
 /* Is the payload of an attribute of type t acceptable? */
@@ -269,8 +275,8 @@ static bool ctl_attr_valid(uint16_t t, const uint8_t *d, uint16_t n)
 			return false;
 		nul = memchr(d, 0, n);
 		return nul == d + n - 1;
-	case K_ARRAY:
-		return n == pol->max;
+	case K_STAT:
+		return n > 8 && ctl_stat_name_valid(d + 8, (size_t)n - 8);
 	case K_NONE:
 		break;
 	}
@@ -278,6 +284,11 @@ static bool ctl_attr_valid(uint16_t t, const uint8_t *d, uint16_t n)
 }
 
 int ctl_parse(const void *buf, size_t len, struct ctl_parsed *p)
+{
+	return ctl_parse_opts(buf, len, p, 0);
+}
+
+int ctl_parse_opts(const void *buf, size_t len, struct ctl_parsed *p, unsigned flags)
 {
 	const uint8_t *b = buf;
 	size_t off = CTL_HDR_LEN;
@@ -293,7 +304,9 @@ int ctl_parse(const void *buf, size_t len, struct ctl_parsed *p)
 	if (len > CTL_MSG_MAX || p->hdr.len != len)
 		return -EBADMSG;
 	if (!ctl_msg_type_known(p->hdr.type))
-		return -EINVAL;
+		return -EOPNOTSUPP;
+	p->attrs = b + CTL_HDR_LEN;
+	p->attrs_len = len - CTL_HDR_LEN;
 	while (off < len) {
 		uint16_t ah[2];
 
@@ -302,12 +315,23 @@ int ctl_parse(const void *buf, size_t len, struct ctl_parsed *p)
 		memcpy(ah, b + off, sizeof(ah));
 		if (ah[0] < CTL_ATTR_HLEN || ah[0] > len - off || CTL_ALIGN(ah[0]) > len - off)
 			return -EBADMSG;
-		if (ah[1] == CTL_A_UNSPEC || ah[1] > CTL_A_MAX || p->attr[ah[1]].data)
+		if (ah[1] == CTL_A_UNSPEC)
+			return -EINVAL;
+		if (ah[1] > CTL_A_MAX) {
+			if (!(flags & CTL_PARSE_SKIP_UNKNOWN))
+				return -ENOPROTOOPT;
+			off += CTL_ALIGN(ah[0]);
+			continue;
+		}
+		bool repeatable = ctl_policy[ah[1]].kind == K_STAT;
+		if (p->attr[ah[1]].data && !repeatable)
 			return -EINVAL;
 		if (!ctl_attr_valid(ah[1], b + off + CTL_ATTR_HLEN, (uint16_t)(ah[0] - CTL_ATTR_HLEN)))
 			return -EINVAL;
-		p->attr[ah[1]].len = (uint16_t)(ah[0] - CTL_ATTR_HLEN);
-		p->attr[ah[1]].data = b + off + CTL_ATTR_HLEN;
+		if (!p->attr[ah[1]].data) {
+			p->attr[ah[1]].len = (uint16_t)(ah[0] - CTL_ATTR_HLEN);
+			p->attr[ah[1]].data = b + off + CTL_ATTR_HLEN;
+		}
 		off += CTL_ALIGN(ah[0]);
 	}
 	return 0;
@@ -398,11 +422,42 @@ int ctl_get_mac(const struct ctl_parsed *p, uint16_t type, uint8_t mac[MAC_LEN])
 	return ctl_get_fixed(p, type, mac, MAC_LEN);
 }
 
-int ctl_get_u64_array(const struct ctl_parsed *p, uint16_t type, uint64_t *v, size_t n)
+int ctl_put_stat(struct ctl_msg *m, uint16_t type, const char *name, uint64_t v)
 {
-	if (n > UINT16_MAX / 8)
+	uint8_t buf[8 + CTL_STAT_NAME_LEN];
+	size_t n = strlen(name) + 1;
+
+	if (type > CTL_A_MAX || ctl_policy[type].kind != K_STAT || n > CTL_STAT_NAME_LEN ||
+	    !ctl_stat_name_valid((const uint8_t *)name, n))
 		return -EINVAL;
-	return ctl_get_fixed(p, type, v, n * 8);
+	memcpy(buf, &v, 8);
+	memcpy(buf + 8, name, n);
+	return ctl_put(m, type, buf, (uint16_t)(8 + n));
+}
+
+unsigned ctl_foreach_stat(const struct ctl_parsed *p, uint16_t type, ctl_stat_cb cb, void *arg)
+{
+	unsigned count = 0;
+	size_t off = 0;
+
+	if (!p->attrs || type > CTL_A_MAX || ctl_policy[type].kind != K_STAT)
+		return 0;
+	/* ctl_parse checked the framing and every STAT payload. */
+	while (p->attrs_len - off >= CTL_ATTR_HLEN) {
+		uint16_t ah[2];
+		uint64_t v;
+
+		memcpy(ah, p->attrs + off, sizeof(ah));
+		if (ah[0] < CTL_ATTR_HLEN || ah[0] > p->attrs_len - off)
+			break;
+		if (ah[1] == type) {
+			memcpy(&v, p->attrs + off + CTL_ATTR_HLEN, 8);
+			cb((const char *)p->attrs + off + CTL_ATTR_HLEN + 8, v, arg);
+			count++;
+		}
+		off += CTL_ALIGN(ah[0]);
+	}
+	return count;
 }
 
 int ctl_get_strbuf(const struct ctl_parsed *p, uint16_t type, char *buf, size_t size)

@@ -26,6 +26,7 @@ struct neigh_node {
 	struct neigh_key key;
 	struct vx_addr ip; /* what foreach reports, canonical too */
 	uint8_t mac[MAC_LEN];
+	uint8_t origin;
 	struct neigh_node *hnext;
 	struct neigh_node *prev, *next;
 };
@@ -150,7 +151,7 @@ static void neigh_grow(struct neigh *n)
 	n->bits = bits;
 }
 
-static int neigh_insert(struct neigh *n, const struct neigh_key *k, const uint8_t mac[MAC_LEN])
+static int neigh_insert(struct neigh *n, const struct neigh_key *k, const uint8_t mac[MAC_LEN], uint8_t origin)
 {
 	struct neigh_node *e;
 	size_t s;
@@ -167,6 +168,7 @@ static int neigh_insert(struct neigh *n, const struct neigh_key *k, const uint8_
 	else
 		memcpy(&e->ip.v6, k->b, sizeof(e->ip.v6));
 	memcpy(e->mac, mac, MAC_LEN);
+	e->origin = origin;
 
 	s = neigh_slot(n->seed, n->bits, k);
 	e->hnext = n->buckets[s];
@@ -183,7 +185,7 @@ static int neigh_insert(struct neigh *n, const struct neigh_key *k, const uint8_
 	return 0;
 }
 
-int neigh_add(struct neigh *n, const struct vx_addr *ip, const uint8_t mac[MAC_LEN])
+int neigh_add(struct neigh *n, const struct vx_addr *ip, const uint8_t mac[MAC_LEN], uint8_t origin)
 {
 	struct neigh_key k;
 
@@ -191,10 +193,10 @@ int neigh_add(struct neigh *n, const struct vx_addr *ip, const uint8_t mac[MAC_L
 		return -EINVAL;
 	if (neigh_find(n, &k))
 		return -EEXIST;
-	return neigh_insert(n, &k, mac);
+	return neigh_insert(n, &k, mac, origin);
 }
 
-int neigh_replace(struct neigh *n, const struct vx_addr *ip, const uint8_t mac[MAC_LEN])
+int neigh_replace(struct neigh *n, const struct vx_addr *ip, const uint8_t mac[MAC_LEN], uint8_t origin)
 {
 	struct neigh_node *e;
 	struct neigh_key k;
@@ -203,8 +205,9 @@ int neigh_replace(struct neigh *n, const struct vx_addr *ip, const uint8_t mac[M
 		return -EINVAL;
 	e = neigh_find(n, &k);
 	if (!e)
-		return neigh_insert(n, &k, mac);
+		return neigh_insert(n, &k, mac, origin);
 	memcpy(e->mac, mac, MAC_LEN);
+	e->origin = origin;
 	return 0;
 }
 
@@ -235,7 +238,7 @@ int neigh_del(struct neigh *n, const struct vx_addr *ip)
 	return 0;
 }
 
-int neigh_lookup(const struct neigh *n, const struct vx_addr *ip, uint8_t mac[MAC_LEN])
+int neigh_get(const struct neigh *n, const struct vx_addr *ip, uint8_t mac[MAC_LEN], uint8_t *origin)
 {
 	const struct neigh_node *e;
 	struct neigh_key k;
@@ -246,11 +249,18 @@ int neigh_lookup(const struct neigh *n, const struct vx_addr *ip, uint8_t mac[MA
 	if (!e)
 		return -ENOENT;
 	memcpy(mac, e->mac, MAC_LEN);
+	if (origin)
+		*origin = e->origin;
 	return 0;
+}
+
+int neigh_lookup(const struct neigh *n, const struct vx_addr *ip, uint8_t mac[MAC_LEN])
+{
+	return neigh_get(n, ip, mac, NULL);
 }
 
 void neigh_foreach(const struct neigh *n, neigh_entry_cb cb, void *arg)
 {
 	for (const struct neigh_node *e = n->head; e; e = e->next)
-		cb(&e->ip, e->mac, arg);
+		cb(&e->ip, e->mac, e->origin, arg);
 }

@@ -2,14 +2,15 @@
 # check.sh: `make check`: every test vxnet has, in one run, ending on "N passed, N failed".
 #
 # Counted as one test each: a unit-test executable (in build/ and again in the
-# ASan+UBSan build-asan/), a fuzz target run, a network-namespace scenario, and
-# every netns scenario again against the ASan+UBSan build (build-asan binaries).
+# ASan+UBSan build-asan/), a fuzz target run, a network-namespace scenario on
+# each datapath (user, kernel), every user-datapath scenario again against the
+# ASan+UBSan build (build-asan binaries), and a store scenario against etcd.
 # Anything that cannot run (missing package, build failure, missing script) is
 # a FAIL, never a skip. Step logs go to a temporary directory, kept and named at
 # the end when something failed.
 #
-# Environment: FUZZ_TIME (seconds per fuzz target, default 20),
-# NETNS_SUITE_TIMEOUT (seconds for the whole netns suite, default 480; run.sh
+# Environment: FUZZ_TIME (seconds per fuzz target, default 10; `make fuzz`
+# runs them longer), NETNS_SUITE_TIMEOUT (seconds for each netns suite, default 1500; run.sh
 # itself limits each scenario to NETNS_TIMEOUT, default 120),
 # VXNET_CHECK_SHARED_NETNS=1 to let the suite's namespaces be seen from
 # outside (by default they live under a private /run/netns that disappears
@@ -18,8 +19,8 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT" || exit 1
 
-FUZZ_TIME=${FUZZ_TIME:-20}
-NETNS_SUITE_TIMEOUT=${NETNS_SUITE_TIMEOUT:-480}
+FUZZ_TIME=${FUZZ_TIME:-10}
+NETNS_SUITE_TIMEOUT=${NETNS_SUITE_TIMEOUT:-1500}
 passed=0
 failed=0
 LOG=$(mktemp -d /tmp/vxnet-check.XXXXXX)
@@ -50,7 +51,7 @@ stop_tagged() {
 		[ "$p" = $$ ] && continue
 		comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
 		case "$comm" in
-		vxnetd | vxnet | tcpdump | tshark | dumpcap | iperf3 | ping) ;;
+		vxnetd | vxnet | tcpdump | tshark | dumpcap | iperf3 | ping | etcd | etcdctl) ;;
 		*) continue ;;
 		esac
 		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "VXNET_CHECK_TAG=$$" && pids+=("$p")
@@ -176,63 +177,86 @@ run_isolated() {
 		bash -c 'mount -t tmpfs -o mode=0755 vxnet-check /run/netns && exec "$@"' _ "$@"
 }
 
-# 4. The network-namespace suite with build/ binaries.
-if [ ! -f tests/netns/run.sh ]; then
-	fail "netns: tests/netns/run.sh is missing"
-elif [ ! -x build/vxnetd ] || [ ! -x build/vxnet ]; then
-	fail "netns: build/vxnetd or build/vxnet not built"
-else
-	log=$LOG/netns.log
-	VXNET_BUILD=build run_isolated timeout --kill-after=10 "$NETNS_SUITE_TIMEOUT" bash tests/netns/run.sh \
-		2>"$log.err" | tee "$log"
-	rc=${PIPESTATUS[0]}
+# 4. The network-namespace suite, three times at once: the user datapath and
+# the kernel datapath with build/ binaries, and the user datapath again with
+# the ASan+UBSan build (any sanitizer report fails its scenario). The
+# scenarios mostly wait (on pings, timers, ageing), so the three share the
+# CPUs well; every scenario names its namespaces and temporary files after its
+# own PID, so they cannot meet. Each scenario counts once per suite.
+# suite_start LABEL BUILD DATAPATH [VAR=VALUE...]: start one suite in the background.
+suite_pids=()
+suite_labels=()
+suite_start() {
+	local label=$1 build=$2 dp=$3 f=$LOG/${1//\//-}
+	shift 3
+	if [ ! -x "$build/vxnetd" ] || [ ! -x "$build/vxnet" ]; then
+		fail "$label: $build/vxnetd or $build/vxnet not built"
+		return
+	fi
+	(export "$@" VXNET_BUILD="$build" VXNET_DATAPATH="$dp"
+	run_isolated timeout --kill-after=10 "$NETNS_SUITE_TIMEOUT" bash tests/netns/run.sh \
+		>"$f.log" 2>"$f.err"
+	echo $? >"$f.rc") &
+	suite_pids+=($!)
+	suite_labels+=("$label")
+}
+
+# suite_collect LABEL: count a finished suite's scenarios, each as LABEL/NAME.
+suite_collect() {
+	local label=$1 f=$LOG/${1//\//-} rc summary np nf
+	local log=$f.log
+	rc=$(cat "$f.rc" 2>/dev/null || echo '?')
+	# Scenario lines, named by suite; details of a failure stay indented.
+	sed -E "s#^(PASS|FAIL|n/a ) +#\1 $label/#" "$log"
 	summary=$(grep -E '^netns: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
 	if [ -z "$summary" ]; then
-		cat "$log.err" >>"$log"
-		fail "netns: run.sh gave no summary line (exit $rc$([ "$rc" = 124 ] && echo ", timed out after ${NETNS_SUITE_TIMEOUT} s"))" "$log"
-	else
-		np=$(echo "$summary" | awk '{print $2}')
-		nf=$(echo "$summary" | awk '{print $4}')
-		passed=$((passed + np))
-		failed=$((failed + nf))
-		if [ "$rc" -ne 0 ] && [ "$nf" -eq 0 ]; then
-			fail "netns: run.sh exited $rc although it reported no failure" "$log.err"
-		elif [ "$nf" -gt 0 ]; then
-			sed 's/^/    | /' "$log.err" | tail -n 30
-		fi
+		cat "$f.err" >>"$log"
+		fail "$label: run.sh gave no summary line (exit $rc$([ "$rc" = 124 ] && echo ", timed out after ${NETNS_SUITE_TIMEOUT} s"))" "$log"
+		return
 	fi
+	np=$(echo "$summary" | awk '{print $2}')
+	nf=$(echo "$summary" | awk '{print $4}')
+	passed=$((passed + np))
+	failed=$((failed + nf))
+	if [ "$rc" != 0 ] && [ "$nf" -eq 0 ]; then
+		fail "$label: run.sh exited $rc although it reported no failure" "$f.err"
+	elif [ "$nf" -gt 0 ]; then
+		sed 's/^/    | /' "$f.err" | tail -n 30
+	fi
+}
+
+if [ ! -f tests/netns/run.sh ]; then
+	fail "netns: tests/netns/run.sh is missing"
+else
+	suite_start netns/user build user
+	suite_start netns/kernel build kernel
+	suite_start asan/netns/user build-asan user VXNET_SANITIZER_LOGS="$LOG/sanitizer"
+	for i in "${!suite_pids[@]}"; do
+		wait "${suite_pids[$i]}"
+		suite_collect "${suite_labels[$i]}"
+	done
 	stop_tagged
 fi
 
-# 5. Every scenario again, against the ASan+UBSan build of vxnetd and vxnet:
-# the same behaviour must hold, and any sanitizer report fails the scenario.
-if [ ! -x build-asan/vxnetd ] || [ ! -x build-asan/vxnet ]; then
-	fail "asan/netns: build-asan/vxnetd or build-asan/vxnet not built"
+# 4b. The store module against real etcd (tests/store/run.sh, its quick
+# setting): each of its scenarios counts as one test.
+if [ ! -x build/store_itest ]; then
+	fail "store: build/store_itest not built"
 else
-	for t in tests/netns/t*.sh; do
-		name=$(basename "$t" .sh)
-		log=$LOG/asan-$name.log
-		san=$LOG/sanitizer/$name
-		mkdir -p "$san"
-		ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$san/asan" UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$san/ubsan" \
-			VXNET_BUILD=build-asan run_isolated timeout --kill-after=10 180 bash "$t" >"$log" 2>&1
-		rc=$?
-		stop_tagged
-		reports=$(find "$san" -type f -size +0 | sort)
-		if [ -n "$reports" ]; then
-			fail "asan/netns/$name (sanitizer report, exit $rc)"
-			for r in $reports; do
-				echo "== $r" >>"$log"
-				cat "$r" >>"$log"
-				# The report's head names the error and its stack; its tail is shadow bytes.
-				head -n 25 "$r" | sed 's/^/    | /'
-			done
-		elif [ "$rc" -ne 0 ]; then
-			fail "asan/netns/$name (exit $rc)" "$log"
-		else
-			pass "asan/netns/$name"
-		fi
-	done
+	log=$LOG/store.log
+	STORE_BENCH_REST=10 STORE_BENCH_PUTS=50 VXNET_BUILD=build timeout --kill-after=10 300 \
+		bash tests/store/run.sh >"$log" 2>&1
+	rc=$?
+	grep -E '^(PASS|FAIL) ' "$log" | sed 's/^\(PASS\|FAIL\) /\1 store\//'
+	summary=$(grep -E '^store: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	if [ -z "$summary" ]; then
+		fail "store: run.sh gave no summary line (exit $rc)" "$log"
+	else
+		passed=$((passed + $(echo "$summary" | awk '{print $2}')))
+		nf=$(echo "$summary" | awk '{print $4}')
+		failed=$((failed + nf))
+		[ "$nf" -gt 0 ] && tail -n 40 "$log" | sed 's/^/    | /'
+	fi
 fi
 
 cleanup

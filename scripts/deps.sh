@@ -30,7 +30,8 @@ net_pkgs=(iproute2 iputils-ping procps kmod)
 # etcd: the demo's second part runs a cluster against one etcd member.
 cluster_pkgs=(etcd-server etcd-client)
 demo_pkgs=("${build_pkgs[@]}" "${net_pkgs[@]}" "${cluster_pkgs[@]}")
-bench_pkgs=("${build_pkgs[@]}" "${net_pkgs[@]}" iperf3 python3)
+# liburing: bench/techniques.c (io_uring against read(2) on a TAP).
+bench_pkgs=("${build_pkgs[@]}" "${net_pkgs[@]}" iperf3 python3 liburing-dev)
 # build-fuzz/ is configured -Dtests=disabled and compiled by clang alone.
 fuzz_pkgs=("${toolchain_pkgs[@]}" clang libclang-rt-14-dev)
 # tests/netns also uses: tcpdump and tshark (decoding the underlay), scapy

@@ -8,7 +8,10 @@
  *  - receive: consecutive in-order TCP segments of one flow, each with a
  *    verified checksum, are merged into one super-frame handed to the TAP
  *    with a GSO header (inner GRO), so the host's TCP stack sees one packet
- *    where the wire carried dozens.
+ *    where the wire carried dozens; consecutive UDP datagrams of one flow
+ *    and of one size (the last may be shorter) likewise, as a UDP GSO
+ *    (USO) super-frame the kernel cuts back into the same datagrams, as
+ *    its own UDP GRO for forwarding does.
  * Pure functions over caller buffers; fuzzed by tests/fuzz/fuzz_offload.c. */
 #ifndef VXNET_OFFLOAD_H
 #define VXNET_OFFLOAD_H
@@ -16,6 +19,12 @@
 #include <linux/virtio_net.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* UDP segmentation offload (USO) in a virtio-net header: Linux 6.2 and
+ * later accept it from a TAP's writer; older system headers lack the name. */
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4 5
+#endif
 
 /* The header size vxnetd sets with TUNSETVNETHDRSZ. */
 #define OFFLOAD_VNET_HLEN ((int)sizeof(struct virtio_net_hdr))
@@ -61,24 +70,29 @@ struct offload_gro {
 	uint16_t mss;     /* payload length of the first segment */
 	uint32_t next_seq;
 	int ipv6;
+	int udp;          /* a train of UDP datagrams (mss: their payload size) */
 	int closed;       /* a short or PSH segment ended the train: flush now */
 };
+
+/* UDP datagrams merged into one super-frame at most (the kernel's
+ * UDP_MAX_SEGMENTS of older versions). */
+#define OFFLOAD_GRO_UDP_MAX 64
 
 void offload_gro_init(struct offload_gro *g, uint8_t *buf, size_t cap);
 
 enum offload_gro_result {
 	OFFLOAD_GRO_HELD,     /* frame copied into the pending super-frame */
 	OFFLOAD_GRO_FLUSH,    /* does not continue the pending one: flush, then add again */
-	OFFLOAD_GRO_PASS,     /* not mergeable (not TCP, flags, bad checksum...): flush, write as is */
+	OFFLOAD_GRO_PASS,     /* not mergeable (not TCP/UDP, flags, bad checksum...): flush, write as is */
 };
 /* Offer one received inner frame. */
 enum offload_gro_result offload_gro_add(struct offload_gro *g, const uint8_t *frame, size_t len);
 /* True when the pending frame cannot grow any more and should be flushed. */
 int offload_gro_closed(const struct offload_gro *g);
 /* Finish the pending frame for writing: fix the IP length and checksum,
- * put the pseudo-header sum in the TCP checksum field and fill *vh
- * (NEEDS_CSUM; with gso_type TCPV4/6 when more than one segment was merged,
- * else DATA_VALID). Returns the frame length (buf[0..n)), 0 if nothing is
+ * put the pseudo-header sum in the TCP (UDP) checksum field and fill *vh
+ * (NEEDS_CSUM; with gso_type TCPV4/6 (UDP_L4) when more than one segment
+ * was merged, else DATA_VALID). Returns the frame length (buf[0..n)), 0 if nothing is
  * pending. The pending state is reset. */
 size_t offload_gro_finish(struct offload_gro *g, struct virtio_net_hdr *vh);
 

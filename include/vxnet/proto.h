@@ -1,11 +1,13 @@
 /* proto: parse and build the wire formats vxnet touches: the VXLAN header
  * (RFC 7348), Ethernet, ARP, IPv4, IPv6, ICMP/ICMPv6 (neighbour solicitation
- * and advertisement, fragmentation needed, packet too big).
+ * and advertisement, fragmentation needed, packet too big), and ECN across
+ * the tunnel (RFC 6040).
  * Pure functions over caller buffers; every read is bounds-checked against
  * the length given; nothing allocates. Fuzzed by tests/fuzz/fuzz_proto.c. */
 #ifndef VXNET_PROTO_H
 #define VXNET_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -99,6 +101,64 @@ enum proto_too_big proto_too_big_check(const uint8_t *frame, size_t len, unsigne
  * IPv4 header is malformed. A VLAN tag is kept and the reported MTU lowered
  * by its 4 bytes. buf and frame must not overlap. */
 int proto_too_big_build(uint8_t *buf, size_t cap, const uint8_t *frame, size_t len, unsigned mtu);
+/* proto_too_big_build, also for an IPv4 packet without DF (mtu >= 576):
+ * nobody on the path may fragment it (RFC 7348), and a Linux sender takes
+ * frag-needed into its route whatever its DF bit, then fragments itself,
+ * which is what the kernel's vxlan gets by updating a local sender's route
+ * directly (skb_tunnel_check_pmtu). */
+int proto_too_big_build_any(uint8_t *buf, size_t cap, const uint8_t *frame, size_t len, unsigned mtu);
+
+/* ECN codepoints (RFC 3168): the low two bits of the IPv4 TOS byte and of
+ * the IPv6 traffic class. */
+#define PROTO_ECN_NOT_ECT 0
+#define PROTO_ECN_ECT_1 1
+#define PROTO_ECN_ECT_0 2
+#define PROTO_ECN_CE 3
+#define PROTO_ECN_MASK 3
+
+/* What proto_ecn_decap decided for a decapsulated frame. */
+enum proto_ecn {
+	/* deliver; frame unchanged */
+	PROTO_ECN_PASS = 0,
+	/* deliver; inner ECN field rewritten (to CE, or to ECT(1)) */
+	PROTO_ECN_REWRITTEN,
+	/* deliver unchanged; outer ECT(0)/ECT(1) over a Not-ECT inner packet,
+	 * which the kernel logs ("non-ECT from ...", log_ecn_error) */
+	PROTO_ECN_PASS_LOG,
+	/* outer CE over a Not-ECT inner packet: drop; the kernel counts it in
+	 * rx_errors and rx_frame_errors and logs it */
+	PROTO_ECN_DROP,
+};
+/* Combine the outer ECN field into the inner frame on decapsulation, as
+ * RFC 6040 section 4.2 (figure 4) and the kernel's INET_ECN_decapsulate
+ * (include/net/inet_ecn.h) do:
+ *
+ *     inner \ outer | Not-ECT  ECT(0)      ECT(1)      CE
+ *     Not-ECT       | pass     pass+log    pass+log    DROP
+ *     ECT(0)        | pass     pass        ->ECT(1)    ->CE
+ *     ECT(1)        | pass     pass        pass        ->CE
+ *     CE            | pass     pass        pass        pass
+ *
+ * RFC 6040 also flags inner ECT(1)/outer ECT(0) and inner CE/outer ECT(1) as
+ * unexpected; the kernel neither logs nor counts them, and neither does this.
+ * outer_tos is the outer IPv4 TOS byte or the outer IPv6 traffic class: only
+ * its ECN bits are read, so the outer family does not matter (the caller gets
+ * the byte from IP_TOS / IPV6_TCLASS control messages). The inner IPv4 or IPv6
+ * header may follow one 802.1Q or 802.1ad tag; the inner DSCP is never
+ * touched; an inner IPv4 header checksum is updated incrementally (RFC 1624),
+ * so a wrong one stays exactly as wrong. Frames that are not IPv4/IPv6 (ARP,
+ * two tags, a version nibble that does not match the ethertype, a header
+ * shorter than its fixed part) have no ECN field: PROTO_ECN_PASS, unchanged.
+ * Unlike this function, the kernel (6.18, measured) applies the rules to
+ * untagged inner frames only and passes tagged ones unchanged. */
+enum proto_ecn proto_ecn_decap(uint8_t outer_tos, uint8_t *frame, size_t len);
+/* The outer TOS / traffic class byte for an inner frame on encapsulation, as
+ * the kernel's vxlan_xmit_one: the DSCP is tos's, or the inner packet's when
+ * inherit is set; the ECN field is the inner packet's with CE sent as ECT(0)
+ * (RFC 6040 normal mode, INET_ECN_encapsulate), Not-ECT for a frame that is
+ * not IP. tos's own ECN bits are ignored. Looks through one VLAN tag, as
+ * proto_ecn_decap does. */
+uint8_t proto_outer_tos(uint8_t tos, bool inherit, const uint8_t *frame, size_t len);
 
 /* Internet checksum helpers (RFC 1071) used by the builders and the tests.
  * proto_csum_add adds data as big-endian 16-bit words to sum (an odd last
@@ -107,5 +167,9 @@ int proto_too_big_build(uint8_t *buf, size_t cap, const uint8_t *frame, size_t l
  * store big-endian. Data that includes a correct checksum folds to 0. */
 uint32_t proto_csum_add(uint32_t sum, const void *data, size_t len);
 uint16_t proto_csum_fold(uint32_t sum);
+/* memcpy(dst, src, len) and proto_csum_add(sum, src, len) in one pass over
+ * the bytes (the offload paths copy and checksum every payload byte).
+ * dst and src must not overlap. */
+uint32_t proto_csum_copy(uint32_t sum, void *dst, const void *src, size_t len);
 
 #endif

@@ -15,7 +15,8 @@
 
 #include "cli.h"
 
-#define CLI_REPLY_TIMEOUT_S 10 /* a daemon that accepted but never answers */
+#define CLI_REPLY_TIMEOUT_S 10	 /* a daemon that accepted but never answers */
+#define CLI_CLUSTER_TIMEOUT_S 30 /* the same, for requests that wait on the cluster store */
 
 struct client {
 	const struct cli_cmd *cmd;
@@ -51,6 +52,9 @@ static int client_build(const struct cli_cmd *cmd, struct ctl_msg *m, void *buf,
 	case CTL_MSG_LINK_ADD:
 		err = ctl_put_link_config(m, &cmd->link);
 		break;
+	case CTL_MSG_LINK_SET:
+		err = ctl_put_link_change(m, &cmd->link);
+		break;
 	case CTL_MSG_FDB_ADD:
 	case CTL_MSG_FDB_APPEND:
 	case CTL_MSG_FDB_REPLACE:
@@ -63,6 +67,10 @@ static int client_build(const struct cli_cmd *cmd, struct ctl_msg *m, void *buf,
 		err = ctl_put_neigh_req(m, &cmd->neigh);
 		break;
 	default: /* link del/show, fdb/neigh show, monitor: at most a name */
+		if (cli_is_cluster(cmd)) {
+			err = cli_cluster_put(cmd, m);
+			break;
+		}
 		if (cmd->has_ifname)
 			err = ctl_put_str(m, CTL_A_IFNAME, cmd->ifname);
 		break;
@@ -138,7 +146,7 @@ static int client_recv(struct client *c, int fd, uint8_t *buf, struct ctl_parsed
 	if (n == 0)
 		return 0;
 	/* MSG_TRUNC makes n the datagram's real size. */
-	if ((size_t)n > CTL_MSG_MAX || ctl_parse(buf, (size_t)n, p)) {
+	if ((size_t)n > CTL_MSG_MAX || ctl_parse_opts(buf, (size_t)n, p, CTL_PARSE_SKIP_UNKNOWN)) {
 		*status = client_bad_reply(c);
 		return -1;
 	}
@@ -180,7 +188,12 @@ static int client_exchange(struct client *c, int fd, uint32_t seq, FILE *out)
 	char *text = NULL;
 	size_t text_len = 0;
 	int status = CLI_EXIT_FAIL, r;
+	struct cli_cluster_out *co = NULL;
 
+	if (cli_is_cluster(cmd) && !(co = cli_cluster_out_new(cmd))) {
+		free(buf);
+		return client_fail(c, "%s", strerror(ENOMEM));
+	}
 	if (!buf)
 		return client_fail(c, "%s", strerror(ENOMEM));
 	pr.f = open_memstream(&text, &text_len);
@@ -210,9 +223,16 @@ static int client_exchange(struct client *c, int fd, uint32_t seq, FILE *out)
 			status = CLI_EXIT_OK;
 			if (cmd->msg_type == CTL_MSG_MONITOR)
 				status = client_monitor(c, fd, buf, out);
+			if (co && cli_cluster_print(co, pr.f))
+				status = client_bad_reply(c);
 			break;
 		}
-		if (want && p.hdr.type == want) {
+		if (co) {
+			if (cli_cluster_reply(co, &p)) {
+				status = client_bad_reply(c);
+				break;
+			}
+		} else if (want && p.hdr.type == want) {
 			if (client_print(&pr, &p)) {
 				status = client_bad_reply(c);
 				break;
@@ -229,7 +249,8 @@ static int client_exchange(struct client *c, int fd, uint32_t seq, FILE *out)
 		fputs("]\n", pr.f);
 	if (fclose(pr.f) && status == CLI_EXIT_OK)
 		status = client_fail(c, "%s", strerror(errno));
-	if (status == CLI_EXIT_OK && want && text_len) {
+	cli_cluster_out_free(co);
+	if (status == CLI_EXIT_OK && (want || co) && text_len) {
 		if (fwrite(text, 1, text_len, out) != text_len || fflush(out))
 			status = CLI_EXIT_FAIL;
 	}
@@ -273,6 +294,9 @@ int cli_client_run(const struct cli_cmd *cmd, const char *path, FILE *out, FILE 
 		free(req);
 		return CLI_EXIT_FAIL;
 	}
+	/* The cluster's requests wait on etcd (each member tried in turn). */
+	if (cli_is_cluster(cmd))
+		tv.tv_sec = CLI_CLUSTER_TIMEOUT_S;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	do
 		n = send(fd, req, m.len, MSG_NOSIGNAL);

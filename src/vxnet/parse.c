@@ -192,6 +192,9 @@ enum {
 	LK_ADDRESS,
 	LK_NETNS,
 	LK_TYPE,
+	LK_DATAPATH,
+	LK_DF,
+	LK_LOCALBYPASS,
 };
 
 static const struct kw link_add_kws[] = {
@@ -214,9 +217,14 @@ static const struct kw link_add_kws[] = {
     {"address", LK_ADDRESS, 1},
     {"netns", LK_NETNS, 1},
     {"type", LK_TYPE, 1},
+    {"datapath", LK_DATAPATH, 1},
+    {"df", LK_DF, 1},
+    {"localbypass", LK_LOCALBYPASS, 0},
+    {"nolocalbypass", LK_LOCALBYPASS, 0},
 };
 
-static int parse_link_add(struct pctx *c, struct cli_cmd *cmd)
+/* link add NAME ... (set == false) or link set NAME ... (set == true). */
+static int parse_link(struct pctx *c, struct cli_cmd *cmd, bool set)
 {
 	struct link_config *l = &cmd->link;
 	struct kwstate st = {{0}};
@@ -318,6 +326,29 @@ static int parse_link_add(struct pctx *c, struct cli_cmd *cmd)
 				strcpy(l->netns, v[0]);
 			l->set |= LINK_P_NETNS;
 			break;
+		case LK_DF:
+			if (!strcmp(v[0], "set"))
+				l->df = LINK_DF_SET;
+			else if (!strcmp(v[0], "unset"))
+				l->df = LINK_DF_UNSET;
+			else if (!strcmp(v[0], "inherit"))
+				l->df = LINK_DF_INHERIT;
+			else
+				err = perr(c, "df must be set, unset or inherit");
+			l->set |= LINK_P_DF;
+			break;
+		case LK_LOCALBYPASS:
+			l->localbypass = strcmp(k->name, "localbypass") == 0;
+			l->set |= LINK_P_LOCALBYPASS;
+			break;
+		case LK_DATAPATH: {
+			enum link_datapath d = LINK_DP_DEFAULT;
+			if (link_datapath_parse(v[0], &d))
+				err = perr(c, "datapath must be user or kernel");
+			l->datapath = (uint8_t)d;
+			l->set |= LINK_P_DATAPATH;
+			break;
+		}
 		case LK_TYPE:
 			/* iproute2 compatibility: `ip link add NAME type vxlan ...` */
 			if (strcmp(v[0], "vxlan") != 0)
@@ -326,6 +357,17 @@ static int parse_link_add(struct pctx *c, struct cli_cmd *cmd)
 		}
 		if (err)
 			return err;
+	}
+	if (set) {
+		/* id names the link's VNI for add only; anything that cannot
+		 * change live is refused here as the daemon would. */
+		if (st.seen[LK_ID])
+			return perr(c, "id cannot change on a live link (the kernel refuses it too)");
+		if (st.seen[LK_TYPE])
+			return perr(c, "type cannot change");
+		if (link_config_check_change(l->set, &why))
+			return perr(c, "%s", why);
+		return 0;
 	}
 	if (!st.seen[LK_ID])
 		return perr(c, "id is required");
@@ -369,7 +411,7 @@ static int parse_fdb_change(struct pctx *c, struct cli_cmd *cmd)
 	struct fdb_req *r = &cmd->fdb;
 	struct kwstate st = {{0}};
 	const struct kw *k;
-	const char *v[2];
+	const char *v[2], *why = NULL;
 	int err;
 
 	if (c->i >= c->argc)
@@ -408,6 +450,9 @@ static int parse_fdb_change(struct pctx *c, struct cli_cmd *cmd)
 		return perr(c, "dev is required");
 	if (cmd->verb != CLI_VERB_DEL && !(r->set & FDB_P_DST))
 		return perr(c, "dst is required");
+	/* On del, dst only selects a remote: whatever is there may go. */
+	if (cmd->verb != CLI_VERB_DEL && addr_check(&r->dst, addr_use_fdb(r->mac), &why) < 0)
+		return perr(c, "%s", why);
 	return 0;
 }
 
@@ -424,7 +469,7 @@ static int parse_neigh_change(struct pctx *c, struct cli_cmd *cmd)
 	struct neigh_req *r = &cmd->neigh;
 	struct kwstate st = {{0}};
 	const struct kw *k;
-	const char *v[2];
+	const char *v[2], *why = NULL;
 	int err;
 
 	if (c->i >= c->argc)
@@ -456,6 +501,9 @@ static int parse_neigh_change(struct pctx *c, struct cli_cmd *cmd)
 		return perr(c, "dev is required");
 	if (cmd->verb != CLI_VERB_DEL && !r->has_mac)
 		return perr(c, "lladdr is required");
+	if (cmd->verb != CLI_VERB_DEL &&
+	    (addr_check(&r->ip, ADDR_USE_NEIGH, &why) < 0 || mac_check_neigh_lladdr(r->mac, &why) < 0))
+		return perr(c, "%s", why);
 	return 0;
 }
 
@@ -470,6 +518,12 @@ const char *cli_object_name(enum cli_object o)
 		return "neigh";
 	case CLI_OBJ_MONITOR:
 		return "monitor";
+	case CLI_OBJ_NETWORK:
+		return "network";
+	case CLI_OBJ_ATTACH:
+		return "attach";
+	case CLI_OBJ_DETACH:
+		return "detach";
 	case CLI_OBJ_NONE:
 		break;
 	}
@@ -489,6 +543,10 @@ const char *cli_verb_name(enum cli_verb v)
 		return "del";
 	case CLI_VERB_SHOW:
 		return "show";
+	case CLI_VERB_SET:
+		return "set";
+	case CLI_VERB_CREATE:
+		return "create";
 	case CLI_VERB_NONE:
 		break;
 	}
@@ -505,6 +563,7 @@ static int parse_verb(struct pctx *c, struct cli_cmd *cmd)
 	    {CLI_OBJ_LINK, CLI_VERB_ADD, CTL_MSG_LINK_ADD},
 	    {CLI_OBJ_LINK, CLI_VERB_DEL, CTL_MSG_LINK_DEL},
 	    {CLI_OBJ_LINK, CLI_VERB_SHOW, CTL_MSG_LINK_SHOW},
+	    {CLI_OBJ_LINK, CLI_VERB_SET, CTL_MSG_LINK_SET},
 	    {CLI_OBJ_FDB, CLI_VERB_ADD, CTL_MSG_FDB_ADD},
 	    {CLI_OBJ_FDB, CLI_VERB_APPEND, CTL_MSG_FDB_APPEND},
 	    {CLI_OBJ_FDB, CLI_VERB_REPLACE, CTL_MSG_FDB_REPLACE},
@@ -572,6 +631,8 @@ int cli_parse(int argc, char **argv, struct cli_cmd *cmd, char *err, size_t errl
 		cmd->obj = CLI_OBJ_NEIGH;
 	else if (strcmp(w, "monitor") == 0)
 		cmd->obj = CLI_OBJ_MONITOR;
+	else if (strcmp(w, "network") == 0 || strcmp(w, "attach") == 0 || strcmp(w, "detach") == 0)
+		return cli_parse_cluster(argc, argv, c.i, w, cmd, err, errlen);
 	else
 		return perr(&c, "unknown object \"%s\" (try \"vxnet -h\")", w);
 	c.obj = w;
@@ -596,7 +657,7 @@ int cli_parse(int argc, char **argv, struct cli_cmd *cmd, char *err, size_t errl
 		break;
 	}
 	if (cmd->obj == CLI_OBJ_LINK)
-		return parse_link_add(&c, cmd);
+		return parse_link(&c, cmd, cmd->verb == CLI_VERB_SET);
 	if (cmd->obj == CLI_OBJ_FDB)
 		return parse_fdb_change(&c, cmd);
 	return parse_neigh_change(&c, cmd);

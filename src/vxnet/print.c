@@ -1,45 +1,61 @@
 /* print: how `vxnet` shows links, fdb entries, neighbours and events, as
  * text in iproute2's forms (`ip -d link`, `bridge fdb`, `ip neigh`,
- * `ip monitor`) or as JSON with iproute2's key names. Each function first
+ * `ip monitor`) or as JSON (through jansson) with iproute2's key names. Each function first
  * gathers everything it needs from the message and only then writes, so a
  * reply missing an attribute prints nothing. */
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "vxnet/fdb.h"
 
-void cli_json_str(FILE *f, const char *s)
+/* A JSON string of s. Names are bytes, not guaranteed UTF-8: a byte that is
+ * not part of valid UTF-8 is taken as the code point of the same value
+ * (Latin-1), so the output is always valid JSON and says what was there. */
+static json_t *jstr(const char *s)
 {
-	fputc('"', f);
+	json_t *j = json_string(s);
+	if (j)
+		return j;
+	size_t n = strlen(s);
+	char *u = malloc(2 * n + 1);
+	if (!u)
+		return NULL;
+	size_t k = 0;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			/* Control bytes, and bytes >= 0x80 (names are not
-			 * guaranteed UTF-8): \u00XX keeps the output valid JSON. */
-			if (*p < 0x20 || *p >= 0x7f)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
+		if (*p < 0x80) {
+			u[k++] = (char)*p;
+		} else {
+			u[k++] = (char)(0xc0 | (*p >> 6));
+			u[k++] = (char)(0x80 | (*p & 0x3f));
 		}
 	}
-	fputc('"', f);
+	u[k] = 0;
+	j = json_string(u);
+	free(u);
+	return j;
+}
+
+/* Counters are u64; JSON's integers (and jansson's) are signed 64-bit. */
+static json_t *ju64(uint64_t v)
+{
+	return v <= (uint64_t)INT64_MAX ? json_integer((json_int_t)v) : json_real((double)v);
+}
+
+static void put(json_t *o, const char *k, json_t *v)
+{
+	json_object_set_new(o, k, v); /* a NULL v (no memory) leaves the key out */
+}
+
+/* One JSON object on f, compact, keys in the order they were set. */
+static void json_emit(FILE *f, json_t *o)
+{
+	if (o)
+		json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	json_decref(o);
 }
 
 /* A string for a text line: control characters would break the one-line-
@@ -48,33 +64,6 @@ static void text_str(FILE *f, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
-}
-
-static void json_key(FILE *f, bool *first, const char *key)
-{
-	if (!*first)
-		fputc(',', f);
-	*first = false;
-	cli_json_str(f, key);
-	fputc(':', f);
-}
-
-static void json_kv_str(FILE *f, bool *first, const char *key, const char *v)
-{
-	json_key(f, first, key);
-	cli_json_str(f, v);
-}
-
-static void json_kv_u64(FILE *f, bool *first, const char *key, uint64_t v)
-{
-	json_key(f, first, key);
-	fprintf(f, "%" PRIu64, v);
-}
-
-static void json_kv_bool(FILE *f, bool *first, const char *key, bool v)
-{
-	json_key(f, first, key);
-	fputs(v ? "true" : "false", f);
 }
 
 /* A separator between the objects of a JSON array. */
@@ -99,11 +88,11 @@ struct fdb_view {
 	const char *ifname;
 	uint8_t mac[MAC_LEN];
 	char macs[MAC_STRLEN];
-	bool has_dst, has_port, has_vni, has_state, has_age, has_lvni, has_lport;
+	bool has_dst, has_port, has_vni, has_state, has_age, has_lvni, has_lport, has_origin;
 	char dst[ADDR_STRLEN];
 	uint16_t port, lport;
 	uint32_t vni, lvni;
-	uint8_t state;
+	uint8_t state, origin;
 	uint64_t age_ms;
 };
 
@@ -125,7 +114,17 @@ static int fdb_view_get(const struct ctl_parsed *p, struct fdb_view *v)
 	err |= opt(ctl_get_u64(p, CTL_A_AGE_MS, &v->age_ms), &v->has_age);
 	err |= opt(ctl_get_u32(p, CTL_A_VNI, &v->lvni), &v->has_lvni);
 	err |= opt(ctl_get_u16(p, CTL_A_DSTPORT, &v->lport), &v->has_lport);
+	err |= opt(ctl_get_u8(p, CTL_A_ORIGIN, &v->origin), &v->has_origin);
 	return err ? -EINVAL : 0;
+}
+
+/* Origins worth a word in text output: entries the cluster store installed,
+ * and entries someone else put into a kernel device. */
+static const char *origin_word(bool has, uint8_t origin)
+{
+	if (!has || (origin != FDB_ORIGIN_STORE && origin != CTL_ORIGIN_OTHER))
+		return NULL;
+	return ctl_origin_name(origin);
 }
 
 static bool fdb_learned(const struct fdb_view *v)
@@ -150,39 +149,42 @@ static void fdb_text(FILE *f, const struct fdb_view *v, bool age)
 		fputs(" permanent", f);
 	if (age && fdb_learned(v) && v->has_age)
 		fprintf(f, " age %" PRIu64 "s", v->age_ms / 1000);
+	if (origin_word(v->has_origin, v->origin))
+		fprintf(f, " origin %s", origin_word(v->has_origin, v->origin));
 }
 
-/* The members of an fdb JSON object, after 'first'. */
-static void fdb_json(FILE *f, bool *first, const struct fdb_view *v, bool age)
+/* The members of an fdb JSON object (bridge -j fdb's keys). */
+static void fdb_json(json_t *o, const struct fdb_view *v, bool age)
 {
-	json_kv_str(f, first, "mac", v->macs);
-	json_kv_str(f, first, "ifname", v->ifname);
+	put(o, "mac", json_string(v->macs));
+	put(o, "ifname", jstr(v->ifname));
 	if (v->has_dst)
-		json_kv_str(f, first, "dst", v->dst);
+		put(o, "dst", json_string(v->dst));
 	if (v->has_port)
-		json_kv_u64(f, first, "port", v->port);
+		put(o, "port", ju64(v->port));
 	if (v->has_vni)
-		json_kv_u64(f, first, "vni", v->vni);
-	json_key(f, first, "flags");
-	fputs("[\"self\"]", f);
+		put(o, "vni", ju64(v->vni));
+	put(o, "flags", json_pack("[s]", "self"));
 	if (v->has_state)
-		json_kv_str(f, first, "state", v->state == FDB_STATE_PERMANENT ? "permanent" : "reachable");
+		put(o, "state", json_string(v->state == FDB_STATE_PERMANENT ? "permanent" : "reachable"));
 	if (age && fdb_learned(v) && v->has_age)
-		json_kv_u64(f, first, "age", v->age_ms / 1000);
+		put(o, "age", ju64(v->age_ms / 1000));
+	if (v->has_origin && ctl_origin_name(v->origin))
+		put(o, "origin", json_string(ctl_origin_name(v->origin)));
 }
 
 int cli_print_fdb(struct cli_print *pr, const struct ctl_parsed *p)
 {
 	struct fdb_view v;
-	bool first = true;
 
 	if (fdb_view_get(p, &v))
 		return -EINVAL;
 	json_next(pr);
 	if (pr->json) {
-		fputc('{', pr->f);
-		fdb_json(pr->f, &first, &v, pr->stats);
-		fputc('}', pr->f);
+		json_t *o = json_object();
+		if (o)
+			fdb_json(o, &v, pr->stats);
+		json_emit(pr->f, o);
 	} else {
 		fdb_text(pr->f, &v, pr->stats);
 		fputc('\n', pr->f);
@@ -195,8 +197,9 @@ int cli_print_fdb(struct cli_print *pr, const struct ctl_parsed *p)
 struct neigh_view {
 	const char *ifname;
 	char ip[ADDR_STRLEN];
-	bool has_mac;
+	bool has_mac, has_origin;
 	char macs[MAC_STRLEN];
+	uint8_t origin;
 };
 
 static int neigh_view_get(const struct ctl_parsed *p, struct neigh_view *v)
@@ -212,6 +215,7 @@ static int neigh_view_get(const struct ctl_parsed *p, struct neigh_view *v)
 	err = opt(ctl_get_mac(p, CTL_A_LLADDR, mac), &v->has_mac);
 	if (v->has_mac)
 		mac_format(mac, v->macs);
+	err |= opt(ctl_get_u8(p, CTL_A_ORIGIN, &v->origin), &v->has_origin);
 	return err ? -EINVAL : 0;
 }
 
@@ -221,31 +225,35 @@ static void neigh_text(FILE *f, const struct neigh_view *v)
 	text_str(f, v->ifname);
 	if (v->has_mac)
 		fprintf(f, " lladdr %s", v->macs);
-	fputs(" PERMANENT", f);
+	fputs(v->has_origin && v->origin == FDB_ORIGIN_LEARNED ? " REACHABLE" : " PERMANENT", f);
+	if (origin_word(v->has_origin, v->origin))
+		fprintf(f, " origin %s", origin_word(v->has_origin, v->origin));
 }
 
-static void neigh_json(FILE *f, bool *first, const struct neigh_view *v)
+/* The members of a neighbour JSON object (ip -j neigh's keys). */
+static void neigh_json(json_t *o, const struct neigh_view *v)
 {
-	json_kv_str(f, first, "dst", v->ip);
-	json_kv_str(f, first, "dev", v->ifname);
+	put(o, "dst", json_string(v->ip));
+	put(o, "dev", jstr(v->ifname));
 	if (v->has_mac)
-		json_kv_str(f, first, "lladdr", v->macs);
-	json_key(f, first, "state");
-	fputs("[\"PERMANENT\"]", f);
+		put(o, "lladdr", json_string(v->macs));
+	put(o, "state", json_pack("[s]", v->has_origin && v->origin == FDB_ORIGIN_LEARNED ? "REACHABLE" : "PERMANENT"));
+	if (v->has_origin && ctl_origin_name(v->origin))
+		put(o, "origin", json_string(ctl_origin_name(v->origin)));
 }
 
 int cli_print_neigh(struct cli_print *pr, const struct ctl_parsed *p)
 {
 	struct neigh_view v;
-	bool first = true;
 
 	if (neigh_view_get(p, &v))
 		return -EINVAL;
 	json_next(pr);
 	if (pr->json) {
-		fputc('{', pr->f);
-		neigh_json(pr->f, &first, &v);
-		fputc('}', pr->f);
+		json_t *o = json_object();
+		if (o)
+			neigh_json(o, &v);
+		json_emit(pr->f, o);
 	} else {
 		neigh_text(pr->f, &v);
 		fputc('\n', pr->f);
@@ -255,15 +263,45 @@ int cli_print_neigh(struct cli_print *pr, const struct ctl_parsed *p)
 
 /* ---- link ---- */
 
+#define LINK_STATS_MAX 64
+
+/* Counters as the daemon named them, in its order. */
+struct stat_list {
+	unsigned n;
+	const char *name[LINK_STATS_MAX];
+	uint64_t v[LINK_STATS_MAX];
+};
+
 struct link_view {
 	struct link_config c; /* set: what the reply carried */
-	bool has_ifindex, has_mtu, has_stats, has_sockstats;
+	bool has_ifindex, has_mtu;
 	uint32_t ifindex, mtu;
-	uint64_t stats[CTL_STAT_MAX];
-	uint64_t sockstats[CTL_SOCKSTAT_MAX];
+	struct stat_list stats, sockstats;
 	char local[ADDR_STRLEN], remote[ADDR_STRLEN], group[ADDR_STRLEN];
 	char macs[MAC_STRLEN];
 };
+
+static void stat_collect(const char *name, uint64_t v, void *arg)
+{
+	struct stat_list *l = arg;
+	if (l->n < LINK_STATS_MAX) {
+		l->name[l->n] = name;
+		l->v[l->n] = v;
+		l->n++;
+	}
+}
+
+/* A counter by name, for the RX/TX summary lines. */
+static bool stat_get(const struct stat_list *l, const char *name, uint64_t *v)
+{
+	for (unsigned i = 0; i < l->n; i++) {
+		if (!strcmp(l->name[i], name)) {
+			*v = l->v[i];
+			return true;
+		}
+	}
+	return false;
+}
 
 static int link_view_get(const struct ctl_parsed *p, struct link_view *v)
 {
@@ -284,8 +322,8 @@ static int link_view_get(const struct ctl_parsed *p, struct link_view *v)
 		v->mtu = oper;
 		v->has_mtu = true;
 	}
-	err |= opt(ctl_get_u64_array(p, CTL_A_STATS, v->stats, CTL_STAT_MAX), &v->has_stats);
-	err |= opt(ctl_get_u64_array(p, CTL_A_SOCKSTATS, v->sockstats, CTL_SOCKSTAT_MAX), &v->has_sockstats);
+	ctl_foreach_stat(p, CTL_A_STATS, stat_collect, &v->stats);
+	ctl_foreach_stat(p, CTL_A_SOCKSTATS, stat_collect, &v->sockstats);
 	if (err)
 		return -EINVAL;
 	if (((v->c.set & LINK_P_LOCAL) && addr_format(&v->c.local, v->local, sizeof(v->local))) ||
@@ -346,94 +384,104 @@ static void link_text(FILE *f, const struct link_view *v, bool stats)
 		fputs(c->learning ? " learning" : " nolearning", f);
 	if ((c->set & LINK_P_PROXY) && c->proxy)
 		fputs(" proxy", f);
+	if ((c->set & LINK_P_DF) && link_df_name(c->df))
+		fprintf(f, " df %s", link_df_name(c->df));
+	if (c->set & LINK_P_LOCALBYPASS)
+		fputs(c->localbypass ? " localbypass" : " nolocalbypass", f);
+	if ((c->set & LINK_P_DATAPATH) && link_datapath_name(c->datapath))
+		fprintf(f, " datapath %s", link_datapath_name(c->datapath));
 	fputc('\n', f);
 	if (!stats)
 		return;
-	if (v->has_stats) {
-		fprintf(f, "    RX: bytes packets\n        %" PRIu64 " %" PRIu64 "\n", v->stats[CTL_STAT_RX_BYTES],
-			v->stats[CTL_STAT_RX_PACKETS]);
-		fprintf(f, "    TX: bytes packets\n        %" PRIu64 " %" PRIu64 "\n", v->stats[CTL_STAT_TX_BYTES],
-			v->stats[CTL_STAT_TX_PACKETS]);
+	if (v->stats.n) {
+		uint64_t rb = 0, rp = 0, tb = 0, tp = 0;
+		stat_get(&v->stats, "rx_bytes", &rb);
+		stat_get(&v->stats, "rx_packets", &rp);
+		stat_get(&v->stats, "tx_bytes", &tb);
+		stat_get(&v->stats, "tx_packets", &tp);
+		fprintf(f, "    RX: bytes packets\n        %" PRIu64 " %" PRIu64 "\n", rb, rp);
+		fprintf(f, "    TX: bytes packets\n        %" PRIu64 " %" PRIu64 "\n", tb, tp);
 		fputs("    counters:\n", f);
-		for (int i = CTL_STAT_TX_BYTES + 1; i < CTL_STAT_MAX; i++)
-			fprintf(f, "        %s %" PRIu64 "\n", ctl_stat_name(i), v->stats[i]);
+		for (unsigned i = 0; i < v->stats.n; i++) {
+			const char *n = v->stats.name[i];
+			if (strcmp(n, "rx_bytes") && strcmp(n, "rx_packets") && strcmp(n, "tx_bytes") &&
+			    strcmp(n, "tx_packets"))
+				fprintf(f, "        %s %" PRIu64 "\n", n, v->stats.v[i]);
+		}
 	}
-	if (v->has_sockstats) {
+	if (v->sockstats.n) {
 		fprintf(f, "    udp socket (shared by the links on port %u):\n", c->dstport);
-		for (int i = 0; i < CTL_SOCKSTAT_MAX; i++)
-			fprintf(f, "        %s %" PRIu64 "\n", ctl_sockstat_name(i), v->sockstats[i]);
+		for (unsigned i = 0; i < v->sockstats.n; i++)
+			fprintf(f, "        %s %" PRIu64 "\n", v->sockstats.name[i], v->sockstats.v[i]);
 	}
 }
 
-static void link_json(FILE *f, const struct link_view *v, bool stats)
+/* A link as ip -d -j link shows a vxlan device (its keys). */
+static json_t *link_json(const struct link_view *v, bool stats)
 {
 	const struct link_config *c = &v->c;
-	bool first = true, d = true, in;
-
-	fputc('{', f);
-	if (v->has_ifindex)
-		json_kv_u64(f, &first, "ifindex", v->ifindex);
-	json_kv_str(f, &first, "ifname", c->name);
-	if (v->has_mtu)
-		json_kv_u64(f, &first, "mtu", v->mtu);
-	if (c->set & LINK_P_ADDRESS)
-		json_kv_str(f, &first, "address", v->macs);
-	if (c->set & LINK_P_NETNS)
-		json_kv_str(f, &first, "netns", c->netns);
-	json_key(f, &first, "linkinfo");
-	fputs("{\"info_kind\":\"vxlan\",\"info_data\":{", f);
-	json_kv_u64(f, &d, "id", c->vni);
-	if (c->set & LINK_P_REMOTE)
-		json_kv_str(f, &d, "remote", v->remote);
-	if (c->set & LINK_P_LOCAL)
-		json_kv_str(f, &d, "local", v->local);
-	if (c->set & LINK_P_GROUP)
-		json_kv_str(f, &d, "group", v->group);
-	if (c->set & LINK_P_DEV)
-		json_kv_str(f, &d, "link", c->dev);
-	if (c->set & LINK_P_SRCPORT) {
-		json_key(f, &d, "port_range");
-		fprintf(f, "{\"low\":%u,\"high\":%u}", c->srcport_min, c->srcport_max);
+	json_t *o = json_object(), *d = json_object();
+	if (!o || !d) {
+		json_decref(o);
+		json_decref(d);
+		return NULL;
 	}
+	if (v->has_ifindex)
+		put(o, "ifindex", ju64(v->ifindex));
+	put(o, "ifname", jstr(c->name));
+	if (v->has_mtu)
+		put(o, "mtu", ju64(v->mtu));
+	if (c->set & LINK_P_ADDRESS)
+		put(o, "address", json_string(v->macs));
+	if (c->set & LINK_P_NETNS)
+		put(o, "netns", jstr(c->netns));
+	if ((c->set & LINK_P_DATAPATH) && link_datapath_name(c->datapath))
+		put(o, "datapath", json_string(link_datapath_name(c->datapath)));
+	put(d, "id", ju64(c->vni));
+	if (c->set & LINK_P_REMOTE)
+		put(d, "remote", json_string(v->remote));
+	if (c->set & LINK_P_LOCAL)
+		put(d, "local", json_string(v->local));
+	if (c->set & LINK_P_GROUP)
+		put(d, "group", json_string(v->group));
+	if (c->set & LINK_P_DEV)
+		put(d, "link", jstr(c->dev));
+	if (c->set & LINK_P_SRCPORT)
+		put(d, "port_range", json_pack("{s:i,s:i}", "low", (int)c->srcport_min, "high", (int)c->srcport_max));
 	if (c->set & LINK_P_DSTPORT)
-		json_kv_u64(f, &d, "port", c->dstport);
+		put(d, "port", ju64(c->dstport));
 	if (c->set & LINK_P_TTL)
-		json_kv_u64(f, &d, "ttl", c->ttl);
+		put(d, "ttl", ju64(c->ttl));
 	if (c->set & LINK_P_TOS) {
-		if (c->tos_inherit)
-			json_kv_str(f, &d, "tos", "inherit");
-		else {
-			char hex[8];
-			snprintf(hex, sizeof(hex), "0x%02x", c->tos);
-			json_kv_str(f, &d, "tos", hex); /* a string, as ip -j prints it */
-		}
+		char hex[8];
+		snprintf(hex, sizeof(hex), "0x%02x", c->tos);
+		/* a string, as ip -j prints it */
+		put(d, "tos", json_string(c->tos_inherit ? "inherit" : hex));
 	}
 	if (c->set & LINK_P_AGEING)
-		json_kv_u64(f, &d, "ageing", c->ageing);
+		put(d, "ageing", ju64(c->ageing));
 	if (c->set & LINK_P_MAXADDR)
-		json_kv_u64(f, &d, "limit", c->maxaddress);
+		put(d, "limit", ju64(c->maxaddress));
 	if (c->set & LINK_P_LEARNING)
-		json_kv_bool(f, &d, "learning", c->learning);
+		put(d, "learning", json_boolean(c->learning));
 	if (c->set & LINK_P_PROXY)
-		json_kv_bool(f, &d, "proxy", c->proxy);
-	fputs("}}", f);
-	if (stats && v->has_stats) {
-		json_key(f, &first, "stats");
-		fputc('{', f);
-		in = true;
-		for (int i = 0; i < CTL_STAT_MAX; i++)
-			json_kv_u64(f, &in, ctl_stat_name(i), v->stats[i]);
-		fputc('}', f);
+		put(d, "proxy", json_boolean(c->proxy));
+	if ((c->set & LINK_P_DF) && link_df_name(c->df))
+		put(d, "df", json_string(link_df_name(c->df)));
+	if (c->set & LINK_P_LOCALBYPASS)
+		put(d, "localbypass", json_boolean(c->localbypass));
+	put(o, "linkinfo", json_pack("{s:s,s:o}", "info_kind", "vxlan", "info_data", d));
+	const struct stat_list *lists[2] = {&v->stats, &v->sockstats};
+	static const char *const keys[2] = {"stats", "socket_stats"};
+	for (int k = 0; stats && k < 2; k++) {
+		if (!lists[k]->n)
+			continue;
+		json_t *st = json_object();
+		for (unsigned i = 0; st && i < lists[k]->n; i++)
+			put(st, lists[k]->name[i], ju64(lists[k]->v[i]));
+		put(o, keys[k], st);
 	}
-	if (stats && v->has_sockstats) {
-		json_key(f, &first, "socket_stats");
-		fputc('{', f);
-		in = true;
-		for (int i = 0; i < CTL_SOCKSTAT_MAX; i++)
-			json_kv_u64(f, &in, ctl_sockstat_name(i), v->sockstats[i]);
-		fputc('}', f);
-	}
-	fputc('}', f);
+	return o;
 }
 
 int cli_print_link(struct cli_print *pr, const struct ctl_parsed *p)
@@ -444,7 +492,7 @@ int cli_print_link(struct cli_print *pr, const struct ctl_parsed *p)
 		return -EINVAL;
 	json_next(pr);
 	if (pr->json)
-		link_json(pr->f, &v, pr->stats);
+		json_emit(pr->f, link_json(&v, pr->stats));
 	else
 		link_text(pr->f, &v, pr->stats);
 	return 0;
@@ -459,8 +507,9 @@ int cli_print_event(struct cli_print *pr, const struct ctl_parsed *p)
 	const char *name, *ifname;
 	uint8_t ev;
 	uint32_t vni;
-	bool has_vni, first = true;
+	bool has_vni;
 	FILE *f = pr->f;
+	json_t *o = NULL;
 
 	if (ctl_get_u8(p, CTL_A_EVENT, &ev) || !(name = ctl_event_name(ev)))
 		return -EINVAL;
@@ -470,19 +519,20 @@ int cli_print_event(struct cli_print *pr, const struct ctl_parsed *p)
 	case CTL_EVENT_AGED:
 	case CTL_EVENT_DELETED:
 	case CTL_EVENT_ADDED:
+	case CTL_EVENT_RESTORED:
 	case CTL_EVENT_L2MISS:
 		if (fdb_view_get(p, &fv))
 			return -EINVAL;
 		if (pr->json) {
-			fputc('{', f);
-			json_kv_str(f, &first, "event", name);
-			if (ev == CTL_EVENT_L2MISS) {
-				json_kv_str(f, &first, "mac", fv.macs);
-				json_kv_str(f, &first, "ifname", fv.ifname);
-			} else {
-				fdb_json(f, &first, &fv, false);
+			if ((o = json_pack("{s:s}", "event", name))) {
+				if (ev == CTL_EVENT_L2MISS) {
+					put(o, "mac", json_string(fv.macs));
+					put(o, "ifname", jstr(fv.ifname));
+				} else {
+					fdb_json(o, &fv, false);
+				}
 			}
-			fputc('}', f);
+			json_emit(f, o);
 		} else if (ev == CTL_EVENT_L2MISS) {
 			fprintf(f, "%s %s dev ", name, fv.macs);
 			text_str(f, fv.ifname);
@@ -494,18 +544,19 @@ int cli_print_event(struct cli_print *pr, const struct ctl_parsed *p)
 	case CTL_EVENT_L3MISS:
 	case CTL_EVENT_NEIGH_ADDED:
 	case CTL_EVENT_NEIGH_DELETED:
+	case CTL_EVENT_NEIGH_RESTORED:
 		if (neigh_view_get(p, &nv))
 			return -EINVAL;
 		if (pr->json) {
-			fputc('{', f);
-			json_kv_str(f, &first, "event", name);
-			if (ev == CTL_EVENT_L3MISS) {
-				json_kv_str(f, &first, "dst", nv.ip);
-				json_kv_str(f, &first, "dev", nv.ifname);
-			} else {
-				neigh_json(f, &first, &nv);
+			if ((o = json_pack("{s:s}", "event", name))) {
+				if (ev == CTL_EVENT_L3MISS) {
+					put(o, "dst", json_string(nv.ip));
+					put(o, "dev", jstr(nv.ifname));
+				} else {
+					neigh_json(o, &nv);
+				}
 			}
-			fputc('}', f);
+			json_emit(f, o);
 		} else if (ev == CTL_EVENT_L3MISS) {
 			fprintf(f, "%s %s dev ", name, nv.ip);
 			text_str(f, nv.ifname);
@@ -514,16 +565,16 @@ int cli_print_event(struct cli_print *pr, const struct ctl_parsed *p)
 			neigh_text(f, &nv);
 		}
 		break;
-	default: /* link-added, link-deleted */
+	default: /* link-added, link-deleted, link-restored */
 		if (ctl_get_str(p, CTL_A_IFNAME, &ifname) || opt(ctl_get_u32(p, CTL_A_VNI, &vni), &has_vni))
 			return -EINVAL;
 		if (pr->json) {
-			fputc('{', f);
-			json_kv_str(f, &first, "event", name);
-			json_kv_str(f, &first, "ifname", ifname);
-			if (has_vni)
-				json_kv_u64(f, &first, "vni", vni);
-			fputc('}', f);
+			if ((o = json_pack("{s:s}", "event", name))) {
+				put(o, "ifname", jstr(ifname));
+				if (has_vni)
+					put(o, "vni", ju64(vni));
+			}
+			json_emit(f, o);
 		} else {
 			fprintf(f, "%s ", name);
 			text_str(f, ifname);

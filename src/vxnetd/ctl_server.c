@@ -1,101 +1,263 @@
-/* ctl_server: the daemon's side of the control protocol (lib/ctl.c):
- * accepts `vxnet` clients on a UNIX SOCK_SEQPACKET socket, runs their
- * requests against the links and tables, answers, and streams events to
- * `vxnet monitor` clients. A request is checked completely before anything
- * changes; a refused request changes nothing and says why in one line. */
+/* ctl_server: accepts `vxnet` clients on a UNIX SOCK_SEQPACKET socket,
+ * decodes their requests, calls the core's change API and answers; monitor
+ * clients are subscribers of the core's events. A request is checked
+ * completely before anything changes; a refused request changes nothing
+ * and says why in one line.
+ *
+ * No client can stall the daemon: sockets are non-blocking; what a client
+ * does not read yet waits in its own queue, bounded in bytes (a client over
+ * the bound is dropped, with a log line); a dump is produced a batch at a
+ * time as the client drains it; a client's next request is read only once
+ * the previous answer is out; clients are limited in number (a full server
+ * gives the place of a client idle for a second to a new one, else refuses
+ * it with a reason) and dropped when idle or stuck; running out of file
+ * descriptors refuses one client with a reason instead of spinning.
+ *
+ * A change is confirmed once it is kept: the state is written once per turn
+ * of the loop for all the changes of that turn (ctl_idle), and a link del
+ * is answered once the reaper has removed its device. */
+#include "ctl_server.h"
+
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "core.h"
+#include "events.h"
 #include "log.h"
-#include "tap.h"
+#include "loop.h"
+#include "reaper.h"
 #include "vxnet/proto.h"
-#include "vxnetd.h"
+
+/* A dump's next batch is produced when the queue is below this. */
+#define CTL_BATCH_BYTES (256u << 10)
+/* A full server gives the place of a client idle this long to a new one. */
+#define CTL_EVICT_IDLE_MS 1000
+
+struct qmsg {
+	struct qmsg *next;
+	size_t len;
+	uint8_t data[];
+};
+
+enum show_kind { SHOW_LINK, SHOW_FDB, SHOW_NEIGH };
+
+/* A dump in progress: which link, and how many of its objects went out. */
+struct dump {
+	enum show_kind kind;
+	bool one;	       /* the named link only, else every link */
+	char link[IFNAMSIZ];   /* the named link */
+	unsigned link_pos;     /* every link: the position of the one being dumped, oldest first */
+	uint64_t done_in_link; /* objects of that link already queued */
+	int err;
+};
 
 struct client {
-	struct ev_src ev;
+	struct loop_src src;
+	struct ctl_server *srv;
 	int fd;
+	struct events_sub sub; /* monitor clients only */
 	bool monitor;
 	bool dead;
-	uint32_t seq; /* of the request being answered */
+	bool pending;	 /* an asynchronous request (the cluster's) is being answered */
+	uint32_t events; /* what epoll watches for */
+	uint32_t seq;	 /* of the request being answered */
+	struct qmsg *head, *tail;
+	size_t queued; /* bytes in the queue */
+	struct dump *dump;
+	/* A change is answered once it is kept (ctl_idle writes the state
+	 * once for all the changes of a turn of the loop) and, for link del,
+	 * once the reaper has removed the device (its job number reap_seq), as
+	 * `ip link del` returns once the device is gone. */
+	bool commit_wait;
+	uint64_t reap_seq, wait_reaped;
+	int held_status;
+	const char *held_why;
+	uint64_t last_progress; /* ms: a request read, a message sent or read by the client */
+	int outq;		/* bytes sent it has not read yet, at the last timer tick */
 	struct client *next;
 };
 
-/* Reply context: one buffer reused for every message of an answer. */
-struct reply {
-	struct daemon *d;
-	struct client *c;
-	int err; /* first send error: the rest of the answer is skipped */
+/* What log_limited says. */
+enum ctl_log { CTL_LOG_NOFD, CTL_LOG_FULL, CTL_LOG_EVICT, CTL_LOG_MAX };
+
+struct ctl_server {
+	struct loop *loop;
+	struct core *core;
+	struct ctl_server_limits lim;
+	struct loop_src listen;
+	bool listen_off; /* EPOLLIN off on the listener: out of fds */
+	uint64_t listen_off_at;
+	int reserve_fd; /* kept for refusing a client when out of fds */
+	char path[108];
+	struct client *clients;
+	unsigned n_clients;	 /* live ones */
+	unsigned n_dead;	 /* dropped, not freed yet */
+	unsigned n_commit;	 /* clients whose change waits for ctl_idle */
+	struct loop_timer timer; /* idle and stuck clients; reaping */
+	uint64_t last_log[CTL_LOG_MAX];
+	ctl_async_fn async_fn; /* the cluster's requests; NULL: refused */
+	void *async_arg;
 	uint8_t buf[CTL_MSG_MAX];
 };
 
-static void client_kill(struct daemon *d, struct client *c)
+static void client_update_events(struct client *c);
+
+static void client_kill(struct ctl_server *s, struct client *c, const char *why)
 {
 	if (c->dead)
 		return;
+	if (why)
+		log_info("control client dropped: %s", why);
 	c->dead = true;
-	if (c->monitor)
-		d->n_monitors--;
-	close(c->fd); /* also removes it from epoll */
+	loop_del(s->loop, &c->src);
+	close(c->fd);
 	c->fd = -1;
+	while (c->head) {
+		struct qmsg *m = c->head;
+		c->head = m->next;
+		free(m);
+	}
+	c->tail = NULL;
+	c->queued = 0;
+	free(c->dump);
+	c->dump = NULL;
+	s->n_clients--;
+	s->n_dead++;
+	/* Freed later (clients_reap), from a callback of our own: a publish
+	 * may be walking the subscriber list right now. */
+	if (s->listen_off) {
+		/* A descriptor came free: listen again. */
+		s->listen_off = false;
+		loop_mod(s->loop, &s->listen, EPOLLIN);
+	}
 }
 
-static int send_msg(struct client *c, struct ctl_msg *m, int flags)
+static void clients_reap(struct ctl_server *s)
 {
+	for (struct client **pp = &s->clients; *pp;) {
+		struct client *c = *pp;
+		/* A pending request still holds the client: freed at ctl_req_done. */
+		if (c->dead && !c->pending) {
+			*pp = c->next;
+			if (c->monitor)
+				events_unsubscribe(core_events(s->core), &c->sub);
+			free(c);
+			s->n_dead--;
+		} else {
+			pp = &c->next;
+		}
+	}
+}
+
+/* ---- the output queue ---- */
+
+/* Send what is queued until the socket is full. 0, or -1 if the client died. */
+static int client_flush(struct ctl_server *s, struct client *c)
+{
+	while (c->head) {
+		struct qmsg *m = c->head;
+		ssize_t n = send(c->fd, m->data, m->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+				return 0;
+			client_kill(s, c, NULL);
+			return -1;
+		}
+		c->head = m->next;
+		if (!c->head)
+			c->tail = NULL;
+		c->queued -= m->len;
+		free(m);
+		c->last_progress = loop_now_ms();
+	}
+	return 0;
+}
+
+/* Queue one finished message. false: the client went over its bound (and
+ * was dropped) or memory ran out. */
+static bool client_queue(struct ctl_server *s, struct client *c, struct ctl_msg *m)
+{
+	if (c->dead)
+		return false;
 	size_t len = ctl_msg_finish(m);
-	ssize_t n = send(c->fd, m->buf, len, MSG_NOSIGNAL | flags);
-	if (n < 0)
-		return -errno;
-	return n == (ssize_t)len ? 0 : -EMSGSIZE;
+	if (c->queued + len > s->lim.max_queue) {
+		char why[96];
+		snprintf(why, sizeof(why), "%s does not read (over %zu queued bytes)",
+			 c->monitor ? "monitor" : "client", s->lim.max_queue);
+		client_kill(s, c, why);
+		return false;
+	}
+	struct qmsg *q = malloc(sizeof(*q) + len);
+	if (!q) {
+		client_kill(s, c, "out of memory");
+		return false;
+	}
+	q->next = NULL;
+	q->len = len;
+	memcpy(q->data, m->buf, len);
+	if (c->tail)
+		c->tail->next = q;
+	else
+		c->head = q;
+	c->tail = q;
+	c->queued += len;
+	return true;
 }
 
-static void reply_send(struct reply *r, struct ctl_msg *m)
+static void msg_start(struct ctl_server *s, struct client *c, struct ctl_msg *m, uint16_t type)
 {
-	if (r->err)
-		return;
-	r->err = send_msg(r->c, m, 0);
+	ctl_msg_init(m, s->buf, sizeof(s->buf), type, c->seq);
 }
 
-static void reply_done(struct reply *r, int status, const char *why)
+static void queue_done(struct ctl_server *s, struct client *c, int status, const char *why)
 {
 	struct ctl_msg m;
-	ctl_msg_init(&m, r->buf, sizeof(r->buf), CTL_MSG_DONE, r->c->seq);
+	msg_start(s, c, &m, CTL_MSG_DONE);
 	ctl_msg_set_status(&m, status);
 	if (status < 0) {
 		if (!why)
 			why = strerror(-status);
 		ctl_put_str(&m, CTL_A_ERRMSG, why);
 	}
-	reply_send(r, &m);
+	client_queue(s, c, &m);
 }
 
 /* ---- objects ---- */
 
-static void put_fdb(struct ctl_msg *m, const struct link *l, const uint8_t mac[MAC_LEN], const struct fdb_remote *rem,
-		    enum fdb_state state, uint64_t updated)
+static void put_fdb(struct ctl_msg *m, const char *link, uint32_t vni, uint16_t dstport, const uint8_t mac[MAC_LEN],
+		    const struct fdb_remote *rem, enum fdb_state state, uint64_t age_ms)
 {
-	ctl_put_str(m, CTL_A_IFNAME, l->cfg.name);
-	ctl_put_u32(m, CTL_A_VNI, l->cfg.vni);
-	ctl_put_u16(m, CTL_A_DSTPORT, l->cfg.dstport);
+	ctl_put_str(m, CTL_A_IFNAME, link);
+	ctl_put_u32(m, CTL_A_VNI, vni);
+	ctl_put_u16(m, CTL_A_DSTPORT, dstport);
 	ctl_put_mac(m, CTL_A_LLADDR, mac);
 	if (rem) {
 		ctl_put_addr(m, CTL_A_DST, &rem->ip);
 		ctl_put_u16(m, CTL_A_PORT, rem->port);
 		ctl_put_u32(m, CTL_A_RVNI, rem->vni);
+		ctl_put_u8(m, CTL_A_ORIGIN, rem->origin);
 	}
-	ctl_put_u8(m, CTL_A_STATE, (uint8_t)state);
-	uint64_t now = now_ms();
-	ctl_put_u64(m, CTL_A_AGE_MS, now > updated ? now - updated : 0);
+	if (state)
+		ctl_put_u8(m, CTL_A_STATE, (uint8_t)state);
+	ctl_put_u64(m, CTL_A_AGE_MS, age_ms);
 }
 
-static void put_link(struct ctl_msg *m, const struct link *l)
+static void stat_cb(enum dp_stat_group g, const char *name, uint64_t v, void *arg)
+{
+	ctl_put_stat(arg, g == DP_STAT_SOCKET ? CTL_A_SOCKSTATS : CTL_A_STATS, name, v);
+}
+
+static void put_link(struct ctl_msg *m, struct core *core, struct core_link *l)
 {
 	const struct link_config *c = &l->cfg;
 	ctl_put_str(m, CTL_A_IFNAME, c->name);
@@ -120,308 +282,277 @@ static void put_link(struct ctl_msg *m, const struct link *l)
 	ctl_put_u16(m, CTL_A_SRCPORT_MIN, c->srcport_min);
 	ctl_put_u16(m, CTL_A_SRCPORT_MAX, c->srcport_max);
 	ctl_put_u32(m, CTL_A_MTU, l->mtu);
-	unsigned oper = l->mtu;
-	/* Only readable here while the TAP lives in our namespace. */
-	if (!(c->set & LINK_P_NETNS))
-		tap_get_mtu_by_index(l->ifindex, &oper);
-	ctl_put_u32(m, CTL_A_OPER_MTU, oper);
+	ctl_put_u32(m, CTL_A_OPER_MTU, core_oper_mtu(core, l));
 	ctl_put_mac(m, CTL_A_ADDRESS, c->address);
 	if (c->set & LINK_P_NETNS)
 		ctl_put_str(m, CTL_A_NETNS, c->netns);
-	ctl_put(m, CTL_A_STATS, l->stats, sizeof(l->stats));
-	ctl_put(m, CTL_A_SOCKSTATS, l->sock->stats, sizeof(l->sock->stats));
+	ctl_put_u8(m, CTL_A_DATAPATH, c->datapath);
+	ctl_put_u8(m, CTL_A_DF, c->df);
+	ctl_put_u8(m, CTL_A_LOCALBYPASS, c->localbypass);
+	core_stats(core, l, stat_cb, m);
 }
 
 /* ---- events ---- */
 
-static void broadcast(struct daemon *d, struct ctl_msg *m)
+static void on_event(const struct vx_event *ev, void *arg)
 {
-	size_t len = ctl_msg_finish(m);
-	for (struct client *c = d->clients; c; c = c->next) {
-		if (!c->monitor || c->dead)
-			continue;
-		/* Never block the datapath for a slow listener: drop the event. */
-		if (send(c->fd, m->buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN &&
-		    errno != EWOULDBLOCK && errno != ENOBUFS)
-			client_kill(d, c);
+	struct client *c = arg;
+	if (c->dead)
+		return;
+	struct ctl_server *s = c->srv;
+	uint8_t buf[512];
+	struct ctl_msg m;
+	ctl_msg_init(&m, buf, sizeof(buf), CTL_MSG_EVENT, 0);
+	ctl_put_u8(&m, CTL_A_EVENT, (uint8_t)ev->type);
+	switch (ev->type) {
+	case CTL_EVENT_LINK_ADDED:
+	case CTL_EVENT_LINK_DELETED:
+	case CTL_EVENT_LINK_RESTORED:
+	case CTL_EVENT_LINK_CHANGED:
+		ctl_put_str(&m, CTL_A_IFNAME, ev->link);
+		ctl_put_u32(&m, CTL_A_VNI, ev->vni);
+		break;
+	case CTL_EVENT_L2MISS:
+		ctl_put_str(&m, CTL_A_IFNAME, ev->link);
+		ctl_put_mac(&m, CTL_A_LLADDR, ev->mac);
+		break;
+	case CTL_EVENT_L3MISS:
+		ctl_put_str(&m, CTL_A_IFNAME, ev->link);
+		ctl_put_addr(&m, CTL_A_DST, &ev->ip);
+		break;
+	case CTL_EVENT_NEIGH_ADDED:
+	case CTL_EVENT_NEIGH_DELETED:
+	case CTL_EVENT_NEIGH_RESTORED:
+		ctl_put_str(&m, CTL_A_IFNAME, ev->link);
+		ctl_put_addr(&m, CTL_A_DST, &ev->ip);
+		if (ev->has_mac)
+			ctl_put_mac(&m, CTL_A_LLADDR, ev->mac);
+		ctl_put_u8(&m, CTL_A_ORIGIN, ev->origin);
+		break;
+	default:
+		put_fdb(&m, ev->link, ev->vni, ev->dstport, ev->mac, ev->has_remote ? &ev->remote : NULL, ev->state, 0);
+		break;
 	}
+	/* Straight out when nothing waits; else behind what waits. */
+	if (!c->head) {
+		size_t len = ctl_msg_finish(&m);
+		ssize_t n = send(c->fd, m.buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == (ssize_t)len)
+			return;
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
+			client_kill(s, c, NULL);
+			return;
+		}
+	}
+	if (client_queue(s, c, &m))
+		client_update_events(c);
 }
 
-/* Start an event message; false when nobody listens, the common case, so
- * the datapath pays one comparison for its events. */
-static bool event_begin(struct daemon *d, struct ctl_msg *m, uint8_t *buf, size_t cap, enum ctl_event ev)
+/* ---- dumps ---- */
+
+struct batch {
+	struct ctl_server *s;
+	struct client *c;
+	struct core_link *l;
+	uint64_t skip; /* objects of this link already sent */
+	uint64_t seen; /* objects visited in this pass */
+	uint64_t now;
+	bool full; /* the batch is complete: visit without queueing */
+};
+
+static bool batch_take(struct batch *b)
 {
-	if (!d->n_monitors)
+	if (b->full || b->c->dead)
 		return false;
-	ctl_msg_init(m, buf, cap, CTL_MSG_EVENT, 0);
-	ctl_put_u8(m, CTL_A_EVENT, (uint8_t)ev);
+	if (b->seen++ < b->skip)
+		return false;
 	return true;
 }
 
-void event_fdb(struct daemon *d, const struct link *l, enum ctl_event ev, const uint8_t mac[MAC_LEN],
-	       const struct fdb_remote *r, enum fdb_state state)
+static void batch_queued(struct batch *b, struct ctl_msg *m)
 {
-	uint8_t buf[512];
-	struct ctl_msg m;
-	if (!event_begin(d, &m, buf, sizeof(buf), ev))
+	if (!client_queue(b->s, b->c, m)) {
+		b->full = true;
 		return;
-	put_fdb(&m, l, mac, r, state, now_ms());
-	broadcast(d, &m);
+	}
+	b->skip = b->seen;
+	if (b->c->queued >= CTL_BATCH_BYTES)
+		b->full = true;
 }
 
-void event_l2miss(struct daemon *d, const struct link *l, const uint8_t mac[MAC_LEN])
+static void fdb_batch_cb(const struct fdb_entry *e, void *arg)
 {
-	uint8_t buf[512];
-	struct ctl_msg m;
-	if (!event_begin(d, &m, buf, sizeof(buf), CTL_EVENT_L2MISS))
-		return;
-	ctl_put_str(&m, CTL_A_IFNAME, l->cfg.name);
-	ctl_put_mac(&m, CTL_A_LLADDR, mac);
-	broadcast(d, &m);
+	struct batch *b = arg;
+	for (unsigned i = 0; i < e->n_remotes; i++) {
+		if (!batch_take(b))
+			continue;
+		struct ctl_msg m;
+		msg_start(b->s, b->c, &m, CTL_MSG_FDB);
+		put_fdb(&m, b->l->cfg.name, b->l->cfg.vni, b->l->cfg.dstport, e->mac, &e->remotes[i], e->state,
+			b->now > e->updated ? b->now - e->updated : 0);
+		batch_queued(b, &m);
+	}
 }
 
-void event_l3miss(struct daemon *d, const struct link *l, const struct vx_addr *ip)
+static void neigh_batch_cb(const struct vx_addr *ip, const uint8_t mac[MAC_LEN], unsigned origin, void *arg)
 {
-	uint8_t buf[512];
-	struct ctl_msg m;
-	if (!event_begin(d, &m, buf, sizeof(buf), CTL_EVENT_L3MISS))
+	struct batch *b = arg;
+	if (!batch_take(b))
 		return;
-	ctl_put_str(&m, CTL_A_IFNAME, l->cfg.name);
-	ctl_put_addr(&m, CTL_A_DST, ip);
-	broadcast(d, &m);
-}
-
-void event_neigh(struct daemon *d, const struct link *l, enum ctl_event ev, const struct vx_addr *ip,
-		 const uint8_t mac[MAC_LEN])
-{
-	uint8_t buf[512];
 	struct ctl_msg m;
-	if (!event_begin(d, &m, buf, sizeof(buf), ev))
-		return;
-	ctl_put_str(&m, CTL_A_IFNAME, l->cfg.name);
+	msg_start(b->s, b->c, &m, CTL_MSG_NEIGH);
+	ctl_put_str(&m, CTL_A_IFNAME, b->l->cfg.name);
 	ctl_put_addr(&m, CTL_A_DST, ip);
 	ctl_put_mac(&m, CTL_A_LLADDR, mac);
-	broadcast(d, &m);
+	ctl_put_u8(&m, CTL_A_ORIGIN, (uint8_t)origin);
+	batch_queued(b, &m);
 }
 
-void event_link(struct daemon *d, const struct link *l, enum ctl_event ev)
+struct nth {
+	unsigned want, at;
+	struct core_link *found;
+};
+
+static void nth_cb(struct core_link *l, void *arg)
 {
-	uint8_t buf[512];
-	struct ctl_msg m;
-	if (!event_begin(d, &m, buf, sizeof(buf), ev))
+	struct nth *n = arg;
+	if (n->at++ == n->want)
+		n->found = l;
+}
+
+static void dump_finish(struct ctl_server *s, struct client *c, int rc, const char *why)
+{
+	free(c->dump);
+	c->dump = NULL;
+	queue_done(s, c, rc, why);
+}
+
+/* Queue the dump's next batches while the client keeps up; queue DONE
+ * when it is complete. Objects added or removed meanwhile may be missed or
+ * seen twice, as with a netlink dump; what is sent is never torn. */
+static void dump_pump(struct ctl_server *s, struct client *c)
+{
+	struct dump *d;
+	while ((d = c->dump) && !c->dead && c->queued < CTL_BATCH_BYTES) {
+		struct core_link *l;
+		if (d->one) {
+			l = core_link_find(s->core, d->link);
+		} else {
+			struct nth n = {d->link_pos, 0, NULL};
+			core_link_foreach(s->core, nth_cb, &n);
+			l = n.found;
+		}
+		if (!l) {
+			if (d->one)
+				dump_finish(s, c, -ENODEV, "link removed during the dump");
+			else
+				dump_finish(s, c, d->err, d->err ? "cannot read the datapath's table" : NULL);
+			return;
+		}
+		struct batch b = {s, c, l, d->done_in_link, 0, loop_now_ms(), false};
+		int rc = 0;
+		if (d->kind == SHOW_LINK) {
+			struct ctl_msg m;
+			msg_start(s, c, &m, CTL_MSG_LINK);
+			put_link(&m, s->core, l);
+			client_queue(s, c, &m);
+		} else if (d->kind == SHOW_FDB) {
+			rc = core_fdb_dump(s->core, l, fdb_batch_cb, &b);
+		} else {
+			rc = core_neigh_dump(s->core, l, neigh_batch_cb, &b);
+		}
+		if (c->dead)
+			return;
+		if (rc < 0 && !d->err)
+			d->err = rc;
+		if (b.full) {
+			d->done_in_link = b.skip; /* more of this link next time */
+			continue;
+		}
+		if (d->one) {
+			dump_finish(s, c, d->err, d->err ? "cannot read the datapath's table" : NULL);
+			return;
+		}
+		d->link_pos++;
+		d->done_in_link = 0;
+	}
+}
+
+static void start_show(struct ctl_server *s, struct client *c, const struct ctl_parsed *p, enum show_kind kind)
+{
+	const char *name = NULL;
+	struct dump *d = calloc(1, sizeof(*d));
+	if (!d) {
+		queue_done(s, c, -ENOMEM, NULL);
 		return;
-	ctl_put_str(&m, CTL_A_IFNAME, l->cfg.name);
-	ctl_put_u32(&m, CTL_A_VNI, l->cfg.vni);
-	broadcast(d, &m);
+	}
+	d->kind = kind;
+	if (ctl_get_str(p, CTL_A_IFNAME, &name) == 0) {
+		if (!core_link_find(s->core, name)) {
+			free(d);
+			queue_done(s, c, -ENODEV, "no such link");
+			return;
+		}
+		d->one = true;
+		snprintf(d->link, sizeof(d->link), "%s", name);
+	}
+	c->dump = d;
+	dump_pump(s, c);
 }
 
 /* ---- requests ---- */
 
-static struct link *req_link(struct daemon *d, const char *name, const char **why)
-{
-	struct link *l = daemon_link_find(d, name);
-	if (!l)
-		*why = "no such link";
-	return l;
-}
-
-struct fdb_show_ctx {
-	struct reply *r;
-	const struct link *l;
-};
-
-static void fdb_show_cb(const struct fdb_entry *e, void *arg)
-{
-	struct fdb_show_ctx *x = arg;
-	for (unsigned i = 0; i < e->n_remotes; i++) {
-		struct ctl_msg m;
-		ctl_msg_init(&m, x->r->buf, sizeof(x->r->buf), CTL_MSG_FDB, x->r->c->seq);
-		put_fdb(&m, x->l, e->mac, &e->remotes[i], e->state, e->updated);
-		reply_send(x->r, &m);
-	}
-}
-
-/* Oldest link first, as ip link show orders them. */
-static void each_link_oldest_first(struct link *l, void (*fn)(struct reply *, struct link *), struct reply *r)
-{
-	if (!l)
-		return;
-	each_link_oldest_first(l->next, fn, r);
-	fn(r, l);
-}
-
-static void link_show_link(struct reply *r, struct link *l)
-{
-	struct ctl_msg m;
-	ctl_msg_init(&m, r->buf, sizeof(r->buf), CTL_MSG_LINK, r->c->seq);
-	put_link(&m, l);
-	reply_send(r, &m);
-}
-
-static void fdb_show_link(struct reply *r, struct link *l)
-{
-	struct fdb_show_ctx x = {r, l};
-	fdb_foreach(l->fdb, fdb_show_cb, &x);
-}
-
-struct neigh_show_ctx {
-	struct reply *r;
-	const struct link *l;
-};
-
-static void neigh_show_cb(const struct vx_addr *ip, const uint8_t mac[MAC_LEN], void *arg)
-{
-	struct neigh_show_ctx *x = arg;
-	struct ctl_msg m;
-	ctl_msg_init(&m, x->r->buf, sizeof(x->r->buf), CTL_MSG_NEIGH, x->r->c->seq);
-	ctl_put_str(&m, CTL_A_IFNAME, x->l->cfg.name);
-	ctl_put_addr(&m, CTL_A_DST, ip);
-	ctl_put_mac(&m, CTL_A_LLADDR, mac);
-	reply_send(x->r, &m);
-}
-
-static void neigh_show_link(struct reply *r, struct link *l)
-{
-	struct neigh_show_ctx x = {r, l};
-	neigh_foreach(l->neigh, neigh_show_cb, &x);
-}
-
-static void do_show(struct reply *r, const struct ctl_parsed *p, void (*fn)(struct reply *, struct link *))
-{
-	const char *name = NULL;
-	if (ctl_get_str(p, CTL_A_IFNAME, &name) == 0) {
-		struct link *l = daemon_link_find(r->d, name);
-		if (!l) {
-			reply_done(r, -ENODEV, "no such link");
-			return;
-		}
-		fn(r, l);
-	} else {
-		each_link_oldest_first(r->d->links, fn, r);
-	}
-	reply_done(r, 0, NULL);
-}
-
-static int do_fdb_change(struct daemon *d, uint16_t type, const struct ctl_parsed *p, const char **why)
+static int do_fdb_change(struct ctl_server *s, uint16_t type, const struct ctl_parsed *p, const char **why)
 {
 	struct fdb_req req;
-	int rc = ctl_get_fdb_req(p, &req);
-	if (rc < 0) {
+	if (ctl_get_fdb_req(p, &req) < 0) {
 		*why = "bad fdb request";
-		return rc;
-	}
-	struct link *l = req_link(d, req.dev, why);
-	if (!l)
-		return -ENODEV;
-	struct fdb_remote rem;
-	if (type != CTL_MSG_FDB_DEL || (req.set & FDB_P_DST)) {
-		if (!(req.set & FDB_P_DST)) {
-			*why = "dst is required";
-			return -EINVAL;
-		}
-		rc = daemon_remote_from_req(l, &req, &rem, why);
-		if (rc < 0)
-			return rc;
-	}
-	uint64_t now = now_ms();
-	switch (type) {
-	case CTL_MSG_FDB_ADD:
-		rc = fdb_add(l->fdb, req.mac, &rem, now);
-		if (rc == -EEXIST)
-			*why = "entry exists";
-		break;
-	case CTL_MSG_FDB_REPLACE:
-		rc = fdb_replace(l->fdb, req.mac, &rem, now);
-		if (rc == -EOPNOTSUPP)
-			*why = "cannot replace all-zeros or multicast entries (use append/del)";
-		break;
-	case CTL_MSG_FDB_APPEND:
-		rc = fdb_append(l->fdb, req.mac, &rem, now);
-		if (rc == -EEXIST)
-			*why = "that remote is already in the entry";
-		else if (rc == -EOPNOTSUPP)
-			*why = "append adds remotes to all-zeros or multicast entries only (use replace)";
-		break;
-	case CTL_MSG_FDB_DEL: {
-		const struct fdb_entry *e = fdb_lookup(l->fdb, req.mac);
-		if (!e) {
-			*why = "no such entry";
-			return -ENOENT;
-		}
-		if (req.set & FDB_P_DST) {
-			rc = fdb_del(l->fdb, req.mac, &rem);
-			if (rc == -ENOENT)
-				*why = "no such remote in that entry";
-			else if (rc == 0)
-				event_fdb(d, l, CTL_EVENT_DELETED, req.mac, &rem, FDB_STATE_PERMANENT);
-			return rc;
-		}
-		/* Report each remote before they go. */
-		enum fdb_state st = e->state;
-		for (unsigned i = 0; i < e->n_remotes; i++)
-			event_fdb(d, l, CTL_EVENT_DELETED, req.mac, &e->remotes[i], st);
-		return fdb_del(l->fdb, req.mac, NULL);
-	}
-	}
-	if (rc == -ENOSPC)
-		*why = "fdb is full (maxaddress)";
-	if (rc == 0)
-		event_fdb(d, l, CTL_EVENT_ADDED, req.mac, &rem, FDB_STATE_PERMANENT);
-	return rc;
-}
-
-static int do_neigh_change(struct daemon *d, uint16_t type, const struct ctl_parsed *p, const char **why)
-{
-	struct neigh_req req;
-	int rc = ctl_get_neigh_req(p, &req);
-	if (rc < 0) {
-		*why = "bad neigh request";
-		return rc;
-	}
-	struct link *l = req_link(d, req.dev, why);
-	if (!l)
-		return -ENODEV;
-	if (type != CTL_MSG_NEIGH_DEL && !req.has_mac) {
-		*why = "lladdr is required";
 		return -EINVAL;
 	}
-	uint8_t old[MAC_LEN];
-	switch (type) {
-	case CTL_MSG_NEIGH_ADD:
-		rc = neigh_add(l->neigh, &req.ip, req.mac);
-		if (rc == -EEXIST)
-			*why = "entry exists";
-		break;
-	case CTL_MSG_NEIGH_REPLACE:
-		rc = neigh_replace(l->neigh, &req.ip, req.mac);
-		break;
-	default:
-		if (neigh_lookup(l->neigh, &req.ip, old) < 0) {
-			*why = "no such entry";
-			return -ENOENT;
-		}
-		rc = neigh_del(l->neigh, &req.ip);
-		if (rc == 0)
-			event_neigh(d, l, CTL_EVENT_NEIGH_DELETED, &req.ip, old);
-		return rc;
-	}
-	if (rc == 0)
-		event_neigh(d, l, CTL_EVENT_NEIGH_ADDED, &req.ip, req.mac);
-	return rc;
+	static const enum core_op ops[] = {[CTL_MSG_FDB_ADD - CTL_MSG_FDB_ADD] = CORE_ADD,
+					   [CTL_MSG_FDB_APPEND - CTL_MSG_FDB_ADD] = CORE_APPEND,
+					   [CTL_MSG_FDB_REPLACE - CTL_MSG_FDB_ADD] = CORE_REPLACE,
+					   [CTL_MSG_FDB_DEL - CTL_MSG_FDB_ADD] = CORE_DEL};
+	return core_fdb(s->core, ops[type - CTL_MSG_FDB_ADD], &req, FDB_ORIGIN_USER, why);
 }
 
-static void handle(struct daemon *d, struct client *c, const uint8_t *buf, size_t len)
+static int do_neigh_change(struct ctl_server *s, uint16_t type, const struct ctl_parsed *p, const char **why)
 {
-	static struct reply r; /* one request at a time: the buffer is reused */
-	r.d = d;
-	r.c = c;
-	r.err = 0;
+	struct neigh_req req;
+	if (ctl_get_neigh_req(p, &req) < 0) {
+		*why = "bad neigh request";
+		return -EINVAL;
+	}
+	enum core_op op = type == CTL_MSG_NEIGH_ADD	  ? CORE_ADD
+			  : type == CTL_MSG_NEIGH_REPLACE ? CORE_REPLACE
+							  : CORE_DEL;
+	return core_neigh(s->core, op, &req, FDB_ORIGIN_USER, why);
+}
+
+static const char *parse_error(int rc)
+{
+	switch (rc) {
+	case -EPROTO:
+		return "control protocol version mismatch (vxnet and vxnetd differ)";
+	case -EOPNOTSUPP:
+		return "request not supported by this vxnetd (older than vxnet?)";
+	case -ENOPROTOOPT:
+		return "request has an option this vxnetd does not know (older than vxnet?)";
+	default:
+		return "malformed request";
+	}
+}
+
+static void handle(struct ctl_server *s, struct client *c, const uint8_t *buf, size_t len)
+{
 	struct ctl_parsed p;
 	int rc = ctl_parse(buf, len, &p);
 	if (rc < 0) {
-		c->seq = len >= CTL_HDR_LEN ? ((const struct ctl_hdr *)(const void *)buf)->seq : 0;
-		reply_done(&r, rc, rc == -EPROTO ? "control protocol version mismatch (vxnet and vxnetd differ)"
-						 : "malformed request");
+		struct ctl_hdr h = {0};
+		if (len >= CTL_HDR_LEN)
+			memcpy(&h, buf, sizeof(h));
+		c->seq = h.seq;
+		queue_done(s, c, rc, parse_error(rc));
 		return;
 	}
 	c->seq = p.hdr.seq;
@@ -435,7 +566,22 @@ static void handle(struct daemon *d, struct client *c, const uint8_t *buf, size_
 		if (rc < 0)
 			why = "bad link request";
 		else
-			rc = daemon_link_add(d, &cfg, &why);
+			rc = core_link_add(s->core, &cfg, FDB_ORIGIN_USER, false, &why);
+		break;
+	}
+	case CTL_MSG_LINK_SET: {
+		struct link_config ch;
+		memset(&ch, 0, sizeof(ch));
+		rc = ctl_get_link_change(&p, &ch);
+		if (rc < 0) {
+			why = "bad link request";
+		} else if (ctl_has(&p, CTL_A_VNI) && core_link_find(s->core, ch.name) &&
+			   core_link_find(s->core, ch.name)->cfg.vni != ch.vni) {
+			rc = -EOPNOTSUPP;
+			why = "id cannot change on a live link (the kernel refuses it too)";
+		} else {
+			rc = core_link_set(s->core, &ch, FDB_ORIGIN_USER, &why);
+		}
 		break;
 	}
 	case CTL_MSG_LINK_DEL:
@@ -443,33 +589,46 @@ static void handle(struct daemon *d, struct client *c, const uint8_t *buf, size_
 			rc = -EINVAL;
 			why = "name is required";
 		} else {
-			rc = daemon_link_del(d, name, &why);
+			rc = core_link_del(s->core, name, FDB_ORIGIN_USER, &why);
 		}
 		break;
 	case CTL_MSG_LINK_SHOW:
-		do_show(&r, &p, link_show_link);
-		goto out;
+		start_show(s, c, &p, SHOW_LINK);
+		return;
 	case CTL_MSG_FDB_SHOW:
-		do_show(&r, &p, fdb_show_link);
-		goto out;
+		start_show(s, c, &p, SHOW_FDB);
+		return;
 	case CTL_MSG_NEIGH_SHOW:
-		do_show(&r, &p, neigh_show_link);
-		goto out;
+		start_show(s, c, &p, SHOW_NEIGH);
+		return;
 	case CTL_MSG_FDB_ADD:
 	case CTL_MSG_FDB_APPEND:
 	case CTL_MSG_FDB_REPLACE:
 	case CTL_MSG_FDB_DEL:
-		rc = do_fdb_change(d, p.hdr.type, &p, &why);
+		rc = do_fdb_change(s, p.hdr.type, &p, &why);
 		break;
 	case CTL_MSG_NEIGH_ADD:
 	case CTL_MSG_NEIGH_REPLACE:
 	case CTL_MSG_NEIGH_DEL:
-		rc = do_neigh_change(d, p.hdr.type, &p, &why);
+		rc = do_neigh_change(s, p.hdr.type, &p, &why);
 		break;
+	case CTL_MSG_NETWORK_CREATE:
+	case CTL_MSG_NETWORK_DEL:
+	case CTL_MSG_NETWORK_SHOW:
+	case CTL_MSG_ATTACH:
+	case CTL_MSG_DETACH:
+		if (!s->async_fn) {
+			rc = -EOPNOTSUPP;
+			why = "this vxnetd runs without a cluster store (vxnetd --store)";
+			break;
+		}
+		c->pending = true;
+		s->async_fn(s->async_arg, (struct ctl_req *)c, &p);
+		return;
 	case CTL_MSG_MONITOR:
 		if (!c->monitor) {
 			c->monitor = true;
-			d->n_monitors++;
+			events_subscribe(core_events(s->core), &c->sub, on_event, c);
 		}
 		rc = 0;
 		break;
@@ -478,46 +637,217 @@ static void handle(struct daemon *d, struct client *c, const uint8_t *buf, size_
 		why = "not a request";
 		break;
 	}
-	reply_done(&r, rc, why);
-out:
-	if (r.err) {
-		log_debug("client: reply failed: %s", strerror(-r.err));
-		client_kill(d, c);
+	if (rc == 0 && p.hdr.type != CTL_MSG_MONITOR) {
+		/* The change is kept before it is confirmed: by ctl_idle, once
+		 * for every change of this turn of the loop (group commit). */
+		struct reaper *r = core_reaper(s->core);
+		c->commit_wait = true;
+		c->reap_seq = p.hdr.type == CTL_MSG_LINK_DEL && r ? reaper_last(r) : 0;
+		s->n_commit++;
+		return;
 	}
+	queue_done(s, c, rc, why);
 }
 
-void ctl_server_client_input(struct daemon *d, struct client *c)
+/* After every turn of the loop: write the state once for the changes of
+ * that turn, then answer them (link dels once their devices are gone). */
+static void ctl_idle(void *arg)
+{
+	struct ctl_server *s = arg;
+	if (!s->n_commit)
+		return;
+	s->n_commit = 0;
+	int prc = core_commit(s->core);
+	struct reaper *r = core_reaper(s->core);
+	uint64_t reaped = r ? reaper_done(r) : 0;
+	for (struct client *c = s->clients; c; c = c->next) {
+		if (c->dead || !c->commit_wait)
+			continue;
+		c->commit_wait = false;
+		c->held_status = prc < 0 ? prc : 0;
+		c->held_why =
+		    prc < 0 ? "applied, but the state file could not be written (see the daemon's log)" : NULL;
+		if (c->reap_seq > reaped) {
+			c->wait_reaped = c->reap_seq;
+			continue;
+		}
+		queue_done(s, c, c->held_status, c->held_why);
+		if (client_flush(s, c) == 0)
+			client_update_events(c);
+	}
+	if (s->n_dead)
+		clients_reap(s);
+}
+
+/* The reaper removed devices: answer the link dels that waited for them. */
+static void on_reaped(void *arg)
+{
+	struct ctl_server *s = arg;
+	uint64_t done = reaper_done(core_reaper(s->core));
+	for (struct client *c = s->clients; c; c = c->next) {
+		if (c->dead || !c->wait_reaped || c->wait_reaped > done)
+			continue;
+		c->wait_reaped = 0;
+		queue_done(s, c, c->held_status, c->held_why);
+		if (client_flush(s, c) == 0)
+			client_update_events(c);
+	}
+	if (s->n_dead)
+		clients_reap(s);
+}
+
+/* A client is read from only when its previous answer is out: one request
+ * at a time, so what it can make us hold is one answer. A monitor is read
+ * from all the time, to notice when it goes. */
+static void client_update_events(struct client *c)
 {
 	if (c->dead)
 		return;
-	static uint8_t buf[CTL_MSG_MAX];
-	ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			client_kill(d, c);
-		return;
-	}
-	if (n == 0) {
-		client_kill(d, c);
-		return;
-	}
-	if ((size_t)n > sizeof(buf)) {
-		struct reply r = {.d = d, .c = c};
-		c->seq = ((struct ctl_hdr *)(void *)buf)->seq;
-		reply_done(&r, -EMSGSIZE, "request too long");
-		return;
-	}
-	handle(d, c, buf, (size_t)n);
+	/* Waiting for the state, the reaper or the cluster, there is nothing
+	 * to watch but a hangup (reported whatever the mask). */
+	bool out = c->head || c->dump, held = c->commit_wait || c->wait_reaped || c->pending;
+	uint32_t ev = c->monitor ? EPOLLIN | (c->head ? EPOLLOUT : 0) : out ? EPOLLOUT : held ? 0 : EPOLLIN;
+	if (ev != c->events && loop_mod(c->srv->loop, &c->src, ev) == 0)
+		c->events = ev;
 }
 
-void ctl_server_accept(struct daemon *d)
+static void client_io_one(struct ctl_server *s, struct client *c, uint32_t events)
 {
-	int fd = accept4(d->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
+	if (c->dead)
 		return;
-	/* A client that stops reading must not hold the daemon for long. */
-	struct timeval tv = {.tv_sec = 2};
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (events & EPOLLOUT) {
+		if (client_flush(s, c) < 0)
+			return;
+		if (c->dump && c->queued < CTL_BATCH_BYTES) {
+			dump_pump(s, c);
+			if (c->dead || client_flush(s, c) < 0)
+				return;
+		}
+	}
+	bool readable = events & (EPOLLIN | EPOLLHUP | EPOLLERR);
+	if ((events & (EPOLLHUP | EPOLLERR)) && (c->commit_wait || c->wait_reaped || c->pending)) {
+		client_kill(s, c, NULL); /* gone before its answer */
+		return;
+	}
+	if (readable && (c->monitor || !(c->head || c->dump || c->commit_wait || c->wait_reaped || c->pending))) {
+		ssize_t n = recv(c->fd, s->buf, sizeof(s->buf), MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				client_kill(s, c, NULL);
+			return;
+		}
+		if (n == 0) {
+			client_kill(s, c, NULL);
+			return;
+		}
+		c->last_progress = loop_now_ms();
+		if (c->monitor) {
+			/* A monitor has nothing more to ask. */
+			client_kill(s, c, "monitor client sent a request");
+			return;
+		}
+		if ((size_t)n > sizeof(s->buf)) {
+			struct ctl_hdr h;
+			memcpy(&h, s->buf, sizeof(h));
+			c->seq = h.seq;
+			queue_done(s, c, -EMSGSIZE, "request too long");
+		} else {
+			/* Replies reuse the buffer: the request is copied out. */
+			uint8_t req[CTL_MSG_MAX];
+			memcpy(req, s->buf, (size_t)n);
+			handle(s, c, req, (size_t)n);
+		}
+		if (c->dead || client_flush(s, c) < 0)
+			return;
+	}
+	client_update_events(c);
+}
+
+static void client_io(struct loop_src *src, uint32_t events)
+{
+	struct client *c = src->obj;
+	struct ctl_server *s = c->srv;
+	client_io_one(s, c, events);
+	/* No publish is under way here: the dropped can be freed. */
+	if (s->n_dead)
+		clients_reap(s);
+}
+
+/* Refuse one client with a reason, without keeping it. */
+static void refuse(int fd, const char *why)
+{
+	uint8_t buf[CTL_HDR_LEN + CTL_ERRMSG_LEN + 8];
+	struct ctl_msg m;
+	ctl_msg_init(&m, buf, sizeof(buf), CTL_MSG_DONE, 0);
+	ctl_msg_set_status(&m, -EUSERS);
+	ctl_put_str(&m, CTL_A_ERRMSG, why);
+	size_t len = ctl_msg_finish(&m);
+	if (send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		(void)0; /* the client left already: nothing to tell */
+	close(fd);
+}
+
+/* A line per kind at most every 10 s: whoever floods the socket must not
+ * flood the log too. */
+static void log_limited(struct ctl_server *s, enum ctl_log kind, const char *what)
+{
+	uint64_t now = loop_now_ms();
+	if (s->last_log[kind] && now - s->last_log[kind] < 10000)
+		return;
+	s->last_log[kind] = now;
+	log_err("control socket: %s", what);
+}
+
+/* Make room for a new client: drop the one that has asked nothing for the
+ * longest, if that is at least CTL_EVICT_IDLE_MS. A client that connects
+ * to ask something asks at once; one that sits idle holds a place someone
+ * else may need (an operator's `vxnet` while a script holds every place). */
+static bool evict_idle(struct ctl_server *s)
+{
+	uint64_t now = loop_now_ms();
+	struct client *old = NULL;
+	for (struct client *c = s->clients; c; c = c->next)
+		if (!c->dead && !c->monitor && !c->head && !c->dump && !c->commit_wait && !c->wait_reaped &&
+		    !c->pending && (!old || c->last_progress < old->last_progress))
+			old = c;
+	if (!old || now - old->last_progress < CTL_EVICT_IDLE_MS)
+		return false;
+	client_kill(s, old, NULL);
+	log_limited(s, CTL_LOG_EVICT, "all places taken: idle clients give theirs to new ones");
+	return true;
+}
+
+static void accept_one(struct ctl_server *s)
+{
+	int fd = accept4(s->listen.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && evict_idle(s))
+		fd = accept4(s->listen.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0) {
+		if (errno != EMFILE && errno != ENFILE)
+			return;
+		/* Out of descriptors: free the reserve to refuse this client
+		 * with a reason rather than leave it hanging, and stop
+		 * listening until a descriptor comes free (a client goes, or
+		 * the next timer tick tries again): never spin. */
+		if (s->reserve_fd >= 0) {
+			close(s->reserve_fd);
+			s->reserve_fd = -1;
+			fd = accept4(s->listen.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+			if (fd >= 0)
+				refuse(fd, "vxnetd is out of file descriptors");
+			s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		}
+		log_limited(s, CTL_LOG_NOFD, "out of file descriptors: refusing clients until one closes");
+		s->listen_off = true;
+		s->listen_off_at = loop_now_ms();
+		loop_mod(s->loop, &s->listen, 0);
+		return;
+	}
+	if (s->n_clients >= s->lim.max_clients && !evict_idle(s)) {
+		refuse(fd, "too many control clients (vxnetd --max-clients)");
+		log_limited(s, CTL_LOG_FULL, "too many clients: refusing");
+		return;
+	}
 	int sz = 1 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	struct client *c = calloc(1, sizeof(*c));
@@ -526,54 +856,145 @@ void ctl_server_accept(struct daemon *d)
 		return;
 	}
 	c->fd = fd;
-	c->ev.kind = EV_CTL_CLIENT;
-	c->ev.obj = c;
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &c->ev};
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+	c->srv = s;
+	c->events = EPOLLIN;
+	c->last_progress = loop_now_ms();
+	if (loop_add(s->loop, fd, EPOLLIN, &c->src, client_io, c) < 0) {
 		close(fd);
 		free(c);
 		return;
 	}
-	c->next = d->clients;
-	d->clients = c;
+	c->next = s->clients;
+	s->clients = c;
+	s->n_clients++;
 }
 
-/* Free clients killed during the last epoll batch. */
-void ctl_server_reap(struct daemon *d)
+static void accept_input(struct loop_src *src, uint32_t events)
 {
-	for (struct client **pp = &d->clients; *pp;) {
-		struct client *c = *pp;
-		if (c->dead) {
-			*pp = c->next;
-			free(c);
-		} else {
-			pp = &c->next;
+	(void)events;
+	struct ctl_server *s = src->obj;
+	accept_one(s);
+	if (s->n_dead)
+		clients_reap(s);
+}
+
+/* Once a second: drop the idle and the stuck, free the dropped. */
+static void on_timer(void *arg)
+{
+	struct ctl_server *s = arg;
+	uint64_t now = loop_now_ms();
+	for (struct client *c = s->clients; c; c = c->next) {
+		if (c->dead)
+			continue;
+		/* A slow reader frees too little to make the socket writable
+		 * (a quarter of the buffer) for a long time: what it has read
+		 * since the last tick says it still reads. */
+		int outq;
+		if ((c->head || c->dump) && ioctl(c->fd, SIOCOUTQ, &outq) == 0) {
+			if (outq < c->outq)
+				c->last_progress = now;
+			c->outq = outq;
 		}
+		uint64_t quiet = now - c->last_progress;
+		if ((c->head || c->dump) && quiet > s->lim.stuck_ms)
+			client_kill(s, c, "client stopped reading");
+		else if (!c->monitor && !c->head && !c->dump && !c->commit_wait && !c->wait_reaped && !c->pending &&
+			 quiet > s->lim.idle_ms)
+			client_kill(s, c, "client idle");
+	}
+	clients_reap(s);
+	/* Out of descriptors a while ago: the datapath may have given some
+	 * back since (idle GSO sockets); try again, once a second at most. */
+	if (s->listen_off && now - s->listen_off_at >= 1000) {
+		s->listen_off = false;
+		loop_mod(s->loop, &s->listen, EPOLLIN);
 	}
 }
 
-void ctl_server_clients_free(struct daemon *d)
+/* ---- requests answered later ---- */
+
+void ctl_server_set_async(struct ctl_server *s, ctl_async_fn fn, void *arg)
 {
-	for (struct client *c = d->clients; c; c = c->next)
-		client_kill(d, c);
-	ctl_server_reap(d);
+	s->async_fn = fn;
+	s->async_arg = arg;
 }
 
-int ctl_server_open(struct daemon *d, const char *path)
+void ctl_req_msg(struct ctl_req *r, struct ctl_msg *m, void *buf, size_t cap, uint16_t type)
+{
+	ctl_msg_init(m, buf, cap, type, ((struct client *)r)->seq);
+}
+
+bool ctl_req_send(struct ctl_req *r, struct ctl_msg *m)
+{
+	struct client *c = (struct client *)r;
+	return client_queue(c->srv, c, m);
+}
+
+void ctl_req_done(struct ctl_req *r, int status, const char *why)
+{
+	struct client *c = (struct client *)r;
+	struct ctl_server *s = c->srv;
+	c->pending = false;
+	if (c->dead)
+		return; /* freed by the next clients_reap (a client callback or the timer) */
+	if (status == 0 && core_commit(s->core) < 0) {
+		status = -EIO;
+		why = "applied, but the state file could not be written (see the daemon's log)";
+	}
+	queue_done(s, c, status, why);
+	c->last_progress = loop_now_ms();
+	if (client_flush(s, c) < 0)
+		return;
+	client_update_events(c);
+}
+
+void ctl_server_limits_default(struct ctl_server_limits *lim)
+{
+	lim->max_clients = 64;
+	lim->max_queue = 16u << 20;
+	lim->idle_ms = 30000;
+	lim->stuck_ms = 10000;
+}
+
+struct ctl_server *ctl_server_open(struct loop *lp, struct core *core, const char *path,
+				   const struct ctl_server_limits *lim)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path) - 16)
-		return -ENAMETOOLONG;
-	/* Refuse to steal the socket of a running daemon; remove a stale one. */
+	if (strlen(path) >= sizeof(sa.sun_path) - 16) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	/* Only a stale socket may be replaced: never another file, never the
+	 * socket of a daemon that answers. */
+	struct stat st;
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		errno = ENOTSOCK;
+		return NULL;
+	}
 	int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (probe < 0)
-		return -errno;
+		return NULL;
 	strcpy(sa.sun_path, path);
 	if (connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 		close(probe);
-		return -EADDRINUSE;
+		errno = EADDRINUSE;
+		return NULL;
 	}
 	close(probe);
+
+	struct ctl_server *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->loop = lp;
+	s->core = core;
+	s->lim = *lim;
+	s->listen.fd = -1;
+	s->timer.src.fd = -1;
+	s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	int rc = loop_timer_start(lp, &s->timer, 1000, on_timer, s);
+	if (rc < 0)
+		goto fail;
 
 	/* Create the directory (e.g. /run/vxnet) if it is missing. */
 	char dir[sizeof(sa.sun_path)];
@@ -584,8 +1005,10 @@ int ctl_server_open(struct daemon *d, const char *path)
 		mkdir(dir, 0755);
 	}
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		rc = -errno;
+		goto fail;
+	}
 	/* Bind and listen under a temporary name, then rename: the socket file
 	 * appears only when it already accepts connections. */
 	char tmp[sizeof(sa.sun_path)];
@@ -593,34 +1016,51 @@ int ctl_server_open(struct daemon *d, const char *path)
 	unlink(tmp);
 	strcpy(sa.sun_path, tmp);
 	mode_t old = umask(077);
-	int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (rc < 0 || chmod(tmp, 0600) < 0 || listen(fd, 64) < 0 || rename(tmp, path) < 0) {
 		rc = -errno;
 		unlink(tmp);
 		close(fd);
-		return rc;
+		goto fail;
 	}
-	d->ctl_fd = fd;
-	snprintf(d->sock_path, sizeof(d->sock_path), "%s", path);
-	d->ev_ctl.kind = EV_CTL_LISTEN;
-	d->ev_ctl.obj = NULL;
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &d->ev_ctl};
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		rc = -errno;
+	rc = loop_add(lp, fd, EPOLLIN, &s->listen, accept_input, s);
+	if (rc < 0) {
 		unlink(path);
 		close(fd);
-		d->ctl_fd = -1;
-		return rc;
+		goto fail;
 	}
-	return 0;
+	if (core_reaper(core))
+		reaper_set_notify(core_reaper(core), on_reaped, s);
+	loop_set_idle(lp, ctl_idle, s);
+	return s;
+fail:
+	loop_timer_stop(lp, &s->timer);
+	if (s->reserve_fd >= 0)
+		close(s->reserve_fd);
+	free(s);
+	errno = -rc;
+	return NULL;
 }
 
-void ctl_server_close(struct daemon *d)
+void ctl_server_close(struct ctl_server *s)
 {
-	if (d->ctl_fd >= 0) {
-		unlink(d->sock_path);
-		close(d->ctl_fd);
-		d->ctl_fd = -1;
+	if (!s)
+		return;
+	if (core_reaper(s->core))
+		reaper_set_notify(core_reaper(s->core), NULL, NULL);
+	loop_set_idle(s->loop, NULL, NULL);
+	for (struct client *c = s->clients; c; c = c->next)
+		client_kill(s, c, NULL);
+	clients_reap(s);
+	loop_timer_stop(s->loop, &s->timer);
+	if (s->listen.fd >= 0) {
+		int fd = s->listen.fd;
+		loop_del(s->loop, &s->listen);
+		close(fd);
+		unlink(s->path);
 	}
+	if (s->reserve_fd >= 0)
+		close(s->reserve_fd);
+	free(s);
 }

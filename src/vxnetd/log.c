@@ -20,9 +20,12 @@ static void log_line(const char *level, const char *fmt, va_list ap)
 	gmtime_r(&ts.tv_sec, &tm);
 	char when[32];
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	/* One line at a time: the reaper's thread logs too. */
+	flockfile(stderr);
 	fprintf(stderr, "vxnetd %s.%03ld %s: ", when, ts.tv_nsec / 1000000, level);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void log_info(const char *fmt, ...)

@@ -14,13 +14,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Use a value so the compiler cannot drop the read. */
 static volatile uint64_t sink;
 
+/* Every counter the parser lets through has a valid, terminated name. */
+static void stat_cb(const char *name, uint64_t v, void *arg)
+{
+	(void)arg;
+	size_t n = strlen(name);
+	if (n == 0 || n >= CTL_STAT_NAME_LEN)
+		abort();
+	sink += v + n;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ctl_parsed p;
 	struct link_config c;
 	struct fdb_req fr;
 	struct neigh_req nr;
-	uint64_t arr[CTL_STAT_MAX > CTL_SOCKSTAT_MAX ? CTL_STAT_MAX : CTL_SOCKSTAT_MAX];
 	uint8_t *copy, mac[MAC_LEN], u8;
 	struct vx_addr a;
 	const char *s, *why;
@@ -63,10 +72,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sink += a.family;
 		if (!ctl_get_mac(&p, t, mac))
 			sink += mac[5];
-		if (!ctl_get_u64_array(&p, t, arr, CTL_STAT_MAX))
-			sink += arr[CTL_STAT_MAX - 1];
-		if (!ctl_get_u64_array(&p, t, arr, CTL_SOCKSTAT_MAX))
-			sink += arr[CTL_SOCKSTAT_MAX - 1];
+		sink += ctl_foreach_stat(&p, t, stat_cb, NULL);
+	}
+	{
+		struct ctl_parsed q;
+		/* What the lenient parse accepts, the strict one accepts too
+		 * unless it carried an unknown attribute type. */
+		int rs = ctl_parse(data, size, &q);
+		int rl = ctl_parse_opts(data, size, &q, CTL_PARSE_SKIP_UNKNOWN);
+		if (rs == 0 && rl != 0)
+			abort();
 	}
 	link_config_init(&c);
 	if (!ctl_get_link_config(&p, &c)) {

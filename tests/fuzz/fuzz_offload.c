@@ -1,7 +1,8 @@
 /* libFuzzer target for lib/offload.c. The input is a virtio_net_hdr, a few
  * parameters and a frame: the frame is cut by offload_tso_segment, its
  * checksum completed by offload_csum_complete on a copy, and both the input
- * (split in chunks) and the TSO segments are fed to the inner GRO. Besides
+ * (split in chunks) and the TSO segments are fed to the inner GRO (TCP and
+ * UDP trains). Besides
  * the sanitizers, the outputs are checked against the fuzzer's own parser
  * and RFC 1071 sum (never offload_csum_add); a broken invariant traps.
  *
@@ -93,6 +94,40 @@ static uint64_t pseudo(const uint8_t *f, const struct pk *p, size_t l4len, uint8
 static int tcp_ok(const uint8_t *f, const struct pk *p, size_t l4len)
 {
 	return ref_sum(pseudo(f, p, l4len, 6), f + p->l4, l4len) == 0xffff;
+}
+
+/* UDP that GRO may merge, as offload.h documents it: untagged, over IPv4
+ * without options and not a fragment, or IPv6 without extension headers,
+ * IP and UDP lengths agreeing within len; *flen without padding. */
+static int own_parse_udp(const uint8_t *f, size_t len, struct pk *p, size_t *flen)
+{
+	if (len < 14 + 20 + 8)
+		return -1;
+	uint16_t type = get16(f + 12);
+	const uint8_t *ip = f + 14;
+	size_t iplen;
+	if (type == 0x0800 && ip[0] == 0x45 && ip[9] == 17 && !(get16(ip + 6) & 0x3fff)) {
+		p->ipv6 = 0;
+		p->l4 = 34;
+		iplen = get16(ip + 2);
+	} else if (type == 0x86dd && len >= 14 + 40 + 8 && ip[0] >> 4 == 6 && ip[6] == 17) {
+		p->ipv6 = 1;
+		p->l4 = 54;
+		iplen = 40 + (size_t)get16(ip + 4);
+	} else {
+		return -1;
+	}
+	if (iplen + 14 > len || iplen + 14 < p->l4 + 8u || get16(f + p->l4 + 4) != iplen + 14 - p->l4)
+		return -1;
+	p->l3 = 14;
+	p->hlen = p->l4 + 8;
+	*flen = 14 + iplen;
+	return 0;
+}
+
+static int udp_ok(const uint8_t *f, const struct pk *p, size_t l4len)
+{
+	return ref_sum(pseudo(f, p, l4len, 17), f + p->l4, l4len) == 0xffff;
 }
 
 /* ---- TSO ---- */
@@ -189,6 +224,7 @@ static void fuzz_csum(const uint8_t *frame, size_t len, const struct virtio_net_
 
 struct shadow {
 	unsigned nseg;
+	int udp;
 	struct pk p;
 	size_t first_len; /* the first frame without Ethernet padding */
 	uint16_t mss;
@@ -212,6 +248,26 @@ static void gro_finish_check(struct offload_gro *g)
 	} else if (sh.nseg == 1) {
 		CHECK(n == sh.first_len && !memcmp(g->buf, sh.first, n));
 		CHECK(vh.flags == VIRTIO_NET_HDR_F_DATA_VALID && vh.gso_type == VIRTIO_NET_HDR_GSO_NONE);
+	} else if (sh.udp) {
+		const struct pk *p = &sh.p;
+		uint8_t *b = g->buf;
+		CHECK(sh.nseg <= OFFLOAD_GRO_UDP_MAX);
+		CHECK(n == p->hlen + sh.plen && n - p->l3 <= OFFLOAD_MAX_IP);
+		CHECK(!memcmp(b + p->hlen, sh.payload, sh.plen));
+		CHECK(!memcmp(b, sh.first, p->l3) && !memcmp(b + p->l4, sh.first + p->l4, 4));
+		CHECK(get16(b + p->l4 + 4) == n - p->l4);
+		CHECK(vh.flags == VIRTIO_NET_HDR_F_NEEDS_CSUM && vh.gso_type == VIRTIO_NET_HDR_GSO_UDP_L4);
+		CHECK(vh.gso_size == sh.mss && vh.csum_start == p->l4 && vh.csum_offset == 6 && vh.hdr_len == p->hlen);
+		if (p->ipv6) {
+			CHECK(!memcmp(b + p->l3 + 8, sh.first + p->l3 + 8, 32));
+			CHECK(get16(b + p->l3 + 4) == n - p->l4);
+		} else {
+			CHECK(!memcmp(b + p->l3 + 12, sh.first + p->l3 + 12, 8) && b[p->l3 + 8] == sh.first[p->l3 + 8]);
+			CHECK(get16(b + p->l3 + 2) == n - p->l3);
+			CHECK(ref_sum(0, b + p->l3, 20) == 0xffff);
+		}
+		CHECK(offload_csum_complete(b, n, vh.csum_start, vh.csum_offset) == 0);
+		CHECK(udp_ok(b, p, n - p->l4));
 	} else {
 		const struct pk *p = &sh.p;
 		uint8_t *b = g->buf;
@@ -239,11 +295,49 @@ static void gro_finish_check(struct offload_gro *g)
 	sh.plen = 0;
 }
 
+/* A UDP datagram that offload_gro_add held: check it was mergeable (its
+ * checksum right, or none over IPv4), mirror it. */
+static void shadow_held_udp(const uint8_t *f, size_t len)
+{
+	struct pk p;
+	size_t flen;
+	CHECK(own_parse_udp(f, len, &p, &flen) == 0);
+	size_t payload = flen - p.hlen;
+	CHECK(payload > 0);
+	uint16_t ucs = get16(f + p.l4 + 6);
+	CHECK(ucs ? udp_ok(f, &p, flen - p.l4) : !p.ipv6);
+	if (!p.ipv6)
+		CHECK(ref_sum(0, f + 14, 20) == 0xffff);
+	if (sh.nseg == 0) {
+		sh.p = p;
+		sh.udp = 1;
+		sh.first_len = flen;
+		sh.mss = (uint16_t)payload;
+		memcpy(sh.first, f, flen);
+	} else {
+		CHECK(sh.udp && p.ipv6 == sh.p.ipv6 && payload <= sh.mss && sh.nseg < OFFLOAD_GRO_UDP_MAX);
+		CHECK(!memcmp(f, sh.first, 14) && !memcmp(f + p.l4, sh.first + p.l4, 4));
+		const uint8_t *ip = f + 14, *h = sh.first + 14;
+		if (p.ipv6)
+			CHECK(!memcmp(ip, h, 4) && ip[7] == h[7] && !memcmp(ip + 8, h + 8, 32));
+		else
+			CHECK(ip[1] == h[1] && ip[8] == h[8] && !memcmp(ip + 12, h + 12, 8));
+	}
+	CHECK(sh.plen + payload <= sizeof(sh.payload));
+	memcpy(sh.payload + sh.plen, f + p.hlen, payload);
+	sh.plen += payload;
+	sh.nseg++;
+}
+
 /* A frame that offload_gro_add held: check it was mergeable, mirror it. */
 static void shadow_held(const uint8_t *f, size_t len)
 {
 	struct pk p;
-	CHECK(own_parse(f, len, &p) == 0 && p.l3 == 14);
+	if (own_parse(f, len, &p) != 0) {
+		shadow_held_udp(f, len);
+		return;
+	}
+	CHECK(p.l3 == 14);
 	const uint8_t *ip = f + p.l3;
 	size_t iplen = p.ipv6 ? 40 + (size_t)get16(ip + 4) : get16(ip + 2);
 	if (!p.ipv6)
@@ -255,11 +349,12 @@ static void shadow_held(const uint8_t *f, size_t len)
 	CHECK(tcp_ok(f, &p, flen - p.l4));
 	if (sh.nseg == 0) {
 		sh.p = p;
+		sh.udp = 0;
 		sh.first_len = flen;
 		sh.mss = (uint16_t)payload;
 		memcpy(sh.first, f, flen);
 	} else {
-		CHECK(p.hlen == sh.p.hlen && p.ipv6 == sh.p.ipv6 && payload <= sh.mss);
+		CHECK(!sh.udp && p.hlen == sh.p.hlen && p.ipv6 == sh.p.ipv6 && payload <= sh.mss);
 		CHECK(!memcmp(f, sh.first, 14) && !memcmp(f + p.l4, sh.first + p.l4, 4));
 		CHECK(get32(f + p.l4 + 4) == get32(sh.first + p.l4 + 4) + (uint32_t)sh.plen);
 		CHECK(!memcmp(f + p.l4 + 8, sh.first + p.l4 + 8, 4));
@@ -302,6 +397,19 @@ static void gro_feed(struct offload_gro *g, const uint8_t *f, size_t len)
 static void fix_checksums(uint8_t *f, size_t len)
 {
 	struct pk p;
+	size_t flen;
+	if (own_parse_udp(f, len, &p, &flen) == 0) {
+		if (!p.ipv6) {
+			put16(f + 24, 0);
+			put16(f + 24, (uint16_t)~ref_sum(0, f + 14, 20));
+		}
+		if (get16(f + p.l4 + 6) || p.ipv6) {
+			put16(f + p.l4 + 6, 0);
+			uint16_t c = (uint16_t)~ref_sum(pseudo(f, &p, flen - p.l4, 17), f + p.l4, flen - p.l4);
+			put16(f + p.l4 + 6, c ? c : 0xffff);
+		}
+		return;
+	}
 	if (own_parse(f, len, &p) || p.l3 != 14)
 		return;
 	uint8_t *ip = f + p.l3;

@@ -46,22 +46,34 @@ MAC_A=$(mac_of "$A" vxlan0) MAC_B=$(mac_of "$B" vxlan0)
 monitor_start monA "$A" vxlan1
 
 # --- l2miss: the kernel knows the MAC, the link has no entry for it at all.
+# (On both datapaths; where they differ, the branches say how.)
 expect_eq "vxlan1 has no fdb entries" "$(vx "$A" fdb show dev vxlan1)" ""
 ip -n "$A" neigh replace 203.0.113.77 lladdr $UNKNOWN dev vxlan1 nud permanent
-m0=$(counter "$A" vxlan1 tx_drop_no_fdb)
+if dp_is user; then m0=$(counter "$A" vxlan1 tx_drop_no_fdb); else m0=$(counter "$A" vxlan1 tx_dropped); fi
 t0=$(counter "$A" vxlan1 tx_packets)
 start_capture miss "$A" ul0 udp
 expect_ping "a ping to the unknown MAC gets no reply (0/3)" "$A" 203.0.113.77 3 0
 stop_capture miss
 expect_eq "nothing went on the wire" "$(tcount miss 'udp')" 0
-expect_ge "tx_drop_no_fdb counted the 3 echo requests" "$(delta "$m0" "$(counter "$A" vxlan1 tx_drop_no_fdb)")" 3
+if dp_is user; then
+	expect_ge "tx_drop_no_fdb counted the 3 echo requests" "$(delta "$m0" "$(counter "$A" vxlan1 tx_drop_no_fdb)")" 3
+else
+	# The kernel counts a frame with nowhere to go as a tx drop.
+	expect_ge "tx_dropped counted the 3 echo requests" "$(delta "$m0" "$(counter "$A" vxlan1 tx_dropped)")" 3
+fi
 expect_eq "tx_packets did not move" "$(delta "$t0" "$(counter "$A" vxlan1 tx_packets)")" 0
 wait_for 3 grep -qxF "l2miss $UNKNOWN dev vxlan1" "$TMP/monA.out" || true
 expect_line "monitor printed l2miss for the unknown MAC" "$(cat "$TMP/monA.out")" "l2miss $UNKNOWN dev vxlan1"
 expect_eq "vxlan1 still has no fdb entries" "$(vx "$A" fdb show dev vxlan1)" ""
 
 # --- loop: a valid VXLAN packet carrying B's own MAC as the inner source.
-l0=$(counter "$B" vxlan0 rx_drop_loop)
+# The user datapath counts these drops as rx_drop_loop; the kernel drops
+# them too, with no counter that says why.
+LOOPC=rx_drop_loop
+dp_is user || LOOPC=
+if [ -n "$LOOPC" ]; then
+	l0=$(counter "$B" vxlan0 $LOOPC)
+fi
 p0=$(counter "$B" vxlan0 rx_packets)
 start_capture loop "$B" vxlan0
 ip netns exec "$A" "$PY" - 198.18.0.2 4789 "$MAC_B" <<'PYEOF'
@@ -78,10 +90,12 @@ send(mac_b)
 send("02:00:5e:00:53:11")   # the control: the same frame from another MAC
 PYEOF
 # shellcheck disable=SC2317 # called through wait_for
-loop_seen() { [ "$(delta "$l0" "$(counter "$B" vxlan0 rx_drop_loop)")" = 2 ]; }
-wait_for 3 loop_seen || true
+ctl_seen() { [ "$(delta "$p0" "$(counter "$B" vxlan0 rx_packets)")" = 1 ]; }
+wait_for 3 ctl_seen || true
 stop_capture loop
-expect_eq "rx_drop_loop rose by the 2 looped packets" "$(delta "$l0" "$(counter "$B" vxlan0 rx_drop_loop)")" 2
+if [ -n "$LOOPC" ]; then
+	expect_eq "rx_drop_loop rose by the 2 looped packets" "$(delta "$l0" "$(counter "$B" vxlan0 $LOOPC)")" 2
+fi
 expect_eq "rx_packets rose by the control packet only" "$(delta "$p0" "$(counter "$B" vxlan0 rx_packets)")" 1
 expect_eq "the looped frames did not reach B's TAP" "$(tcount loop "eth.src==$MAC_B && eth.type==0x88b5")" 0
 expect_eq "the control frame did" "$(tcount loop 'eth.src==02:00:5e:00:53:11 && eth.type==0x88b5')" 1
@@ -90,8 +104,12 @@ expect_no_line "B did not learn its own MAC" "$fdb_b" "$MAC_B dev vxlan0 dst 198
 expect_line "B learned the control MAC" "$fdb_b" "02:00:5e:00:53:11 dev vxlan0 dst 198.18.0.1 self"
 
 # --- ARP with proxy on A: announcements cross unchanged, a plain miss does not.
-pm0=$(counter "$A" vxlan0 proxy_misses)
-pr0=$(counter "$A" vxlan0 proxy_replies)
+# (The kernel's proxy consumes every ARP request and reply it is handed,
+# announcements too, and has no proxy counters: docs/datapaths.md.)
+if dp_is user; then
+	pm0=$(counter "$A" vxlan0 proxy_misses)
+	pr0=$(counter "$A" vxlan0 proxy_replies)
+fi
 start_capture arpA "$A" vxlan0 arp
 start_capture arpB "$B" vxlan0 arp
 ip netns exec "$A" "$PY" - "$MAC_A" "$TMP/sent.hex" <<'PYEOF'
@@ -126,21 +144,27 @@ for p in rdpcap(sys.argv[1]):
     print(bytes(p)[:42].hex())
 PYEOF
 )
-names=("gratuitous ARP request" "gratuitous ARP reply" "ARP probe (spa 0.0.0.0)")
-i=0
-while read -r hex; do
-	expect_line "the ${names[$i]} reached B unchanged" "$received" "$hex"
-	i=$((i + 1))
-done <"$TMP/sent.hex"
-expect_eq "scapy wrote the 3 announcements it sent" "$i" 3
-expect_eq "A's TAP carried the 4 ARP frames scapy sent, nothing else" "$(tcount arpA 'arp')" 4
+expect_eq "A's device carried the 4 ARP frames scapy sent, nothing else" "$(tcount arpA 'arp')" 4
 expect_eq "the request for 198.51.100.60 did not reach B" "$(tcount arpB 'arp.dst.proto_ipv4==198.51.100.60')" 0
-expect_eq "B saw exactly the 3 announcements" "$(tcount arpB 'arp')" 3
 wait_for 3 grep -qxF "l3miss 198.51.100.60 dev vxlan0" "$TMP/monA.out" || true
 expect_line "A's monitor printed l3miss for 198.51.100.60" "$(cat "$TMP/monA.out")" "l3miss 198.51.100.60 dev vxlan0"
-expect_no_line "no l3miss for the gratuitous ARP" "$(cat "$TMP/monA.out")" "l3miss 198.51.100.1 dev vxlan0"
-expect_no_line "no l3miss for the probe" "$(cat "$TMP/monA.out")" "l3miss 198.51.100.50 dev vxlan0"
-expect_eq "proxy_misses rose by the one plain request" "$(delta "$pm0" "$(counter "$A" vxlan0 proxy_misses)")" 1
-expect_eq "proxy_replies did not move" "$(delta "$pr0" "$(counter "$A" vxlan0 proxy_replies)")" 0
+if dp_is user; then
+	names=("gratuitous ARP request" "gratuitous ARP reply" "ARP probe (spa 0.0.0.0)")
+	i=0
+	while read -r hex; do
+		expect_line "the ${names[$i]} reached B unchanged" "$received" "$hex"
+		i=$((i + 1))
+	done <"$TMP/sent.hex"
+	expect_eq "scapy wrote the 3 announcements it sent" "$i" 3
+	expect_eq "B saw exactly the 3 announcements" "$(tcount arpB 'arp')" 3
+	expect_no_line "no l3miss for the gratuitous ARP" "$(cat "$TMP/monA.out")" "l3miss 198.51.100.1 dev vxlan0"
+	expect_no_line "no l3miss for the probe" "$(cat "$TMP/monA.out")" "l3miss 198.51.100.50 dev vxlan0"
+	expect_eq "proxy_misses rose by the one plain request" "$(delta "$pm0" "$(counter "$A" vxlan0 proxy_misses)")" 1
+	expect_eq "proxy_replies did not move" "$(delta "$pr0" "$(counter "$A" vxlan0 proxy_replies)")" 0
+else
+	expect_eq "kernel proxy: B saw none of the ARP frames (the kernel consumes them all)" "$(tcount arpB 'arp')" 0
+	expect_line "kernel proxy: l3miss for the gratuitous request's target" "$(cat "$TMP/monA.out")" \
+		"l3miss 198.51.100.1 dev vxlan0"
+fi
 
 finish

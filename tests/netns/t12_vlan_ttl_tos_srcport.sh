@@ -56,7 +56,9 @@ start_capture ul "$A" ul0 udp port 4789
 # --- VLAN: tagged frames from A's TAP; B's TAP must get them unchanged.
 MAC_A=$(mac_of "$A" vxlan0) MAC_B=$(mac_of "$B" vxlan0)
 expect_ping "A pings B on vxlan0 (B's MAC is learned)" "$A" 203.0.113.2 2 2
-i0=$(counter "$A" vxlan0 tx_icmp_too_big)
+if dp_is user; then
+	i0=$(counter "$A" vxlan0 tx_icmp_too_big)
+fi
 start_capture tapA "$A" vxlan0
 start_capture tapB "$B" vxlan0
 ip netns exec "$A" "$PY" - "$MAC_A" "$MAC_B" "$TMP/vlan.hex" <<'PYEOF'
@@ -73,7 +75,10 @@ with open(out, "w") as f:
         f.write(bytes(fr).hex() + "\n")
         sendp(fr, iface="vxlan0", verbose=False)
         time.sleep(0.05)
-sendp(tagged(b, 1422, 5), iface="vxlan0", verbose=False)   # 1450 bytes + tag: too big
+try:
+    sendp(tagged(b, 1422, 5), iface="vxlan0", verbose=False)   # 1450 bytes + tag: too big
+except OSError:
+    pass  # the kernel device refuses it at the socket
 PYEOF
 sleep 0.3
 stop_capture tapA
@@ -93,9 +98,14 @@ while read -r hex; do
 done <"$TMP/vlan.hex"
 expect_eq "scapy sent the 4 tagged frames that fit" "$i" 4
 expect_eq "the tagged 1450-byte IP packet did not reach B" "$(tcount tapB 'vlan && icmp.seq==5')" 0
-expect_eq "A got ICMP frag needed, mtu 1446, tagged VLAN 100, from 198.51.100.2" \
-	"$(tcount tapA 'vlan.id==100 && ip.src==198.51.100.2 && icmp.type==3 && icmp.code==4 && icmp.mtu==1446')" 1
-expect_ge "tx_icmp_too_big counted it" "$(delta "$i0" "$(counter "$A" vxlan0 tx_icmp_too_big)")" 1
+# vxnetd answers a frame above the path MTU with the ICMP the sender needs;
+# the kernel device refuses a frame above its own MTU at the sender's socket
+# (sendp fails: EMSGSIZE), so there is no ICMP to look for there.
+if dp_is user; then
+	expect_eq "A got ICMP frag needed, mtu 1446, tagged VLAN 100, from 198.51.100.2" \
+		"$(tcount tapA 'vlan.id==100 && ip.src==198.51.100.2 && icmp.type==3 && icmp.code==4 && icmp.mtu==1446')" 1
+	expect_ge "tx_icmp_too_big counted it" "$(delta "$i0" "$(counter "$A" vxlan0 tx_icmp_too_big)")" 1
+fi
 
 # --- TTL and TOS: the default link, then ttl 5 tos 0x28, then tos inherit.
 expect_eq "vxlan0: ping -Q 0x28 (3/3)" "$(ping_recv "$A" 203.0.113.2 3 -Q 0x28)" 3

@@ -2,8 +2,9 @@
 # VNI isolation: one daemon per host, two links on the same UDP port with
 # VNIs 100 and 200, and the SAME MACs and IP addresses in both VNIs (each TAP
 # moved into its own container namespace). Traffic in VNI 100 never reaches
-# VNI 200; the two FDBs are separate; both links share one UDP socket, which
-# stays while one link is left and closes with the last one.
+# VNI 200; the two FDBs are separate; both links share one UDP socket (on
+# the user datapath one socket per worker, a SO_REUSEPORT group: rx_sockets
+# of them), which stays while one link is left and closes with the last one.
 #
 #   vx-ca1-$$ vxlan1 MAC_A 203.0.113.1/24 --.              .-- vxlan1 MAC_B 203.0.113.2/24 vx-cb1-$$
 #                                   (VNI 100)  vx-a-$$    vx-b-$$  (VNI 100)
@@ -41,7 +42,13 @@ make_host "$B" 198.18.0.2 198.18.0.1 $MAC_B "$CB1" "$CB2" 203.0.113.2
 expect_eq "A's two TAPs have the same MAC" "$(mac_of "$CA1" vxlan1) $(mac_of "$CA2" vxlan2)" "$MAC_A $MAC_A"
 
 udp4789() { ip netns exec "$1" ss -H -uln 'sport = :4789' | grep -c . || true; }
-expect_eq "A: one UDP socket on port 4789 serves both links" "$(udp4789 "$A")" 1
+# One socket (group) per host, whatever the number of links.
+group_a=1 group_b=1
+if dp_is user; then
+	group_a=$(counter "$A" vxlan1 rx_sockets)
+	group_b=$(counter "$B" vxlan1 rx_sockets)
+fi
+expect_eq "A: one UDP socket (group of $group_a) on port 4789 serves both links" "$(udp4789 "$A")" "$group_a"
 
 # --- VNI 100 only.
 start_capture c2 "$CB2" vxlan2
@@ -75,15 +82,20 @@ expect_line "B: vxlan2's entry for the same MAC stays" "$(vx "$B" fdb show dev v
 # --- delete A's vxlan1: vxlan2 keeps working on the same socket.
 expect_ok "A: link del vxlan1" vx "$A" link del vxlan1
 expect_eq "vxlan1 left container A1" "$(ip -n "$CA1" -br link show vxlan1 2>/dev/null | grep -c . || true)" 0
-expect_eq "A: the UDP socket on 4789 is still open" "$(udp4789 "$A")" 1
+expect_eq "A: the UDP socket on 4789 is still open" "$(udp4789 "$A")" "$group_a"
 expect_ping "VNI 200 still works after vxlan1 went (3/3)" "$CA2" 203.0.113.2 3 3
-u0=$(counter "$A" vxlan2 rx_unknown_vni)
+if dp_is user; then
+	u0=$(counter "$A" vxlan2 rx_unknown_vni)
+fi
 expect_ping "B1 gets no answer in VNI 100 any more" "$CB1" 203.0.113.1 2 0
-expect_ge "A counts B1's packets as unknown VNI" "$(delta "$u0" "$(counter "$A" vxlan2 rx_unknown_vni)")" 1
+# The kernel drops an unknown VNI without a counter vxnet can read.
+if dp_is user; then
+	expect_ge "A counts B1's packets as unknown VNI" "$(delta "$u0" "$(counter "$A" vxlan2 rx_unknown_vni)")" 1
+fi
 
 expect_ok "A: link del vxlan2" vx "$A" link del vxlan2
 expect_eq "A: no links left" "$(vx "$A" link show)" ""
 expect_eq "A: nothing listens on UDP 4789 after the last link went" "$(udp4789 "$A")" 0
-expect_eq "B: still one socket on 4789" "$(udp4789 "$B")" 1
+expect_eq "B: still one socket (group) on 4789" "$(udp4789 "$B")" "$group_b"
 
 finish

@@ -79,13 +79,18 @@ expect_line "B learned A from the ping" "$fdb_b" "$MAC_A dev vxlan0 dst 198.18.0
 expect_ok "B: fdb add one permanent entry (the second of 2)" vx "$B" fdb add $PERM dev vxlan0 dst 198.18.0.1
 before=$(vx "$B" fdb show)
 expect_eq "B's fdb holds 2 entries" "$(printf '%s\n' "$before" | grep -c .)" 2
-r0=$(counter "$B" vxlan0 rx_learn_refused)
+if dp_is user; then
+	r0=$(counter "$B" vxlan0 rx_learn_refused)
+fi
 p0=$(counter "$B" vxlan0 rx_packets)
 send_vx sock 02:00:5e:00:53:e1 02:00:5e:00:53:e2 02:00:5e:00:53:e3
 # shellcheck disable=SC2317 # called through wait_for
-refused3() { [ "$(delta "$r0" "$(counter "$B" vxlan0 rx_learn_refused)")" = 3 ]; }
-wait_for 3 refused3 || true
-expect_eq "rx_learn_refused rose by the 3 new MACs" "$(delta "$r0" "$(counter "$B" vxlan0 rx_learn_refused)")" 3
+got3() { [ "$(delta "$p0" "$(counter "$B" vxlan0 rx_packets)")" = 3 ]; }
+wait_for 3 got3 || true
+# The kernel refuses to learn past its limit without a counter of its own.
+if dp_is user; then
+	expect_eq "rx_learn_refused rose by the 3 new MACs" "$(delta "$r0" "$(counter "$B" vxlan0 rx_learn_refused)")" 3
+fi
 expect_eq "their frames were delivered all the same" "$(delta "$p0" "$(counter "$B" vxlan0 rx_packets)")" 3
 expect_eq "B's fdb is unchanged (2 entries)" "$(vx "$B" fdb show)" "$before"
 rc=0
@@ -106,7 +111,9 @@ expect_line "A's learned entry was untouched throughout" "$(vx "$B" fdb show)" "
 start_capture ul "$A" ul0 udp port 4789
 expect_ping "A pings B (2/2)" "$A" 203.0.113.2 2 2
 start_capture tapB "$B" vxlan0
-d0=$(counter "$B" vxlan0 rx_datagrams)
+if dp_is user; then
+	d0=$(counter "$B" vxlan0 rx_datagrams)
+fi
 p0=$(counter "$B" vxlan0 rx_packets)
 send_vx zero 02:00:5e:00:53:c0
 send_vx good 02:00:5e:00:53:c1
@@ -125,8 +132,11 @@ expect_eq "the scapy packet with the correct checksum went out non-zero and corr
 	"$(csum_count 'eth.src#2==02:00:5e:00:53:c1 && udp.checksum!=0 && udp.checksum.status==1')" 1
 expect_eq "the one with the wrong checksum went out non-zero and wrong" \
 	"$(csum_count 'eth.src#2==02:00:5e:00:53:c2 && udp.checksum!=0 && udp.checksum.status==0')" 1
-expect_eq "B's socket received the zero and the correct checksum, not the wrong one" \
-	"$(delta "$d0" "$(counter "$B" vxlan0 rx_datagrams)")" 2
+# (The UDP socket's own counter is vxnetd's; the kernel's socket is its own.)
+if dp_is user; then
+	expect_eq "B's socket received the zero and the correct checksum, not the wrong one" \
+		"$(delta "$d0" "$(counter "$B" vxlan0 rx_datagrams)")" 2
+fi
 expect_eq "both were delivered (rx_packets +2)" "$(delta "$p0" "$(counter "$B" vxlan0 rx_packets)")" 2
 expect_eq "B's TAP got the zero-checksum frame" "$(tcount tapB 'eth.src==02:00:5e:00:53:c0')" 1
 expect_eq "B's TAP got the correct-checksum frame" "$(tcount tapB 'eth.src==02:00:5e:00:53:c1')" 1

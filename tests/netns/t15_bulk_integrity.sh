@@ -11,8 +11,9 @@
 # filter, with outer UDP checksums zero or correct and inner IPv4/TCP
 # checksums correct.
 #
-#  a) vxnetd <-> vxnetd, IPv4 underlay through switch vx-s4-$$, overlay on the TAPs;
-#     one transfer A -> B, then three A -> B and one B -> A at once (flows interleave in GRO):
+#  a) vxnetd <-> vxnetd (4 workers each: flows spread over threads, TAP queues and sockets),
+#     IPv4 underlay through switch vx-s4-$$, overlay on the TAPs; one transfer A -> B, then
+#     six A -> B and two B -> A at once (flows interleave in GRO and across workers):
 #       vx-a-$$ vxlan1 203.0.113.1/24, ul0 198.18.0.1/24 -- sw0 -- ul0 198.18.0.2/24, vxlan1 203.0.113.2/24 vx-b-$$
 #  b) vxnetd <-> kernel vxlan (id 42 dstport 4789), both directions, same switch:
 #       vx-c-$$ vxlan1 203.0.113.3/24 (vxnetd), ul0 198.18.0.3 -- sw0 -- ul0 198.18.0.4, vxlan1 203.0.113.4/24 vx-k-$$
@@ -54,9 +55,9 @@ underlay_switch() {
 	for ns in "$2" "$4"; do ip netns exec "$ns" ethtool -K ul0 gro on >/dev/null; done
 }
 
-# vxhost NS LOCAL REMOTE OVERLAY/LEN: a vxnetd link vxlan1 (VNI 42) with an address.
+# vxhost NS LOCAL REMOTE OVERLAY/LEN: a vxnetd (4 workers) link vxlan1 (VNI 42) with an address.
 vxhost() {
-	start_vxnetd "$1"
+	start_vxnetd "$1" --workers 4
 	vx "$1" link add vxlan1 id 42 dstport 4789 local "$2" remote "$3" dev ul0
 	case $4 in
 	*:*) ip -n "$1" addr add "$4" dev vxlan1 nodad ;;
@@ -85,29 +86,6 @@ except Exception:
 			awk '/^Udp:/ { if (n++) s += $2 } /^Udp6InDatagrams/ { s += $2 } END { print s + 0 }')"
 }
 
-# Frames lost inside a daemon (TCP would hide them by retransmitting): a
-# failed TAP write (rx_drop_tap), a failed send, an oversized or runt frame.
-LOSS_COUNTERS="tx_errors rx_drop_tap tx_drop_too_big tx_drop_runt"
-declare -A LOSS0=()
-
-# loss_baseline NS...: the loss counters once every link of a pair is up. A
-# frame that reaches a TAP before its `ip link set up` is refused by the
-# kernel (writev fails with EIO) and counted in rx_drop_tap; IPv6 sends such
-# frames (MLD reports, DAD, router solicitations) the moment the first end of
-# a pair is up, while the second is still being set up. That is setup, not
-# the data path these checks are about, so the checks at the end count from here.
-loss_baseline() {
-	local ns c
-	for ns; do
-		for c in $LOSS_COUNTERS; do
-			LOSS0[$ns.$c]=$(counter "$ns" vxlan1 "$c")
-		done
-		if [ "${LOSS0[$ns.rx_drop_tap]}" != 0 ]; then
-			echo "# $ns: ${LOSS0[$ns.rx_drop_tap]} frame(s) reached vxlan1 before it was up (rx_drop_tap before the transfers)"
-		fi
-	done
-}
-
 # ratio_check DESC MANY FEW: MANY >= MIN_RATIO * FEW, MANY >= SEGS - 10%.
 ratio_check() {
 	if is_num "$2" && is_num "$3" && [ "$2" -ge $((SEGS * 9 / 10)) ] && [ "$2" -ge $((MIN_RATIO * $3)) ]; then
@@ -121,6 +99,9 @@ ratio_check() {
 # TXNS or RXNS may be "-" for a kernel vxlan end.
 offload_checks() {
 	local t0 t1 r0 r1
+	# On the kernel datapath no vxnetd is in the packet path: the offloads
+	# are the kernel's own, and there is nothing of vxnetd's to count.
+	dp_is user || return 0
 	if [ "$1" != - ]; then
 		read -ra t0 <<<"$3"
 		read -ra t1 <<<"$(snap "$1")"
@@ -198,8 +179,12 @@ sample_checks() {
 		$1 > 1514 { print "len:" $0 }' | head -n 3)
 	expect_eq "$2: outer UDP checksums zero or correct, inner IPv4/TCP checksums correct, no frame above 1450 + headers" \
 		"$bad" ""
-	expect_ge "$2: the sample has GSO segments with a computed outer UDP checksum" \
-		"$(echo "$fields" | awk -F';' '$2 != "0x0000" && $3 == 1 && $4 == 1 && $1 > 1400' | wc -l)" 50
+	# vxnetd sends its GSO bursts from UDP sockets, which checksum; the
+	# kernel device sends IPv4 with zero checksums (noudpcsum), as RFC 7348 asks.
+	if dp_is user; then
+		expect_ge "$2: the sample has GSO segments with a computed outer UDP checksum" \
+			"$(echo "$fields" | awk -F';' '$2 != "0x0000" && $3 == 1 && $4 == 1 && $1 > 1400' | wc -l)" 50
+	fi
 }
 
 # ---- a) vxnetd <-> vxnetd, IPv4 ----
@@ -207,7 +192,6 @@ A=vx-a-$$ B=vx-b-$$ S4=vx-s4-$$
 underlay_switch "$S4" "$A" 198.18.0.1/24 "$B" 198.18.0.2/24
 vxhost "$A" 198.18.0.1 198.18.0.2 203.0.113.1/24
 vxhost "$B" 198.18.0.2 198.18.0.1 203.0.113.2/24
-loss_baseline "$A" "$B"
 expect_ping "a) A pings B over vxnetd" "$A" 203.0.113.2 2 2
 
 ta=$(snap "$A") tb=$(snap "$B")
@@ -217,15 +201,15 @@ offload_checks "$A" "$B" "$ta" "$tb" "a) A -> B"
 sample_checks s4 "a) underlay A -> B"
 
 ta=$(snap "$A") tb=$(snap "$B")
-# Three flows A -> B interleave in B's inner GRO, while a fourth goes B -> A
-# (A's GRO sees its data among the ACKs of the other three).
-for i in 1 2 3; do xfer_listen "a$i" "$B" $((5010 + i)); done
-xfer_listen a4 "$A" 5014
-for i in 1 2 3; do xfer_send "a$i" "$A" 203.0.113.2 $((5010 + i)); done
-xfer_send a4 "$B" 203.0.113.1 5014
-for i in 1 2 3; do xfer_check "a$i" "a) concurrent transfer $i of 3 A -> B"; done
-xfer_check a4 "a) concurrent transfer B -> A"
-offload_checks "$A" "$B" "$ta" "$tb" "a) 3 A -> B beside 1 B -> A"
+# Six flows A -> B interleave in B's inner GRO and spread over the workers,
+# while two go B -> A (A's GRO sees their data among the ACKs of the others).
+for i in 1 2 3 4 5 6; do xfer_listen "a$i" "$B" $((5010 + i)); done
+for i in 7 8; do xfer_listen "a$i" "$A" $((5010 + i)); done
+for i in 1 2 3 4 5 6; do xfer_send "a$i" "$A" 203.0.113.2 $((5010 + i)); done
+for i in 7 8; do xfer_send "a$i" "$B" 203.0.113.1 $((5010 + i)); done
+for i in 1 2 3 4 5 6; do xfer_check "a$i" "a) concurrent transfer $i of 6 A -> B"; done
+for i in 7 8; do xfer_check "a$i" "a) concurrent transfer $((i - 6)) of 2 B -> A"; done
+offload_checks "$A" "$B" "$ta" "$tb" "a) 6 A -> B beside 2 B -> A"
 
 # ---- b) vxnetd <-> kernel vxlan, both directions ----
 C=vx-c-$$ K=vx-k-$$ SK=vx-sk-$$
@@ -234,7 +218,6 @@ vxhost "$C" 198.18.0.3 198.18.0.4 203.0.113.3/24
 ip -n "$K" link add vxlan1 type vxlan id 42 dstport 4789 local 198.18.0.4 remote 198.18.0.3 dev ul0
 ip -n "$K" addr add 203.0.113.4/24 dev vxlan1
 ip -n "$K" link set vxlan1 up
-loss_baseline "$C"
 expect_ping "b) vxnetd pings the kernel vxlan" "$C" 203.0.113.4 2 2
 
 tc=$(snap "$C")
@@ -252,7 +235,6 @@ D=vx-d-$$ E=vx-e-$$ S6=vx-s6-$$
 underlay_switch "$S6" "$D" 2001:db8::1/64 "$E" 2001:db8::2/64 ipv6
 vxhost "$D" 2001:db8::1 2001:db8::2 2001:db8:1::1/64
 vxhost "$E" 2001:db8::2 2001:db8::1 2001:db8:1::2/64
-loss_baseline "$D" "$E"
 expect_ping "c) D pings E over IPv6 in IPv6" "$D" 2001:db8:1::2 2 2
 
 td=$(snap "$D") te=$(snap "$E")
@@ -280,19 +262,21 @@ recipe_host() {
 }
 recipe_host "$OA" "$CA" 198.18.1.1 198.18.1.2 203.0.113.12
 recipe_host "$OB" "$CB" 198.18.1.2 198.18.1.1 203.0.113.13
-loss_baseline "$OA" "$OB"
 expect_ping "d) container A pings container B" "$CA" 203.0.113.13 2 2
 
 ta=$(snap "$OA") tb=$(snap "$OB")
 xfer d "$CA" "$CB" 203.0.113.13
 offload_checks "$OA" "$OB" "$ta" "$tb" "d) container A -> container B"
 
-# Nothing was lost inside a daemon on the way, from the moment both ends
-# of each pair were up (see loss_baseline).
+# Nothing was lost inside a daemon on the way (TCP would hide it by retransmitting).
+if dp_is user; then
+	DROPS="tx_errors rx_drop_tap tx_drop_too_big tx_drop_runt"
+else
+	DROPS="tx_errors rx_errors"
+fi
 for ns in $A $B $C $D $E $OA $OB; do
-	for c in $LOSS_COUNTERS; do
-		expect_eq "$ns: $c did not move during the pings and transfers" \
-			"$(delta "${LOSS0[$ns.$c]}" "$(counter "$ns" vxlan1 "$c")")" 0
+	for c in $DROPS; do
+		expect_eq "$ns: $c is 0" "$(counter "$ns" vxlan1 $c)" 0
 	done
 done
 

@@ -64,7 +64,9 @@ expect_no_line "the permanent entry was never reported aged" "$(cat "$TMP/monB.o
 # --- proxy ARP with a neigh entry: the ARP never leaves A.
 ip -n "$A" neigh del 203.0.113.2 dev vxlan0
 expect_ok "A: neigh add 203.0.113.2" vx "$A" neigh add 203.0.113.2 lladdr "$MAC_B" dev vxlan0
-r0=$(counter "$A" vxlan0 proxy_replies)
+if dp_is user; then
+	r0=$(counter "$A" vxlan0 proxy_replies)
+fi
 start_capture hit "$A" ul0 udp port 4789
 expect_ping "A resolves B by proxy and pings it (2/2)" "$A" 203.0.113.2 2 2
 stop_capture hit
@@ -72,16 +74,27 @@ expect_match "A's kernel got B's MAC by proxy ARP" \
 	"$(ip -n "$A" neigh show 203.0.113.2 dev vxlan0)" "203\.0\.113\.2 lladdr $MAC_B .*"
 expect_eq "no ARP went on the wire" "$(tcount hit 'vxlan && arp')" 0
 expect_eq "the echo requests did (2)" "$(tcount hit 'vxlan && icmp.type==8')" 2
-expect_ge "proxy_replies went up" "$(delta "$r0" "$(counter "$A" vxlan0 proxy_replies)")" 1
+# (The kernel's proxy keeps no counters of its own.)
+if dp_is user; then
+	expect_ge "proxy_replies went up" "$(delta "$r0" "$(counter "$A" vxlan0 proxy_replies)")" 1
+fi
 
 # --- proxy ARP with no entry: consumed, l3miss, not flooded.
-m0=$(counter "$A" vxlan0 proxy_misses)
+if dp_is user; then
+	m0=$(counter "$A" vxlan0 proxy_misses)
+fi
 start_capture miss "$A" ul0 udp port 4789
 expect_ping "nobody answers for 203.0.113.9" "$A" 203.0.113.9 1 0
 stop_capture miss
 expect_eq "the ARP request for 203.0.113.9 was not flooded" "$(tcount miss vxlan)" 0
-wait_for 3 grep -qxF "l3miss 203.0.113.9 dev vxlan0" "$TMP/monA.out" || true
-expect_line "A's monitor printed l3miss" "$(cat "$TMP/monA.out")" "l3miss 203.0.113.9 dev vxlan0"
-expect_ge "proxy_misses went up" "$(delta "$m0" "$(counter "$A" vxlan0 proxy_misses)")" 1
+# The kernel raises l3miss only for ARP it is handed by a bridge or a packet
+# socket: the device's own ARP finds the device's own incomplete neighbour
+# entry first and is consumed quietly (docs/datapaths.md; t11 shows the
+# kernel's l3miss for a bridged request).
+if dp_is user; then
+	wait_for 3 grep -qxF "l3miss 203.0.113.9 dev vxlan0" "$TMP/monA.out" || true
+	expect_line "A's monitor printed l3miss" "$(cat "$TMP/monA.out")" "l3miss 203.0.113.9 dev vxlan0"
+	expect_ge "proxy_misses went up" "$(delta "$m0" "$(counter "$A" vxlan0 proxy_misses)")" 1
+fi
 
 finish

@@ -1,5 +1,7 @@
 /* Unit tests for lib/addr.c: MAC and IP parsing is strict, formatting round
- * trips, comparisons and sockaddr conversion keep family and port. */
+ * trips, comparisons and sockaddr conversion keep family and port, and
+ * addresses that cannot mean anything where they are used are refused with
+ * the reason docs/conformance.md lists. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -300,6 +302,182 @@ static void test_addr_sockaddr_refuses_other_families(void **state)
 	assert_int_equal(addr_from_sockaddr((struct sockaddr *)&ss, &a, NULL), -EAFNOSUPPORT);
 }
 
+/* ---- meaningful addresses ---- */
+
+#define ADDR_OK NULL
+#define NOT_UNSPEC(f) f " must not be unspecified (0.0.0.0/8 or ::)"
+#define NOT_BCAST(f) f " must not be the broadcast address 255.255.255.255"
+#define NOT_EMBEDDED(f) f " must not be an IPv4-mapped or -compatible IPv6 address (give the IPv4 address)"
+#define LOOP_LOCAL "local must not be a loopback address (no other host could reach it)"
+#define LOOP_REMOTE "remote must not be a loopback address (the frames would come straight back)"
+#define LOOP_DST "dst must not be a loopback address (the frames would come straight back)"
+#define LOOP_NEIGH "address must not be a loopback address (proxy ARP/ND never answers for it)"
+#define UNI_LOCAL "local must be a unicast address"
+#define UNI_REMOTE "remote must be a unicast address"
+#define UNI_DST "dst must be unicast for a unicast MAC (a group only for 00:00:00:00:00:00 or a multicast MAC)"
+#define MC_NEIGH "address must not be multicast (proxy ARP/ND never answers for a group)"
+#define MC_GROUP "group must be a multicast address"
+#define SCOPE_GROUP "group must not be of IPv6 multicast scope 0, 1 (interface-local) or 15"
+#define SCOPE_DST "dst must not be of IPv6 multicast scope 0, 1 (interface-local) or 15"
+#define RES_NEIGH "address must not be in 240.0.0.0/4 (proxy ARP never answers for it)"
+
+/* Each address against each use (ADDR_USE_* order): the reason expected, or
+ * ADDR_OK. */
+static const struct {
+	const char *addr;
+	const char *why[6];
+} check_table[] = {
+    /* issue 8 item 6, then the edges of each class */
+    {"0.0.0.0",
+     {NOT_UNSPEC("local"), NOT_UNSPEC("remote"), MC_GROUP, NOT_UNSPEC("dst"), NOT_UNSPEC("dst"),
+      NOT_UNSPEC("address")}},
+    {"0.255.255.255",
+     {NOT_UNSPEC("local"), NOT_UNSPEC("remote"), MC_GROUP, NOT_UNSPEC("dst"), NOT_UNSPEC("dst"),
+      NOT_UNSPEC("address")}},
+    {"255.255.255.255",
+     {NOT_BCAST("local"), NOT_BCAST("remote"), MC_GROUP, NOT_BCAST("dst"), NOT_BCAST("dst"), NOT_BCAST("address")}},
+    {"127.0.0.1", {LOOP_LOCAL, LOOP_REMOTE, MC_GROUP, LOOP_DST, LOOP_DST, LOOP_NEIGH}},
+    {"127.255.255.254", {LOOP_LOCAL, LOOP_REMOTE, MC_GROUP, LOOP_DST, LOOP_DST, LOOP_NEIGH}},
+    {"239.1.1.1", {UNI_LOCAL, UNI_REMOTE, ADDR_OK, UNI_DST, ADDR_OK, MC_NEIGH}},
+    {"224.0.0.5", {UNI_LOCAL, UNI_REMOTE, ADDR_OK, UNI_DST, ADDR_OK, MC_NEIGH}},
+    {"239.255.255.255", {UNI_LOCAL, UNI_REMOTE, ADDR_OK, UNI_DST, ADDR_OK, MC_NEIGH}},
+    /* broadcast only if some prefix says so: not for a static check */
+    {"198.18.0.255", {ADDR_OK, ADDR_OK, MC_GROUP, ADDR_OK, ADDR_OK, ADDR_OK}},
+    {"198.18.0.2", {ADDR_OK, ADDR_OK, MC_GROUP, ADDR_OK, ADDR_OK, ADDR_OK}},
+    {"1.0.0.0", {ADDR_OK, ADDR_OK, MC_GROUP, ADDR_OK, ADDR_OK, ADDR_OK}},
+    {"126.255.255.255", {ADDR_OK, ADDR_OK, MC_GROUP, ADDR_OK, ADDR_OK, ADDR_OK}},
+    {"128.0.0.0", {ADDR_OK, ADDR_OK, MC_GROUP, ADDR_OK, ADDR_OK, ADDR_OK}},
+    {"169.254.1.1", {ADDR_OK, ADDR_OK, MC_GROUP, ADDR_OK, ADDR_OK, ADDR_OK}},
+    {"223.255.255.255", {ADDR_OK, ADDR_OK, MC_GROUP, ADDR_OK, ADDR_OK, ADDR_OK}},
+    /* Linux routes 240/4 as unicast; proxy ARP does not answer for it */
+    {"240.0.0.1", {ADDR_OK, ADDR_OK, MC_GROUP, ADDR_OK, ADDR_OK, RES_NEIGH}},
+    {"255.255.255.254", {ADDR_OK, ADDR_OK, MC_GROUP, ADDR_OK, ADDR_OK, RES_NEIGH}},
+    {"::",
+     {NOT_UNSPEC("local"), NOT_UNSPEC("remote"), MC_GROUP, NOT_UNSPEC("dst"), NOT_UNSPEC("dst"),
+      NOT_UNSPEC("address")}},
+    {"::1", {LOOP_LOCAL, LOOP_REMOTE, MC_GROUP, LOOP_DST, LOOP_DST, LOOP_NEIGH}},
+    {"ff02::1", {UNI_LOCAL, UNI_REMOTE, ADDR_OK, UNI_DST, ADDR_OK, MC_NEIGH}},
+    {"ff05::100", {UNI_LOCAL, UNI_REMOTE, ADDR_OK, UNI_DST, ADDR_OK, MC_NEIGH}},
+    {"ff3e::8000:1", {UNI_LOCAL, UNI_REMOTE, ADDR_OK, UNI_DST, ADDR_OK, MC_NEIGH}},
+    {"ff01::1", {UNI_LOCAL, UNI_REMOTE, SCOPE_GROUP, UNI_DST, SCOPE_DST, MC_NEIGH}},
+    {"ff11::1", {UNI_LOCAL, UNI_REMOTE, SCOPE_GROUP, UNI_DST, SCOPE_DST, MC_NEIGH}},
+    {"ff00::1", {UNI_LOCAL, UNI_REMOTE, SCOPE_GROUP, UNI_DST, SCOPE_DST, MC_NEIGH}},
+    {"ff0f::1", {UNI_LOCAL, UNI_REMOTE, SCOPE_GROUP, UNI_DST, SCOPE_DST, MC_NEIGH}},
+    {"::ffff:198.18.0.2",
+     {NOT_EMBEDDED("local"), NOT_EMBEDDED("remote"), MC_GROUP, NOT_EMBEDDED("dst"), NOT_EMBEDDED("dst"),
+      NOT_EMBEDDED("address")}},
+    {"::198.18.0.2",
+     {NOT_EMBEDDED("local"), NOT_EMBEDDED("remote"), MC_GROUP, NOT_EMBEDDED("dst"), NOT_EMBEDDED("dst"),
+      NOT_EMBEDDED("address")}},
+    {"2001:db8::1", {ADDR_OK, ADDR_OK, MC_GROUP, ADDR_OK, ADDR_OK, ADDR_OK}},
+    {"fe80::1", {ADDR_OK, ADDR_OK, MC_GROUP, ADDR_OK, ADDR_OK, ADDR_OK}},
+    {"fd00::1", {ADDR_OK, ADDR_OK, MC_GROUP, ADDR_OK, ADDR_OK, ADDR_OK}},
+    /* looks like IPv4-compatible but is not: 96 zero bits are needed */
+    {"::1:0:0:2", {ADDR_OK, ADDR_OK, MC_GROUP, ADDR_OK, ADDR_OK, ADDR_OK}},
+};
+
+static void test_addr_check_refuses_what_cannot_mean_anything_where_used(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N(check_table); i++) {
+		struct vx_addr a;
+
+		assert_int_equal(addr_parse(check_table[i].addr, &a), 0);
+		for (int use = ADDR_USE_LOCAL; use <= ADDR_USE_NEIGH; use++) {
+			const char *want = check_table[i].why[use], *why = "untouched";
+			int rc = addr_check(&a, (enum addr_use)use, &why);
+
+			print_message("%s as use %d\n", check_table[i].addr, use);
+			if (!want) {
+				assert_int_equal(rc, 0);
+				assert_null(why);
+			} else {
+				assert_int_equal(rc, -EINVAL);
+				assert_non_null(why);
+				assert_string_equal(why, want);
+			}
+			/* why may be NULL */
+			assert_int_equal(addr_check(&a, (enum addr_use)use, NULL), rc);
+		}
+	}
+}
+
+static void test_addr_check_names_the_field_for_a_missing_family(void **state)
+{
+	static const char *const want[] = {
+	    "local must be an IPv4 or IPv6 address", "remote must be an IPv4 or IPv6 address",
+	    "group must be an IPv4 or IPv6 address", "dst must be an IPv4 or IPv6 address",
+	    "dst must be an IPv4 or IPv6 address",   "address must be an IPv4 or IPv6 address",
+	};
+	struct vx_addr a;
+	const char *why;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	for (int use = ADDR_USE_LOCAL; use <= ADDR_USE_NEIGH; use++) {
+		a.family = AF_UNSPEC;
+		assert_int_equal(addr_check(&a, (enum addr_use)use, &why), -EAFNOSUPPORT);
+		assert_string_equal(why, want[use]);
+		a.family = AF_UNIX;
+		assert_int_equal(addr_check(&a, (enum addr_use)use, &why), -EAFNOSUPPORT);
+		assert_int_equal(addr_check(NULL, (enum addr_use)use, &why), -EAFNOSUPPORT);
+	}
+	assert_int_equal(addr_check(&(struct vx_addr){.family = AF_INET}, (enum addr_use)99, &why), -EINVAL);
+	assert_non_null(why);
+}
+
+static void test_addr_use_fdb_floods_for_all_zeros_and_group_macs(void **state)
+{
+	static const uint8_t zero[MAC_LEN] = {0}, bcast[MAC_LEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+			     v4mc[MAC_LEN] = {0x01, 0x00, 0x5e, 0x01, 0x01, 0x01},
+			     v6mc[MAC_LEN] = {0x33, 0x33, 0x00, 0x00, 0x00, 0x01},
+			     uni[MAC_LEN] = {0x02, 0x42, 0xc0, 0xa8, 0x00, 0x03},
+			     uni1[MAC_LEN] = {0x00, 0x00, 0x00, 0x00, 0x00, 0x01};
+	struct vx_addr g;
+
+	(void)state;
+	assert_int_equal(addr_use_fdb(zero), ADDR_USE_FDB_FLOOD);
+	assert_int_equal(addr_use_fdb(bcast), ADDR_USE_FDB_FLOOD);
+	assert_int_equal(addr_use_fdb(v4mc), ADDR_USE_FDB_FLOOD);
+	assert_int_equal(addr_use_fdb(v6mc), ADDR_USE_FDB_FLOOD);
+	assert_int_equal(addr_use_fdb(uni), ADDR_USE_FDB_DST);
+	assert_int_equal(addr_use_fdb(uni1), ADDR_USE_FDB_DST);
+	/* so a group is a dst for the flood list, not for a station */
+	assert_int_equal(addr_parse("239.1.1.1", &g), 0);
+	assert_int_equal(addr_check(&g, addr_use_fdb(zero), NULL), 0);
+	assert_int_equal(addr_check(&g, addr_use_fdb(uni), NULL), -EINVAL);
+}
+
+static void test_mac_check_neigh_lladdr_wants_a_station(void **state)
+{
+	static const struct {
+		const char *mac, *why;
+	} t[] = {
+	    {"00:00:00:00:00:00", "lladdr must not be 00:00:00:00:00:00 (no station has it)"},
+	    {"ff:ff:ff:ff:ff:ff", "lladdr must be a unicast MAC (not multicast or broadcast)"},
+	    {"01:00:5e:00:00:05", "lladdr must be a unicast MAC (not multicast or broadcast)"},
+	    {"33:33:00:00:00:01", "lladdr must be a unicast MAC (not multicast or broadcast)"},
+	    {"03:00:00:00:00:00", "lladdr must be a unicast MAC (not multicast or broadcast)"},
+	    {"02:42:c0:a8:00:03", NULL},
+	    {"00:00:00:00:00:01", NULL},
+	    {"fe:ff:ff:ff:ff:ff", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N(t); i++) {
+		uint8_t mac[MAC_LEN];
+		const char *why = "untouched";
+
+		assert_int_equal(mac_parse(t[i].mac, mac), 0);
+		assert_int_equal(mac_check_neigh_lladdr(mac, &why), t[i].why ? -EINVAL : 0);
+		if (t[i].why)
+			assert_string_equal(why, t[i].why);
+		else
+			assert_null(why);
+		assert_int_equal(mac_check_neigh_lladdr(mac, NULL), t[i].why ? -EINVAL : 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +492,10 @@ int main(void)
 	    cmocka_unit_test(test_addr_predicates_classify_multicast_and_wildcards),
 	    cmocka_unit_test(test_addr_sockaddr_round_trip_keeps_family_address_and_port),
 	    cmocka_unit_test(test_addr_sockaddr_refuses_other_families),
+	    cmocka_unit_test(test_addr_check_refuses_what_cannot_mean_anything_where_used),
+	    cmocka_unit_test(test_addr_check_names_the_field_for_a_missing_family),
+	    cmocka_unit_test(test_addr_use_fdb_floods_for_all_zeros_and_group_macs),
+	    cmocka_unit_test(test_mac_check_neigh_lladdr_wants_a_station),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -344,6 +344,68 @@ static void test_each_mistake_is_refused_with_its_message(void **state)
 	}
 }
 
+/* fdb and neigh values that cannot mean anything (issue 8): refused before
+ * anything is sent, with addr_check's and mac_check_neigh_lladdr's reason;
+ * what del selects by is not judged, and flood entries may go to a group. */
+static const struct {
+	const char *line;
+	const char *err; /* NULL: accepted */
+} meaningless[] = {
+    {"fdb add " MAC_B " dev vx dst 0.0.0.0", "fdb add: dst must not be unspecified (0.0.0.0/8 or ::)"},
+    {"fdb add " MAC_B " dev vx dst 255.255.255.255", "fdb add: dst must not be the broadcast address 255.255.255.255"},
+    {"fdb add " MAC_B " dev vx dst 127.0.0.1",
+     "fdb add: dst must not be a loopback address (the frames would come straight back)"},
+    {"fdb add " MAC_B " dev vx dst 239.1.1.1",
+     "fdb add: dst must be unicast for a unicast MAC (a group only for 00:00:00:00:00:00 or a multicast MAC)"},
+    {"fdb replace " MAC_B " dev vx dst ::1",
+     "fdb replace: dst must not be a loopback address (the frames would come straight back)"},
+    {"fdb append 00:00:00:00:00:00 dev vx dst ff01::1",
+     "fdb append: dst must not be of IPv6 multicast scope 0, 1 (interface-local) or 15"},
+    {"fdb append 00:00:00:00:00:00 dev vx dst 0.0.0.0", "fdb append: dst must not be unspecified (0.0.0.0/8 or ::)"},
+    {"fdb append 00:00:00:00:00:00 dev vx dst 239.1.1.1", NULL},
+    {"fdb append 01:00:5e:01:01:01 dev vx dst 239.1.1.1", NULL},
+    {"fdb del 00:00:00:00:00:00 dev vx dst 0.0.0.0", NULL},
+    {"fdb del " MAC_B " dev vx dst 127.0.0.1", NULL},
+    {"neigh add 0.0.0.0 lladdr " MAC_B " dev vx", "neigh add: address must not be unspecified (0.0.0.0/8 or ::)"},
+    {"neigh add 224.0.0.5 lladdr " MAC_B " dev vx",
+     "neigh add: address must not be multicast (proxy ARP/ND never answers for a group)"},
+    {"neigh replace ff02::1 lladdr " MAC_B " dev vx",
+     "neigh replace: address must not be multicast (proxy ARP/ND never answers for a group)"},
+    {"neigh add 203.0.113.3 lladdr 00:00:00:00:00:00 dev vx",
+     "neigh add: lladdr must not be 00:00:00:00:00:00 (no station has it)"},
+    {"neigh add 203.0.113.3 lladdr ff:ff:ff:ff:ff:ff dev vx",
+     "neigh add: lladdr must be a unicast MAC (not multicast or broadcast)"},
+    {"neigh replace 203.0.113.3 lladdr 01:00:5e:00:00:05 dev vx",
+     "neigh replace: lladdr must be a unicast MAC (not multicast or broadcast)"},
+    {"neigh add fe80::5 lladdr " MAC_B " dev vx", NULL},
+    {"neigh del 224.0.0.5 dev vx", NULL},
+    {"link add vx id 42 mtu 65535",
+     "link add: mtu must be between 68 and 65485 (65535 minus the 50 bytes VXLAN adds over IPv4)"},
+    {"link add vx id 42 remote 127.0.0.1",
+     "link add: remote must not be a loopback address (the frames would come straight back)"},
+};
+
+static void test_meaningless_fdb_and_neigh_values_are_refused(void **state)
+{
+	struct cli_cmd cmd;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(meaningless) / sizeof(meaningless[0]); i++) {
+		memset(err, 0, sizeof(err));
+		int rc = parse(meaningless[i].line, &cmd, err, sizeof(err));
+		if (!meaningless[i].err) {
+			if (rc != 0)
+				fail_msg("\"%s\" refused: %s", meaningless[i].line, err);
+			continue;
+		}
+		if (rc != -EINVAL)
+			fail_msg("\"%s\" accepted", meaningless[i].line);
+		if (strcmp(err, meaningless[i].err) != 0)
+			fail_msg("\"%s\": got \"%s\", expected \"%s\"", meaningless[i].line, err, meaningless[i].err);
+	}
+}
+
 static void test_abbreviations_are_refused(void **state)
 {
 	static const char *const lines[] = {
@@ -390,6 +452,7 @@ int main(void)
 	    cmocka_unit_test(test_keyword_order_does_not_matter),
 	    cmocka_unit_test(test_fdb_and_neigh_values),
 	    cmocka_unit_test(test_each_mistake_is_refused_with_its_message),
+	    cmocka_unit_test(test_meaningless_fdb_and_neigh_values_are_refused),
 	    cmocka_unit_test(test_abbreviations_are_refused),
 	    cmocka_unit_test(test_tiny_error_buffer_is_safe),
 	};

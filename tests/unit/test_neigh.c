@@ -70,8 +70,8 @@ static void test_add_then_lookup_ipv4_and_ipv6(void **state)
 	uint8_t mac[MAC_LEN];
 
 	(void)state;
-	assert_int_equal(neigh_add(n, &a4, MAC_A), 0);
-	assert_int_equal(neigh_add(n, &a6, MAC_B), 0);
+	assert_int_equal(neigh_add(n, &a4, MAC_A, 0), 0);
+	assert_int_equal(neigh_add(n, &a6, MAC_B, 0), 0);
 	assert_int_equal(neigh_count(n), 2);
 	expect_mac(n, &a4, MAC_A);
 	expect_mac(n, &a6, MAC_B);
@@ -85,9 +85,9 @@ static void test_add_existing_ip_is_eexist_and_keeps_mac(void **state)
 	struct vx_addr a = ip("2001:db8::1");
 
 	(void)state;
-	assert_int_equal(neigh_add(n, &a, MAC_A), 0);
-	assert_int_equal(neigh_add(n, &a, MAC_B), -EEXIST);
-	assert_int_equal(neigh_add(n, &a, MAC_A), -EEXIST);
+	assert_int_equal(neigh_add(n, &a, MAC_A, 0), 0);
+	assert_int_equal(neigh_add(n, &a, MAC_B, 0), -EEXIST);
+	assert_int_equal(neigh_add(n, &a, MAC_A, 0), -EEXIST);
 	expect_mac(n, &a, MAC_A);
 	assert_int_equal(neigh_count(n), 1);
 	neigh_free(n);
@@ -104,12 +104,12 @@ static void test_unspec_or_unknown_family_is_refused(void **state)
 		struct vx_addr a = ip("192.0.2.1");
 
 		a.family = fams[i];
-		assert_int_equal(neigh_add(n, &a, MAC_A), -EINVAL);
-		assert_int_equal(neigh_replace(n, &a, MAC_A), -EINVAL);
+		assert_int_equal(neigh_add(n, &a, MAC_A, 0), -EINVAL);
+		assert_int_equal(neigh_replace(n, &a, MAC_A, 0), -EINVAL);
 		assert_int_equal(neigh_lookup(n, &a, mac), -ENOENT);
 		assert_int_equal(neigh_del(n, &a), -ENOENT);
 	}
-	assert_int_equal(neigh_add(n, NULL, MAC_A), -EINVAL);
+	assert_int_equal(neigh_add(n, NULL, MAC_A, 0), -EINVAL);
 	assert_int_equal(neigh_count(n), 0);
 	neigh_free(n);
 }
@@ -120,9 +120,9 @@ static void test_replace_creates_then_overwrites(void **state)
 	struct vx_addr a = ip("198.51.100.7");
 
 	(void)state;
-	assert_int_equal(neigh_replace(n, &a, MAC_A), 0);
+	assert_int_equal(neigh_replace(n, &a, MAC_A, 0), 0);
 	expect_mac(n, &a, MAC_A);
-	assert_int_equal(neigh_replace(n, &a, MAC_B), 0);
+	assert_int_equal(neigh_replace(n, &a, MAC_B, 0), 0);
 	expect_mac(n, &a, MAC_B);
 	assert_int_equal(neigh_count(n), 1);
 	neigh_free(n);
@@ -135,15 +135,15 @@ static void test_del_removes_only_that_ip(void **state)
 	uint8_t mac[MAC_LEN];
 
 	(void)state;
-	assert_int_equal(neigh_add(n, &a, MAC_A), 0);
-	assert_int_equal(neigh_add(n, &b, MAC_B), 0);
+	assert_int_equal(neigh_add(n, &a, MAC_A, 0), 0);
+	assert_int_equal(neigh_add(n, &b, MAC_B, 0), 0);
 	assert_int_equal(neigh_del(n, &a), 0);
 	assert_int_equal(neigh_lookup(n, &a, mac), -ENOENT);
 	expect_mac(n, &b, MAC_B);
 	assert_int_equal(neigh_del(n, &a), -ENOENT);
 	assert_int_equal(neigh_count(n), 1);
 	/* and it can come back */
-	assert_int_equal(neigh_add(n, &a, MAC_B), 0);
+	assert_int_equal(neigh_add(n, &a, MAC_B, 0), 0);
 	expect_mac(n, &a, MAC_B);
 	neigh_free(n);
 }
@@ -159,14 +159,14 @@ static void test_same_bytes_in_other_family_is_another_key(void **state)
 	(void)state;
 	assert_memory_equal(&a4.v4, &a6.v6, 4);
 	memset((uint8_t *)&noisy.v6 + 4, 0x5a, 12);
-	assert_int_equal(neigh_add(n, &a4, MAC_A), 0);
+	assert_int_equal(neigh_add(n, &a4, MAC_A, 0), 0);
 	assert_int_equal(neigh_lookup(n, &a6, mac), -ENOENT);
 	assert_int_equal(neigh_del(n, &a6), -ENOENT);
-	assert_int_equal(neigh_add(n, &a6, MAC_B), 0);
+	assert_int_equal(neigh_add(n, &a6, MAC_B, 0), 0);
 	expect_mac(n, &a4, MAC_A);
 	expect_mac(n, &a6, MAC_B);
 	expect_mac(n, &noisy, MAC_A);
-	assert_int_equal(neigh_add(n, &noisy, MAC_B), -EEXIST);
+	assert_int_equal(neigh_add(n, &noisy, MAC_B, 0), -EEXIST);
 	assert_int_equal(neigh_del(n, &noisy), 0);
 	assert_int_equal(neigh_lookup(n, &a4, mac), -ENOENT);
 	expect_mac(n, &a6, MAC_B);
@@ -180,18 +180,18 @@ static void test_max_entries_full_refuses_creation_then_del_frees_a_slot(void **
 	uint8_t mac[MAC_LEN];
 
 	(void)state;
-	assert_int_equal(neigh_add(n, &a, MAC_A), 0);
-	assert_int_equal(neigh_replace(n, &b, MAC_A), 0);
-	assert_int_equal(neigh_add(n, &c, MAC_A), -ENOSPC);
-	assert_int_equal(neigh_replace(n, &c, MAC_A), -ENOSPC);
+	assert_int_equal(neigh_add(n, &a, MAC_A, 0), 0);
+	assert_int_equal(neigh_replace(n, &b, MAC_A, 0), 0);
+	assert_int_equal(neigh_add(n, &c, MAC_A, 0), -ENOSPC);
+	assert_int_equal(neigh_replace(n, &c, MAC_A, 0), -ENOSPC);
 	assert_int_equal(neigh_lookup(n, &c, mac), -ENOENT);
 	/* existing entries: existence wins over fullness */
-	assert_int_equal(neigh_add(n, &a, MAC_B), -EEXIST);
-	assert_int_equal(neigh_replace(n, &b, MAC_B), 0);
+	assert_int_equal(neigh_add(n, &a, MAC_B, 0), -EEXIST);
+	assert_int_equal(neigh_replace(n, &b, MAC_B, 0), 0);
 	expect_mac(n, &b, MAC_B);
 	assert_int_equal(neigh_count(n), 2);
 	assert_int_equal(neigh_del(n, &a), 0);
-	assert_int_equal(neigh_add(n, &c, MAC_A), 0);
+	assert_int_equal(neigh_add(n, &c, MAC_A, 0), 0);
 	neigh_free(n);
 }
 
@@ -199,16 +199,46 @@ struct seen {
 	unsigned n;
 	struct vx_addr ip[8];
 	uint8_t mac[8][MAC_LEN];
+	uint8_t origin[8];
 };
 
-static void collect(const struct vx_addr *a, const uint8_t mac[MAC_LEN], void *arg)
+static void collect(const struct vx_addr *a, const uint8_t mac[MAC_LEN], uint8_t origin, void *arg)
 {
 	struct seen *s = arg;
 
 	assert_true(s->n < 8);
 	s->ip[s->n] = *a;
 	memcpy(s->mac[s->n], mac, MAC_LEN);
+	s->origin[s->n] = origin;
 	s->n++;
+}
+
+/* The origin is kept per entry, given by add, taken over by replace. */
+static void test_origin_is_kept_and_replace_takes_it_over(void **state)
+{
+	struct neigh *n = table(0);
+	struct vx_addr a = ip("192.0.2.9"), b = ip("2001:db8::1");
+	struct seen s = {0};
+	uint8_t mac[MAC_LEN], o = 99;
+
+	(void)state;
+	assert_int_equal(neigh_add(n, &a, MAC_A, 3), 0);
+	assert_int_equal(neigh_add(n, &b, MAC_B, 0), 0);
+	assert_int_equal(neigh_get(n, &a, mac, &o), 0);
+	assert_int_equal(o, 3);
+	assert_memory_equal(mac, MAC_A, MAC_LEN);
+	assert_int_equal(neigh_add(n, &a, MAC_B, 0), -EEXIST);
+	assert_int_equal(neigh_get(n, &a, mac, &o), 0);
+	assert_int_equal(o, 3);
+	assert_int_equal(neigh_replace(n, &a, MAC_B, 1), 0);
+	assert_int_equal(neigh_get(n, &a, mac, NULL), 0);
+	neigh_foreach(n, collect, &s);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.origin[0], 1);
+	assert_int_equal(s.origin[1], 0);
+	assert_memory_equal(s.mac[0], MAC_B, MAC_LEN);
+	assert_int_equal(neigh_get(n, &(struct vx_addr){.family = AF_INET}, mac, &o), -ENOENT);
+	neigh_free(n);
 }
 
 static void expect_ip(const struct vx_addr *got, const char *want)
@@ -229,14 +259,14 @@ static void test_foreach_visits_in_insertion_order(void **state)
 	struct seen s = {0};
 
 	(void)state;
-	assert_int_equal(neigh_add(n, &a, MAC_A), 0);
-	assert_int_equal(neigh_add(n, &b, MAC_A), 0);
-	assert_int_equal(neigh_replace(n, &c, MAC_A), 0);
-	assert_int_equal(neigh_add(n, &d, MAC_A), 0);
-	assert_int_equal(neigh_replace(n, &b, MAC_B), 0); /* overwrite keeps the place */
+	assert_int_equal(neigh_add(n, &a, MAC_A, 0), 0);
+	assert_int_equal(neigh_add(n, &b, MAC_A, 0), 0);
+	assert_int_equal(neigh_replace(n, &c, MAC_A, 0), 0);
+	assert_int_equal(neigh_add(n, &d, MAC_A, 0), 0);
+	assert_int_equal(neigh_replace(n, &b, MAC_B, 0), 0); /* overwrite keeps the place */
 	assert_int_equal(neigh_del(n, &a), 0);		  /* head */
 	assert_int_equal(neigh_del(n, &d), 0);		  /* tail */
-	assert_int_equal(neigh_add(n, &a, MAC_A), 0);	  /* back at the end */
+	assert_int_equal(neigh_add(n, &a, MAC_A, 0), 0);	  /* back at the end */
 
 	neigh_foreach(n, collect, &s);
 	assert_int_equal(s.n, 3);
@@ -278,12 +308,13 @@ static void big_mac(unsigned i, uint8_t mac[MAC_LEN])
 	mac[5] = (uint8_t)i;
 }
 
-static void count_cb(const struct vx_addr *a, const uint8_t mac[MAC_LEN], void *arg)
+static void count_cb(const struct vx_addr *a, const uint8_t mac[MAC_LEN], uint8_t origin, void *arg)
 {
 	unsigned *c = arg;
 
 	(void)a;
 	(void)mac;
+	(void)origin;
 	(*c)++;
 }
 
@@ -298,7 +329,7 @@ static void test_100k_entries_insert_lookup_delete(void **state)
 		struct vx_addr a = big_ip(i);
 
 		big_mac(i, mac);
-		assert_int_equal(neigh_add(n, &a, mac), 0);
+		assert_int_equal(neigh_add(n, &a, mac, 0), 0);
 	}
 	assert_int_equal(neigh_count(n), BIG);
 	neigh_foreach(n, count_cb, &visited);
@@ -342,6 +373,7 @@ int main(void)
 	    cmocka_unit_test(test_same_bytes_in_other_family_is_another_key),
 	    cmocka_unit_test(test_max_entries_full_refuses_creation_then_del_frees_a_slot),
 	    cmocka_unit_test(test_foreach_visits_in_insertion_order),
+	    cmocka_unit_test(test_origin_is_kept_and_replace_takes_it_over),
 	    cmocka_unit_test(test_100k_entries_insert_lookup_delete),
 	};
 

@@ -939,7 +939,6 @@ static const struct {
 	enum mut m;
 	int fam; /* 1 IPv4, 2 IPv6, 3 both */
 } pass_rows[] = {
-    {"UDP", M_UDP, 3},
     {"SYN", M_SYN, 3},
     {"FIN", M_FIN, 3},
     {"RST", M_RST, 3},
@@ -1019,6 +1018,141 @@ static void test_gro_passes_what_cannot_be_merged_and_keeps_the_pending_frame(vo
 		snprintf(ctx, sizeof(ctx), "%s control", ipv6 ? "IPv6" : "IPv4");
 		offload_gro_init(&g, grobuf, sizeof(grobuf));
 		EXPECT_EQ(offload_gro_add(&g, frame, flen), OFFLOAD_GRO_HELD);
+		EXPECT_EQ(offload_gro_add(&g, frame2, len), OFFLOAD_GRO_HELD);
+		EXPECT_EQ(g.nseg, 2);
+	}
+}
+
+/* A UDP datagram after a TCP train: a train of its own (UDP GRO). */
+static void test_gro_udp_after_tcp_flushes_the_tcp_train(void **state)
+{
+	(void)state;
+	for (int ipv6 = 0; ipv6 <= 1; ipv6++) {
+		struct fspec first = train_spec(ipv6), s;
+		size_t flen = mk_frame(frame, &first);
+		size_t len = mk_next(&first, M_UDP, &s);
+		struct offload_gro g;
+		snprintf(ctx, sizeof(ctx), "%s", ipv6 ? "IPv6" : "IPv4");
+		offload_gro_init(&g, grobuf, sizeof(grobuf));
+		EXPECT_EQ(offload_gro_add(&g, frame, flen), OFFLOAD_GRO_HELD);
+		EXPECT_EQ(offload_gro_add(&g, frame2, len), OFFLOAD_GRO_FLUSH);
+		EXPECT_EQ(g.nseg, 1);
+	}
+}
+
+/* A UDP datagram of the train of spec u, number i (payload pattern offset). */
+static size_t mk_udp(uint8_t *f, struct fspec *u, size_t i, size_t payload)
+{
+	u->payload = payload;
+	u->payoff = i * 1000;
+	u->id = (uint16_t)(0x7000 + i);
+	return mk_frame(f, u);
+}
+
+/* Equal datagrams of one flow merge into one USO super-frame: the payloads
+ * back to back, UDP and IP lengths of the whole, the pseudo-header sum in
+ * the checksum field, gso_size the datagrams' payload; a shorter one ends
+ * the train, the 65th starts another. */
+static void test_gro_udp_datagrams_merge_into_a_uso_frame(void **state)
+{
+	(void)state;
+	static const size_t pays[] = {1, 64, 1000, 1472};
+	for (int ipv6 = 0; ipv6 <= 1; ipv6++)
+		for (size_t pi = 0; pi < N(pays); pi++)
+			for (int zero = 0; zero <= !ipv6; zero++) {
+				struct fspec u = base_spec(ipv6);
+				u.proto = 17;
+				size_t pay = pays[pi], n = pay > 1000 ? 40 : 64;
+				if (pay * n > 60000)
+					n = 60000 / pay;
+				struct offload_gro g;
+				snprintf(ctx, sizeof(ctx), "%s payload %zu%s", ipv6 ? "IPv6" : "IPv4", pay,
+					 zero ? " zero checksum" : "");
+				offload_gro_init(&g, grobuf, sizeof(grobuf));
+				size_t hlen = 14 + (ipv6 ? 40 : 20) + 8, l4 = hlen - 8, total = 0;
+				for (size_t i = 0; i < n; i++) {
+					size_t last = i + 1 == n ? pay / 2 + 1 : pay;
+					size_t len = mk_udp(frame, &u, i, last);
+					if (zero)
+						put16(frame + l4 + 6, 0);
+					EXPECT_EQ(offload_gro_add(&g, frame, len), OFFLOAD_GRO_HELD);
+					memcpy(frame2 + hlen + total, frame + hlen, last);
+					total += last;
+					EXPECT_EQ(offload_gro_closed(&g), last < pay);
+				}
+				struct virtio_net_hdr vh;
+				size_t m = offload_gro_finish(&g, &vh);
+				EXPECT_EQ(m, hlen + total);
+				EXPECT(memcmp(grobuf + hlen, frame2 + hlen, total) == 0);
+				EXPECT_EQ(vh.gso_type, VIRTIO_NET_HDR_GSO_UDP_L4);
+				EXPECT_EQ(vh.gso_size, pay);
+				EXPECT_EQ(vh.hdr_len, hlen);
+				EXPECT_EQ(vh.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+				EXPECT_EQ(vh.csum_start, l4);
+				EXPECT_EQ(vh.csum_offset, 6);
+				EXPECT_EQ(get16(grobuf + l4 + 4), 8 + total);
+				if (ipv6) {
+					EXPECT_EQ(get16(grobuf + 14 + 4), 8 + total);
+				} else {
+					EXPECT_EQ(get16(grobuf + 14 + 2), 20 + 8 + total);
+					EXPECT_EQ(ref_sum(0, grobuf + 14, 20), 0xffff);
+				}
+				/* Completed as the kernel would, the whole carries a right sum. */
+				EXPECT_EQ(offload_csum_complete(grobuf, m, vh.csum_start, vh.csum_offset), 0);
+				struct lay l = {14, (unsigned)l4, (unsigned)hlen};
+				EXPECT(l4_csum_ok(grobuf, &u, &l, m - l4));
+			}
+	/* 65 equal datagrams: the 65th does not fit. */
+	struct fspec u = base_spec(0);
+	u.proto = 17;
+	struct offload_gro g;
+	snprintf(ctx, sizeof(ctx), "65 datagrams");
+	offload_gro_init(&g, grobuf, sizeof(grobuf));
+	for (size_t i = 0; i < OFFLOAD_GRO_UDP_MAX; i++)
+		EXPECT_EQ(offload_gro_add(&g, frame, mk_udp(frame, &u, i, 100)), OFFLOAD_GRO_HELD);
+	EXPECT_EQ(offload_gro_add(&g, frame, mk_udp(frame, &u, 64, 100)), OFFLOAD_GRO_FLUSH);
+}
+
+/* What may not merge: another port, a longer datagram (flush); a wrong
+ * checksum, IPv6 without one, a fragment (pass, the train kept). */
+static void test_gro_udp_refuses_what_the_kernel_would_not_merge(void **state)
+{
+	(void)state;
+	for (int ipv6 = 0; ipv6 <= 1; ipv6++) {
+		struct fspec u = base_spec(ipv6);
+		u.proto = 17;
+		size_t hlen = 14 + (ipv6 ? 40 : 20) + 8, l4 = hlen - 8;
+		struct offload_gro g;
+		snprintf(ctx, sizeof(ctx), "%s", ipv6 ? "IPv6" : "IPv4");
+		offload_gro_init(&g, grobuf, sizeof(grobuf));
+		size_t len = mk_udp(frame, &u, 0, 200);
+		EXPECT_EQ(offload_gro_add(&g, frame, len), OFFLOAD_GRO_HELD);
+		/* bad checksum */
+		len = mk_udp(frame2, &u, 1, 200);
+		frame2[hlen + 3] ^= 0x40;
+		EXPECT_EQ(offload_gro_add(&g, frame2, len), OFFLOAD_GRO_PASS);
+		EXPECT_EQ(g.nseg, 1);
+		/* no checksum over IPv6 is not UDP that may be merged */
+		if (ipv6) {
+			len = mk_udp(frame2, &u, 1, 200);
+			put16(frame2 + l4 + 6, 0);
+			EXPECT_EQ(offload_gro_add(&g, frame2, len), OFFLOAD_GRO_PASS);
+		} else {
+			struct fspec fr = u;
+			fr.frag = 0x2000; /* MF */
+			len = mk_udp(frame2, &fr, 1, 200);
+			EXPECT_EQ(offload_gro_add(&g, frame2, len), OFFLOAD_GRO_PASS);
+		}
+		/* longer than the train's datagrams */
+		len = mk_udp(frame2, &u, 1, 201);
+		EXPECT_EQ(offload_gro_add(&g, frame2, len), OFFLOAD_GRO_FLUSH);
+		/* another source port */
+		struct fspec o = u;
+		o.sport++;
+		len = mk_udp(frame2, &o, 1, 200);
+		EXPECT_EQ(offload_gro_add(&g, frame2, len), OFFLOAD_GRO_FLUSH);
+		/* the unchanged next one merges */
+		len = mk_udp(frame2, &u, 1, 200);
 		EXPECT_EQ(offload_gro_add(&g, frame2, len), OFFLOAD_GRO_HELD);
 		EXPECT_EQ(g.nseg, 2);
 	}
@@ -1265,6 +1399,9 @@ int main(void)
 	    cmocka_unit_test(test_gro_single_segment_finishes_unchanged_with_data_valid),
 	    cmocka_unit_test(test_gro_passes_what_cannot_be_merged_and_keeps_the_pending_frame),
 	    cmocka_unit_test(test_gro_flushes_on_anything_that_breaks_the_train),
+	    cmocka_unit_test(test_gro_udp_after_tcp_flushes_the_tcp_train),
+	    cmocka_unit_test(test_gro_udp_datagrams_merge_into_a_uso_frame),
+	    cmocka_unit_test(test_gro_udp_refuses_what_the_kernel_would_not_merge),
 	    cmocka_unit_test(test_gro_short_or_psh_segment_closes_the_train),
 	    cmocka_unit_test(test_gro_ethernet_padding_is_not_payload),
 	    cmocka_unit_test(test_gro_never_exceeds_cap_or_65535_bytes_of_ip),

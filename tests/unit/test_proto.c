@@ -1,5 +1,6 @@
 /* Unit tests for lib/proto.c: the VXLAN header codec, the flow hash and
- * source port mapping, proxy ARP and ND, and ICMP too-big. Test frames are
+ * source port mapping, proxy ARP and ND, ICMP too-big, and ECN across the
+ * tunnel (RFC 6040). Test frames are
  * built by hand here; checksums are verified with the test's own RFC 1071
  * sum, not with the library's helpers. */
 #include <arpa/inet.h>
@@ -8,12 +9,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
-#include "vxnet/proto.h"
 #include "../common/ref.h"
+#include "vxnet/proto.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -740,6 +742,45 @@ static void test_too_big_check_classifies_by_size_family_and_df(void **state)
 	assert_int_equal(proto_too_big_check(f, 10, 0), PROTO_TOO_BIG_DROP);
 }
 
+/* Without DF: proto_too_big_build refuses, proto_too_big_build_any answers
+ * IPv4 (not below 576) the same way; IPv6 and DF packets alike for both. */
+static void test_too_big_build_any_answers_ipv4_without_df(void **state)
+{
+	uint8_t f[1600], out[1600], out2[1600];
+	(void)state;
+	size_t len = mk_ipv4(f, &(struct v4spec){.proto = 17, .frag = 0x0000, .sport = 5, .dport = 7, .total = 1500});
+	assert_int_equal(proto_too_big_build(out, sizeof(out), f, len, 1450), -ENOENT);
+	int ret = proto_too_big_build_any(out, sizeof(out), f, len, 1450);
+	assert_int_equal(ret, 14 + 20 + 8 + 576 - 28);
+	assert_int_equal(out[14 + 20], 3);
+	assert_int_equal(out[14 + 20 + 1], 4);
+	assert_int_equal(get16(out + 14 + 20 + 6), 1450);
+	assert_int_equal(ref_sum(0, out + 14, 20), 0xffff);
+	assert_int_equal(ref_sum(0, out + 14 + 20, (size_t)ret - 14 - 20), 0xffff);
+	/* Below what IPv4 must carry whole: no. */
+	assert_int_equal(proto_too_big_build_any(out, sizeof(out), f, len, 575), -ENOENT);
+	/* Fits: nothing to say. */
+	assert_int_equal(proto_too_big_build_any(out, sizeof(out), f, len, 1500), -ENOENT);
+	/* A non-first fragment is still never answered. */
+	size_t flen = mk_ipv4(f, &(struct v4spec){.proto = 17, .frag = 0x0010, .total = 1500});
+	assert_int_equal(proto_too_big_build_any(out, sizeof(out), f, flen, 1450), -ENOENT);
+	/* With DF, and for IPv6, both build the same bytes. */
+	len = mk_ipv4(f, &(struct v4spec){.proto = 17, .frag = 0x4000, .total = 1500});
+	ret = proto_too_big_build(out, sizeof(out), f, len, 1450);
+	assert_true(ret > 0);
+	assert_int_equal(proto_too_big_build_any(out2, sizeof(out2), f, len, 1450), ret);
+	assert_memory_equal(out, out2, (size_t)ret);
+	len = mk_ipv6(f, &(struct v6spec){.nh = 17, .total = 1500});
+	ret = proto_too_big_build(out, sizeof(out), f, len, 1450);
+	assert_true(ret > 0);
+	assert_int_equal(proto_too_big_build_any(out2, sizeof(out2), f, len, 1450), ret);
+	assert_memory_equal(out, out2, (size_t)ret);
+	/* Not IP: never. */
+	memset(f, 0, sizeof(f));
+	put_eth(f, MAC_B, MAC_A, 0, 0x88b5);
+	assert_int_equal(proto_too_big_build_any(out, sizeof(out), f, 1514, 1450), -ENOENT);
+}
+
 static void test_too_big_build_ipv4_frag_needed_quotes_within_576(void **state)
 {
 	static const struct {
@@ -933,6 +974,296 @@ static void test_csum_helpers_match_rfc1071_example(void **state)
 			 (uint16_t)~ref_sum(0xffffffffu, ff, sizeof(ff)));
 }
 
+/* The vector sums (every length, every alignment, and past the point where
+ * their 32-bit lanes must fold) agree with the plain RFC 1071 sum. */
+static void test_csum_vector_sums_match_reference_at_every_length_and_alignment(void **state)
+{
+	(void)state;
+	size_t big = (size_t)32 * 16384 * 2 + 77; /* two fold chunks and a tail */
+	uint8_t *buf = malloc(big + 64);
+	assert_non_null(buf);
+	uint32_t x = 12345;
+	for (size_t i = 0; i < big + 64; i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	for (size_t off = 0; off < 33; off++)
+		for (size_t len = 0; len < 300; len++)
+			assert_int_equal(proto_csum_fold(proto_csum_add(7, buf + off, len)),
+					 (uint16_t)~ref_sum(7, buf + off, len));
+	assert_int_equal(proto_csum_fold(proto_csum_add(0, buf + 3, big)), (uint16_t)~ref_sum(0, buf + 3, big));
+	memset(buf, 0xff, big + 64); /* the largest words: the lanes' worst case */
+	assert_int_equal(proto_csum_fold(proto_csum_add(0xffffffffu, buf + 1, big)),
+			 (uint16_t)~ref_sum(0xffffffffu, buf + 1, big));
+	free(buf);
+}
+
+/* ---- ECN across the tunnel (RFC 6040) ---- */
+
+#define NE 0 /* Not-ECT */
+#define E1 1 /* ECT(1) */
+#define E0 2 /* ECT(0) */
+#define CE 3
+
+/* An inner frame for the ECN tests: tpid 0 = untagged, else one tag with
+ * that TPID; the IP header carries dsfield (DSCP << 2 | ECN) and a correct
+ * checksum (IPv4), followed by a UDP header and some payload. */
+static size_t mk_ecn_frame(uint8_t *f, int v6, uint16_t tpid, uint8_t dsfield)
+{
+	size_t off = 12;
+	uint8_t *ip;
+	size_t iplen = v6 ? 40 + 8 + 12 : 20 + 8 + 12;
+
+	memcpy(f, MAC_B, MAC_LEN);
+	memcpy(f + 6, MAC_A, MAC_LEN);
+	if (tpid) {
+		put16(f + off, tpid);
+		put16(f + off + 2, 0x2005); /* PCP 1, VID 5 */
+		off += 4;
+	}
+	put16(f + off, v6 ? 0x86dd : 0x0800);
+	ip = f + off + 2;
+	for (size_t i = 0; i < iplen; i++)
+		ip[i] = (uint8_t)(i * 13 + 7);
+	if (v6) {
+		ip[0] = (uint8_t)(0x60 | dsfield >> 4);
+		ip[1] = (uint8_t)((dsfield & 0x0f) << 4 | 0x0a); /* flow label bits next to the TC */
+		put16(ip + 4, (uint16_t)(iplen - 40));
+		ip[6] = 17;
+		ip[7] = 64;
+		memcpy(ip + 8, IP6_A, 16);
+		memcpy(ip + 24, IP6_B, 16);
+	} else {
+		ip[0] = 0x45;
+		ip[1] = dsfield;
+		put16(ip + 2, (uint16_t)iplen);
+		put16(ip + 6, 0x4000);
+		ip[8] = 64;
+		ip[9] = 17;
+		memcpy(ip + 12, IP4_A, 4);
+		memcpy(ip + 16, IP4_B, 4);
+		put16(ip + 10, 0);
+		put16(ip + 10, (uint16_t)~ref_sum(0, ip, 20));
+	}
+	return off + 2 + iplen;
+}
+
+static uint8_t test_dsfield(const uint8_t *ip, int v6)
+{
+	return v6 ? (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4) : ip[1];
+}
+
+/* RFC 6040 figure 4 as the kernel implements it, [inner][outer] by codepoint
+ * value (0 Not-ECT, 1 ECT(1), 2 ECT(0), 3 CE): what happens and the inner
+ * ECN field delivered. */
+static const struct {
+	enum proto_ecn res;
+	uint8_t ecn;
+} rfc6040[4][4] = {
+    /* inner Not-ECT */
+    [NE] = {[NE] = {PROTO_ECN_PASS, NE},
+	    [E1] = {PROTO_ECN_PASS_LOG, NE},
+	    [E0] = {PROTO_ECN_PASS_LOG, NE},
+	    [CE] = {PROTO_ECN_DROP, NE}},
+    [E1] = {[NE] = {PROTO_ECN_PASS, E1},
+	    [E1] = {PROTO_ECN_PASS, E1},
+	    [E0] = {PROTO_ECN_PASS, E1},
+	    [CE] = {PROTO_ECN_REWRITTEN, CE}},
+    [E0] = {[NE] = {PROTO_ECN_PASS, E0},
+	    [E1] = {PROTO_ECN_REWRITTEN, E1},
+	    [E0] = {PROTO_ECN_PASS, E0},
+	    [CE] = {PROTO_ECN_REWRITTEN, CE}},
+    [CE] = {[NE] = {PROTO_ECN_PASS, CE},
+	    [E1] = {PROTO_ECN_PASS, CE},
+	    [E0] = {PROTO_ECN_PASS, CE},
+	    [CE] = {PROTO_ECN_PASS, CE}},
+};
+
+/* One cell of the table for one inner frame: the result, the inner ECN
+ * field delivered, and that nothing else moved but the IPv4 checksum, which
+ * must be the very value a full recomputation gives. 1 if it was rewritten. */
+static int check_ecn_cell(int v6, uint16_t tpid, int inner, int outer, uint8_t dscp)
+{
+	uint8_t f[128], before[128];
+	/* the outer DSCP differs from the inner one: it must never leak in */
+	uint8_t ods = (uint8_t)((dscp ^ 0x3f) << 2 | outer);
+	size_t len = mk_ecn_frame(f, v6, tpid, (uint8_t)(dscp << 2 | inner));
+	size_t l3 = tpid ? 18 : 14;
+	enum proto_ecn res;
+
+	memcpy(before, f, len);
+	res = proto_ecn_decap(ods, f, len);
+	print_message("IPv%d tpid %#x inner %d outer %d dscp %#x\n", v6 ? 6 : 4, tpid, inner, outer, dscp);
+	assert_int_equal(res, rfc6040[inner][outer].res);
+	assert_int_equal(test_dsfield(f + l3, v6), dscp << 2 | rfc6040[inner][outer].ecn);
+	if (res != PROTO_ECN_REWRITTEN) {
+		assert_memory_equal(f, before, len);
+		return 0;
+	}
+	if (v6) {
+		/* only the two ECN bits of the traffic class moved */
+		assert_int_equal(f[l3 + 1] & 0xcf, before[l3 + 1] & 0xcf);
+		before[l3 + 1] = f[l3 + 1];
+	} else {
+		uint8_t fresh[20];
+
+		assert_int_equal(ref_sum(0, f + l3, 20), 0xffff);
+		memcpy(fresh, f + l3, 20);
+		put16(fresh + 10, 0);
+		assert_int_equal(get16(f + l3 + 10), (uint16_t)~ref_sum(0, fresh, 20));
+		before[l3 + 1] = f[l3 + 1];
+		before[l3 + 10] = f[l3 + 10];
+		before[l3 + 11] = f[l3 + 11];
+	}
+	assert_memory_equal(f, before, len);
+	return 1;
+}
+
+static void test_ecn_decap_follows_rfc6040_for_every_outer_inner_pair(void **state)
+{
+	static const uint16_t tpids[] = {0, 0x8100, 0x88a8};
+	static const uint8_t dscps[] = {0x00, 0x0a, 0x2e, 0x3f};
+	int rewritten = 0;
+
+	(void)state;
+	for (int v6 = 0; v6 < 2; v6++)
+		for (size_t t = 0; t < N(tpids); t++)
+			for (int cell = 0; cell < 16; cell++)
+				for (size_t d = 0; d < N(dscps); d++)
+					rewritten += check_ecn_cell(v6, tpids[t], cell / 4, cell % 4, dscps[d]);
+	/* CE over ECT(0)/ECT(1), ECT(1) over ECT(0): 3 cells x 4 DSCPs x 3 tags x 2 families */
+	assert_int_equal(rewritten, 3 * 4 * 3 * 2);
+}
+
+/* The incremental update (RFC 1624) gives what a full recomputation gives,
+ * for any header; a header whose checksum was wrong stays wrong by the same
+ * amount, so the receiver still drops it. */
+static void test_ecn_decap_ipv4_checksum_update_matches_full_recompute(void **state)
+{
+	uint32_t x = 12345;
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		uint8_t f[64], fresh[20];
+		size_t len = mk_ecn_frame(f, 0, 0, 0);
+		uint8_t *ip = f + 14;
+		int outer = (i & 1) ? CE : E1, broken = (i % 7) == 0;
+
+		/* random header words, then a real (or deliberately wrong) checksum */
+		for (int k = 2; k < 20; k++) {
+			x = x * 1103515245u + 12345u;
+			ip[k] = (uint8_t)(x >> 16);
+		}
+		/* make the other words sum to the edges now and then */
+		if (i % 5 == 0)
+			memset(ip + 2, 0, 18);
+		if (i % 5 == 1)
+			memset(ip + 2, 0xff, 18);
+		ip[1] = (uint8_t)((x >> 8) & 0xfc) | (outer == CE ? (i & 2 ? E1 : E0) : E0);
+		put16(ip + 10, 0);
+		put16(ip + 10, (uint16_t)(~ref_sum(0, ip, 20) + (broken ? 0x1234 : 0)));
+		uint16_t sum_before = ref_sum(0, ip, 20);
+
+		assert_int_equal(proto_ecn_decap((uint8_t)outer, f, len), PROTO_ECN_REWRITTEN);
+		if (broken) {
+			assert_int_equal(ref_sum(0, ip, 20), sum_before);
+			continue;
+		}
+		assert_int_equal(ref_sum(0, ip, 20), 0xffff);
+		memcpy(fresh, ip, 20);
+		put16(fresh + 10, 0);
+		assert_int_equal(get16(ip + 10), (uint16_t)~ref_sum(0, fresh, 20));
+	}
+}
+
+/* No ECN field, nothing to do: outer CE over what would be a Not-ECT header
+ * if it were parsed must neither drop nor change these. */
+static void test_ecn_decap_passes_frames_without_an_inner_ip_header(void **state)
+{
+	uint8_t f[128], before[128];
+	size_t len;
+
+	(void)state;
+	/* ARP */
+	len = mk_arp(f, &(struct arpspec){0});
+	memcpy(before, f, len);
+	assert_int_equal(proto_ecn_decap(CE, f, len), PROTO_ECN_PASS);
+	assert_memory_equal(f, before, len);
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		size_t hl = v6 ? 40 : 20;
+
+		/* header one byte short of its fixed part, untagged and tagged */
+		for (int tagged = 0; tagged < 2; tagged++) {
+			size_t l3 = tagged ? 18 : 14;
+
+			len = mk_ecn_frame(f, v6, tagged ? 0x8100 : 0, NE);
+			memcpy(before, f, len);
+			assert_int_equal(proto_ecn_decap(CE, f, l3 + hl - 1), PROTO_ECN_PASS);
+			assert_memory_equal(f, before, len);
+			/* the complete header is enough */
+			assert_int_equal(proto_ecn_decap(CE, f, l3 + hl), PROTO_ECN_DROP);
+		}
+		/* version nibble that does not match the ethertype */
+		len = mk_ecn_frame(f, v6, 0, NE);
+		f[14] = (uint8_t)((f[14] & 0x0f) | (v6 ? 0x40 : 0x60));
+		memcpy(before, f, len);
+		assert_int_equal(proto_ecn_decap(CE, f, len), PROTO_ECN_PASS);
+		assert_memory_equal(f, before, len);
+		/* two tags (QinQ): only one is looked through */
+		len = mk_ecn_frame(f + 4, v6, 0x8100, NE) + 4;
+		memmove(f, f + 4, 12);
+		put16(f + 12, 0x88a8);
+		put16(f + 14, 0x0064);
+		memcpy(before, f, len);
+		assert_int_equal(proto_ecn_decap(CE, f, len), PROTO_ECN_PASS);
+		assert_memory_equal(f, before, len);
+	}
+	/* runts and NULL */
+	len = mk_ecn_frame(f, 0, 0, NE);
+	memcpy(before, f, len);
+	for (size_t l = 0; l < 14 + 20; l++)
+		assert_int_equal(proto_ecn_decap(CE, f, l), PROTO_ECN_PASS);
+	assert_memory_equal(f, before, len);
+	assert_int_equal(proto_ecn_decap(CE, NULL, 100), PROTO_ECN_PASS);
+	/* the outer family is not the function's business: only the two ECN
+	 * bits of the byte given count, whatever the DSCP around them */
+	for (int ods = 0; ods < 256; ods++) {
+		len = mk_ecn_frame(f, 1, 0, E0);
+		assert_int_equal(proto_ecn_decap((uint8_t)ods, f, len), rfc6040[E0][ods & 3].res);
+	}
+}
+
+static void test_outer_tos_takes_dscp_from_config_or_inner_and_ecn_from_inner(void **state)
+{
+	static const uint16_t tpids[] = {0, 0x8100, 0x88a8};
+	uint8_t f[128];
+	size_t len;
+
+	(void)state;
+	for (int v6 = 0; v6 < 2; v6++)
+		for (size_t t = 0; t < N(tpids); t++)
+			for (int ecn = 0; ecn < 4; ecn++) {
+				/* RFC 6040 normal mode: CE goes out as ECT(0) */
+				uint8_t want_ecn = ecn == CE ? E0 : (uint8_t)ecn;
+
+				len = mk_ecn_frame(f, v6, tpids[t], (uint8_t)(0x0a << 2 | ecn));
+				assert_int_equal(proto_outer_tos(0x28, false, f, len), 0x28 | want_ecn);
+				/* the configured value's own ECN bits are ignored */
+				assert_int_equal(proto_outer_tos(0x2b, false, f, len), 0x28 | want_ecn);
+				assert_int_equal(proto_outer_tos(0x00, true, f, len), 0x28 | want_ecn);
+				assert_int_equal(proto_outer_tos(0xb8, true, f, len), 0x28 | want_ecn);
+			}
+	/* not IP: the configured DSCP, Not-ECT; inherit has nothing to copy */
+	len = mk_arp(f, &(struct arpspec){0});
+	assert_int_equal(proto_outer_tos(0xbb, false, f, len), 0xb8);
+	assert_int_equal(proto_outer_tos(0xbb, true, f, len), 0);
+	assert_int_equal(proto_outer_tos(0xbb, false, NULL, 0), 0xb8);
+	len = mk_ecn_frame(f, 0, 0, 0xbb);
+	assert_int_equal(proto_outer_tos(0, true, f, 14 + 19), 0);
+	assert_int_equal(proto_outer_tos(0, true, f, 14 + 20), 0xba);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -957,10 +1288,16 @@ int main(void)
 	    cmocka_unit_test(test_nd_build_na_for_dad_goes_to_all_nodes_unsolicited),
 	    cmocka_unit_test(test_too_big_check_classifies_by_size_family_and_df),
 	    cmocka_unit_test(test_too_big_build_ipv4_frag_needed_quotes_within_576),
+	    cmocka_unit_test(test_too_big_build_any_answers_ipv4_without_df),
 	    cmocka_unit_test(test_too_big_build_ipv6_packet_too_big_quotes_within_1280),
 	    cmocka_unit_test(test_too_big_build_keeps_vlan_tag_and_lowers_mtu),
 	    cmocka_unit_test(test_too_big_build_does_not_answer_errors_fragments_or_groups),
 	    cmocka_unit_test(test_csum_helpers_match_rfc1071_example),
+	    cmocka_unit_test(test_csum_vector_sums_match_reference_at_every_length_and_alignment),
+	    cmocka_unit_test(test_ecn_decap_follows_rfc6040_for_every_outer_inner_pair),
+	    cmocka_unit_test(test_ecn_decap_ipv4_checksum_update_matches_full_recompute),
+	    cmocka_unit_test(test_ecn_decap_passes_frames_without_an_inner_ip_header),
+	    cmocka_unit_test(test_outer_tos_takes_dscp_from_config_or_inner_and_ecn_from_inner),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

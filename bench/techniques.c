@@ -1,0 +1,287 @@
+/* techniques: micro-benchmarks of the copy and syscall savings the speed
+ * issue asked to measure, each against the way vxnetd does it now, run by
+ * bench/techniques.sh in network namespaces (not a test):
+ *
+ *   udp-rx PORT SECS               receive UDP GRO bursts, print bytes and CPU seconds
+ *   udp-tx DST PORT SECS MODE      send 64 KB UDP GSO bursts of 1460-byte segments:
+ *                                  MODE plain (sendmsg, vxnetd's way), zerocopy
+ *                                  (MSG_ZEROCOPY, completions read from the error queue),
+ *                                  mmsg (sendmmsg of 8 bursts per call)
+ *   udp-flood DST PORT SECS LEN    send LEN-byte datagrams as fast as one socket can
+ *   tap-read NAME SECS MODE        read frames from a TAP (a flood is sent into it by the
+ *                                  script): MODE read (one read(2) per frame, vxnetd's way)
+ *                                  or uring (io_uring, 32 reads in flight, one
+ *                                  io_uring_submit_and_wait per batch)
+ *
+ * Each prints one line "KEY value ..." with what it moved and the CPU time
+ * (user + system, RUSAGE_SELF: the softirq work done in its context too). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <linux/errqueue.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SO_ZEROCOPY
+#define SO_ZEROCOPY 60
+#endif
+#ifndef MSG_ZEROCOPY
+#define MSG_ZEROCOPY 0x4000000
+#endif
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
+#define SEG 1460
+#define NSEG 44 /* 64 KB bursts, as vxnetd's GSO bursts of a TSO super-frame */
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double cpu(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
+}
+
+static int udp_rx(int port, double secs)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), one = 1, big = 32 << 20;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror("bind");
+		return 1;
+	}
+	struct timeval tv = {1, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	static char buf[65536];
+	double t0 = 0, c0 = 0;
+	unsigned long long bytes = 0;
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			if (t0 && now() - t0 > secs)
+				break;
+			if (t0)
+				break;
+			continue;
+		}
+		if (!t0) {
+			t0 = now();
+			c0 = cpu();
+		}
+		bytes += (unsigned long long)n;
+	}
+	double dt = now() - t0 - 1.0; /* the last second was the timeout */
+	printf("rx_bytes %llu rx_secs %.2f rx_gbps %.2f rx_cpu_s %.2f\n", bytes, dt, bytes * 8 / dt / 1e9, cpu() - c0);
+	return 0;
+}
+
+/* Read the completions MSG_ZEROCOPY queued; returns how many sends completed. */
+static unsigned zc_reap(int fd)
+{
+	unsigned done = 0;
+	for (;;) {
+		char ctrl[128];
+		struct msghdr mh = {.msg_control = ctrl, .msg_controllen = sizeof(ctrl)};
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			struct sock_extended_err ee;
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			if (ee.ee_origin == SO_EE_ORIGIN_ZEROCOPY)
+				done += ee.ee_data - ee.ee_info + 1;
+		}
+	}
+	return done;
+}
+
+static int udp_tx(const char *dst, int port, double secs, const char *mode)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), one = 1, big = 8 << 20;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	inet_pton(AF_INET, dst, &sa.sin_addr);
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+	int zc = !strcmp(mode, "zerocopy"), mm = !strcmp(mode, "mmsg");
+	if (zc && setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)) < 0) {
+		perror("SO_ZEROCOPY");
+		return 1;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror("connect");
+		return 1;
+	}
+	uint16_t gso = SEG;
+	setsockopt(fd, SOL_UDP, UDP_SEGMENT, &gso, sizeof(gso));
+	/* Zero-copy pins the pages until the kernel is done: a ring of buffers. */
+	enum { NBUF = 64 };
+	static char bufs[NBUF][SEG * NSEG];
+	for (int i = 0; i < NBUF; i++)
+		memset(bufs[i], i, sizeof(bufs[i]));
+	double t0 = now(), c0 = cpu();
+	unsigned long long sent = 0, calls = 0;
+	unsigned inflight = 0, k = 0;
+	while (now() - t0 < secs) {
+		if (mm) {
+			struct mmsghdr m[8];
+			struct iovec iov[8];
+			for (int i = 0; i < 8; i++) {
+				iov[i] = (struct iovec){bufs[(k + i) % NBUF], SEG * NSEG};
+				m[i].msg_hdr = (struct msghdr){.msg_iov = &iov[i], .msg_iovlen = 1};
+			}
+			int n = sendmmsg(fd, m, 8, 0);
+			if (n > 0)
+				sent += (unsigned long long)n * SEG * NSEG;
+			k += 8;
+		} else {
+			if (zc) {
+				/* Never reuse a buffer the kernel may still read. */
+				while (inflight >= NBUF - 1)
+					inflight -= zc_reap(fd);
+			}
+			ssize_t n = send(fd, bufs[k % NBUF], SEG * NSEG, zc ? MSG_ZEROCOPY : 0);
+			if (n > 0) {
+				sent += (unsigned long long)n;
+				inflight += zc;
+			} else if (errno == ENOBUFS && zc) {
+				inflight -= zc_reap(fd);
+			}
+			k++;
+		}
+		calls++;
+		if (zc && (k & 7) == 0)
+			inflight -= zc_reap(fd);
+	}
+	double dt = now() - t0;
+	printf("tx_mode %s tx_gbps %.2f tx_calls_per_s %.0f tx_cpu_s %.2f tx_secs %.2f\n", mode, sent * 8 / dt / 1e9,
+	       calls / dt, cpu() - c0, dt);
+	return 0;
+}
+
+static int tap_read(const char *name, double secs, const char *mode)
+{
+	int fd = open("/dev/net/tun", O_RDWR);
+	struct ifreq ifr = {0};
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		perror("tun");
+		return 1;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	enum { Q = 32, BUFSZ = 2048 };
+	static char bufs[Q][BUFSZ];
+	unsigned long long frames = 0, calls = 0;
+	double t0 = 0, c0 = 0, deadline = 1e18;
+	if (!strcmp(mode, "read")) {
+		while (now() < deadline) {
+			ssize_t n = read(fd, bufs[0], BUFSZ);
+			calls++;
+			if (n <= 0)
+				continue;
+			if (!t0) {
+				t0 = now();
+				c0 = cpu();
+				deadline = t0 + secs;
+			}
+			frames++;
+		}
+	} else {
+		struct io_uring ring;
+		if (io_uring_queue_init(Q * 2, &ring, 0) < 0) {
+			perror("io_uring_queue_init");
+			return 1;
+		}
+		for (int i = 0; i < Q; i++) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+			io_uring_prep_read(sqe, fd, bufs[i], BUFSZ, 0);
+			io_uring_sqe_set_data64(sqe, (uint64_t)i);
+		}
+		while (now() < deadline) {
+			io_uring_submit_and_wait(&ring, 1);
+			calls++;
+			struct io_uring_cqe *cqe;
+			unsigned head, n = 0;
+			io_uring_for_each_cqe(&ring, head, cqe)
+			{
+				int i = (int)io_uring_cqe_get_data64(cqe);
+				if (cqe->res > 0) {
+					if (!t0) {
+						t0 = now();
+						c0 = cpu();
+						deadline = t0 + secs;
+					}
+					frames++;
+				}
+				struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+				io_uring_prep_read(sqe, fd, bufs[i], BUFSZ, 0);
+				io_uring_sqe_set_data64(sqe, (uint64_t)i);
+				n++;
+			}
+			io_uring_cq_advance(&ring, n);
+		}
+	}
+	double dt = now() - t0;
+	printf("tap_mode %s frames_per_s %.0f syscalls_per_frame %.3f cpu_us_per_frame %.3f\n", mode, frames / dt,
+	       (double)calls / (double)(frames ? frames : 1), (cpu() - c0) * 1e6 / (double)(frames ? frames : 1));
+	return 0;
+}
+
+static int udp_flood(const char *dst, int port, double secs, int len)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	inet_pton(AF_INET, dst, &sa.sin_addr);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror("connect");
+		return 1;
+	}
+	static char buf[1500];
+	double t0 = now();
+	unsigned long long n = 0;
+	while ((n & 1023) || now() - t0 < secs) {
+		send(fd, buf, (size_t)len, 0);
+		n++;
+	}
+	printf("flood_pps %.0f\n", n / (now() - t0));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 6 && !strcmp(argv[1], "udp-flood"))
+		return udp_flood(argv[2], atoi(argv[3]), atof(argv[4]), atoi(argv[5]));
+	if (argc == 4 && !strcmp(argv[1], "udp-rx"))
+		return udp_rx(atoi(argv[2]), atof(argv[3]));
+	if (argc == 6 && !strcmp(argv[1], "udp-tx"))
+		return udp_tx(argv[2], atoi(argv[3]), atof(argv[4]), argv[5]);
+	if (argc == 5 && !strcmp(argv[1], "tap-read"))
+		return tap_read(argv[2], atof(argv[3]), argv[4]);
+	fprintf(stderr, "usage: techniques udp-rx PORT SECS | udp-tx DST PORT SECS plain|zerocopy|mmsg |"
+			" udp-flood DST PORT SECS LEN | tap-read NAME SECS read|uring\n");
+	return 2;
+}
