@@ -38,14 +38,18 @@ bool dp_ipv6_enabled(void)
 	return v == 0;
 }
 
-/* MTU of the device that holds addr, 0 if none does. */
-static unsigned mtu_of_local(const struct vx_addr *a)
+/* MTU of the device that holds addr, 0 if none does. snap: the namespace's
+ * addresses (getifaddrs), or NULL to read them now. */
+static unsigned mtu_of_local(const struct vx_addr *a, const struct ifaddrs *snap)
 {
-	struct ifaddrs *ifa0;
+	struct ifaddrs *ifa0 = NULL;
 	unsigned mtu = 0;
-	if (getifaddrs(&ifa0) < 0)
-		return 0;
-	for (struct ifaddrs *ifa = ifa0; ifa; ifa = ifa->ifa_next) {
+	if (!snap) {
+		if (getifaddrs(&ifa0) < 0)
+			return 0;
+		snap = ifa0;
+	}
+	for (const struct ifaddrs *ifa = snap; ifa; ifa = ifa->ifa_next) {
 		struct vx_addr x;
 		uint16_t port;
 		if (!ifa->ifa_addr || addr_from_sockaddr(ifa->ifa_addr, &x, &port) < 0)
@@ -55,12 +59,19 @@ static unsigned mtu_of_local(const struct vx_addr *a)
 			break;
 		}
 	}
-	freeifaddrs(ifa0);
+	if (ifa0)
+		freeifaddrs(ifa0);
 	return mtu;
 }
 
 int dp_link_mtu(const struct link_config *cfg, int family, unsigned *mtu, unsigned *underlay_limit,
 		uint32_t *dev_ifindex, const char **why)
+{
+	return dp_link_mtu_snap(cfg, family, NULL, mtu, underlay_limit, dev_ifindex, why);
+}
+
+int dp_link_mtu_snap(const struct link_config *cfg, int family, const struct ifaddrs *snap, unsigned *mtu,
+		     unsigned *underlay_limit, uint32_t *dev_ifindex, const char **why)
 {
 	unsigned dev_mtu = 0;
 	*dev_ifindex = 0;
@@ -72,7 +83,7 @@ int dp_link_mtu(const struct link_config *cfg, int family, unsigned *mtu, unsign
 		}
 		netdev_get_mtu(cfg->dev, &dev_mtu);
 	} else if (cfg->local.family) {
-		dev_mtu = mtu_of_local(&cfg->local);
+		dev_mtu = mtu_of_local(&cfg->local, snap);
 	}
 	unsigned overhead = family == AF_INET6 ? VXLAN_OVERHEAD_V6 : VXLAN_OVERHEAD_V4;
 	*underlay_limit = dev_mtu > overhead ? dev_mtu - overhead : 0;

@@ -22,6 +22,12 @@ bool dp_ipv6_enabled(void);
  * exist. */
 int dp_link_mtu(const struct link_config *cfg, int family, unsigned *mtu, unsigned *underlay_limit,
 		uint32_t *dev_ifindex, const char **why);
+/* The same over snap, the namespace's addresses as getifaddrs(3) gave them
+ * (NULL: read them now): a periodic check of many links reads them once,
+ * not once per link (each read is a netlink dump of every address). */
+struct ifaddrs;
+int dp_link_mtu_snap(const struct link_config *cfg, int family, const struct ifaddrs *snap, unsigned *mtu,
+		     unsigned *underlay_limit, uint32_t *dev_ifindex, const char **why);
 
 struct core_link;
 struct dp;

@@ -945,19 +945,15 @@ static unsigned user_oper_mtu(struct dp *dp, struct core_link *l)
 /* The namespace's own addresses, for localbypass: a remote that is one of
  * them is served by handing the frame over (kept fresh once a second; the
  * workers are parked for a change only). */
-static void refresh_local_addrs(struct dp_user *u)
+static void refresh_local_addrs(struct dp_user *u, const struct ifaddrs *ifa0)
 {
-	struct ifaddrs *ifa0;
-	if (getifaddrs(&ifa0) < 0)
-		return;
 	struct vx_addr a[64];
 	unsigned n = 0;
-	for (struct ifaddrs *ifa = ifa0; ifa && n < 64; ifa = ifa->ifa_next) {
+	for (const struct ifaddrs *ifa = ifa0; ifa && n < 64; ifa = ifa->ifa_next) {
 		uint16_t port;
 		if (ifa->ifa_addr && addr_from_sockaddr(ifa->ifa_addr, &a[n], &port) == 0)
 			n++;
 	}
-	freeifaddrs(ifa0);
 	bool same = n == u->n_local;
 	for (unsigned i = 0; same && i < n; i++)
 		same = addr_equal(&a[i], &u->local_addrs[i]);
@@ -969,7 +965,9 @@ static void refresh_local_addrs(struct dp_user *u)
 	user_resume(u);
 }
 
-void user_refresh_limit(struct dp_user *u, struct ulink *ul, unsigned tap_mtu)
+/* user_refresh_limit over snap, the addresses the tick read once for all
+ * links (NULL: read them now). */
+static void refresh_limit_snap(struct dp_user *u, struct ulink *ul, unsigned tap_mtu, const struct ifaddrs *snap)
 {
 	(void)u;
 	/* The path limit follows the underlay device's MTU, or the TAP's own
@@ -977,7 +975,7 @@ void user_refresh_limit(struct dp_user *u, struct ulink *ul, unsigned tap_mtu)
 	uint32_t dev_ifindex;
 	unsigned mtu, underlay;
 	const char *why = NULL;
-	if (dp_link_mtu(&ul->cfg, ul->family, &mtu, &underlay, &dev_ifindex, &why) < 0)
+	if (dp_link_mtu_snap(&ul->cfg, ul->family, snap, &mtu, &underlay, &dev_ifindex, &why) < 0)
 		return;
 	unsigned was = atomic_load_explicit(&ul->path_limit, memory_order_relaxed);
 	unsigned limit = underlay ? underlay : tap_mtu ? tap_mtu : was;
@@ -985,6 +983,11 @@ void user_refresh_limit(struct dp_user *u, struct ulink *ul, unsigned tap_mtu)
 		log_info("%s: the path now carries %u-byte packets (was %u)", ul->cfg.name, limit, was);
 		atomic_store_explicit(&ul->path_limit, limit, memory_order_relaxed);
 	}
+}
+
+void user_refresh_limit(struct dp_user *u, struct ulink *ul, unsigned tap_mtu)
+{
+	refresh_limit_snap(u, ul, tap_mtu, NULL);
 }
 
 struct age_ctx {
@@ -1005,6 +1008,11 @@ static void user_tick(struct dp *dp, uint64_t now)
 {
 	struct dp_user *u = to_user(dp);
 	user_events_drain(u);
+	/* One read of the namespace's addresses for every link's limit and
+	 * for localbypass (NULL if it failed: each link then reads its own). */
+	struct ifaddrs *snap = NULL;
+	if (getifaddrs(&snap) < 0)
+		snap = NULL;
 	for (struct ulink *ul = u->links; ul; ul = ul->next) {
 		struct age_ctx a = {u, ul};
 		ufdb_lock(u);
@@ -1023,10 +1031,13 @@ static void user_tick(struct dp *dp, uint64_t now)
 		bool seen = !(ul->cfg.set & LINK_P_NETNS) && nl_link_get(u->nl, ul->l->ifindex, NULL, &have) == 0;
 		if (seen)
 			dp_observe_state(u->nl, dp, ul->l, &have);
-		user_refresh_limit(u, ul, seen ? have.mtu : 0);
+		refresh_limit_snap(u, ul, seen ? have.mtu : 0, snap);
 	}
 	pmtu_expire(&u->pmtu, now);
-	refresh_local_addrs(u);
+	if (snap) {
+		refresh_local_addrs(u, snap);
+		freeifaddrs(snap);
+	}
 }
 
 static void user_free(struct dp *dp)
@@ -1104,7 +1115,11 @@ struct dp *dp_user_new(struct core *c, const struct dp_upcalls *up, struct loop 
 		errno = -rc;
 		return NULL;
 	}
-	refresh_local_addrs(u);
+	struct ifaddrs *snap;
+	if (getifaddrs(&snap) == 0) {
+		refresh_local_addrs(u, snap);
+		freeifaddrs(snap);
+	}
 	log_info("user datapath: %u worker%s%s%s, polling %u us after packets", u->nw, u->nw == 1 ? "" : "s",
 		 u->threads ? " (threads)" : " (on the main loop)", u->busy_poll ? ", busy polling" : "",
 		 u->busy_poll ? 0 : u->linger_us);
