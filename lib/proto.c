@@ -58,8 +58,11 @@ static size_t eth_l3(const uint8_t *frame, size_t len, uint16_t *type)
  * CSUM_CHUNK bytes (16384 steps per lane, two accumulators). */
 #define CSUM_CHUNK ((size_t)32 * 16384)
 
-/* Sum of the native 16-bit words of p[0..n), n a multiple of 32, AVX2. */
-__attribute__((target("avx2"))) static uint64_t csum_words_avx2(const uint8_t *p, size_t n)
+/* Sum of the native 16-bit words of p[0..n), n a multiple of 32, copying
+ * them to d on the way unless d is NULL. Always inlined into the four
+ * entry points below with a constant d, so the compiler emits a summing
+ * loop and a copying one without a branch in either. */
+__attribute__((target("avx2"), always_inline)) static inline uint64_t csum_avx2(uint8_t *d, const uint8_t *p, size_t n)
 {
 	const __m256i zero = _mm256_setzero_si256();
 	uint64_t total = 0;
@@ -68,6 +71,8 @@ __attribute__((target("avx2"))) static uint64_t csum_words_avx2(const uint8_t *p
 		__m256i a = zero, b = zero;
 		for (size_t i = 0; i < chunk; i += 32) {
 			__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+			if (d)
+				_mm256_storeu_si256((__m256i *)(void *)(d + i), v);
 			a = _mm256_add_epi32(a, _mm256_unpacklo_epi16(v, zero));
 			b = _mm256_add_epi32(b, _mm256_unpackhi_epi16(v, zero));
 		}
@@ -77,67 +82,15 @@ __attribute__((target("avx2"))) static uint64_t csum_words_avx2(const uint8_t *p
 		for (int k = 0; k < 8; k++)
 			total += (uint64_t)la[k] + lb[k];
 		p += chunk;
+		if (d)
+			d += chunk;
 		n -= chunk;
 	}
 	return total;
 }
 
 /* The same with SSE2, which every x86-64 has. */
-static uint64_t csum_words_sse2(const uint8_t *p, size_t n)
-{
-	const __m128i zero = _mm_setzero_si128();
-	uint64_t total = 0;
-	while (n) {
-		size_t chunk = n < CSUM_CHUNK ? n : CSUM_CHUNK;
-		__m128i a = zero, b = zero, c = zero, d = zero;
-		for (size_t i = 0; i < chunk; i += 32) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-			__m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
-			a = _mm_add_epi32(a, _mm_unpacklo_epi16(v, zero));
-			b = _mm_add_epi32(b, _mm_unpackhi_epi16(v, zero));
-			c = _mm_add_epi32(c, _mm_unpacklo_epi16(w, zero));
-			d = _mm_add_epi32(d, _mm_unpackhi_epi16(w, zero));
-		}
-		uint32_t l[4][4];
-		_mm_storeu_si128((__m128i *)(void *)l[0], a);
-		_mm_storeu_si128((__m128i *)(void *)l[1], b);
-		_mm_storeu_si128((__m128i *)(void *)l[2], c);
-		_mm_storeu_si128((__m128i *)(void *)l[3], d);
-		for (int k = 0; k < 4; k++)
-			total += (uint64_t)l[0][k] + l[1][k] + l[2][k] + l[3][k];
-		p += chunk;
-		n -= chunk;
-	}
-	return total;
-}
-
-/* csum_words_avx2 while copying p[0..n) to d. */
-__attribute__((target("avx2"))) static uint64_t csum_copy_avx2(uint8_t *d, const uint8_t *p, size_t n)
-{
-	const __m256i zero = _mm256_setzero_si256();
-	uint64_t total = 0;
-	while (n) {
-		size_t chunk = n < CSUM_CHUNK ? n : CSUM_CHUNK;
-		__m256i a = zero, b = zero;
-		for (size_t i = 0; i < chunk; i += 32) {
-			__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
-			_mm256_storeu_si256((__m256i *)(void *)(d + i), v);
-			a = _mm256_add_epi32(a, _mm256_unpacklo_epi16(v, zero));
-			b = _mm256_add_epi32(b, _mm256_unpackhi_epi16(v, zero));
-		}
-		uint32_t la[8], lb[8];
-		_mm256_storeu_si256((__m256i *)(void *)la, a);
-		_mm256_storeu_si256((__m256i *)(void *)lb, b);
-		for (int k = 0; k < 8; k++)
-			total += (uint64_t)la[k] + lb[k];
-		p += chunk;
-		d += chunk;
-		n -= chunk;
-	}
-	return total;
-}
-
-static uint64_t csum_copy_sse2(uint8_t *d, const uint8_t *p, size_t n)
+__attribute__((always_inline)) static inline uint64_t csum_sse2(uint8_t *d, const uint8_t *p, size_t n)
 {
 	const __m128i zero = _mm_setzero_si128();
 	uint64_t total = 0;
@@ -147,8 +100,10 @@ static uint64_t csum_copy_sse2(uint8_t *d, const uint8_t *p, size_t n)
 		for (size_t i = 0; i < chunk; i += 32) {
 			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
 			__m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
-			_mm_storeu_si128((__m128i *)(void *)(d + i), v);
-			_mm_storeu_si128((__m128i *)(void *)(d + i + 16), w);
+			if (d) {
+				_mm_storeu_si128((__m128i *)(void *)(d + i), v);
+				_mm_storeu_si128((__m128i *)(void *)(d + i + 16), w);
+			}
 			a = _mm_add_epi32(a, _mm_unpacklo_epi16(v, zero));
 			b = _mm_add_epi32(b, _mm_unpackhi_epi16(v, zero));
 			c = _mm_add_epi32(c, _mm_unpacklo_epi16(w, zero));
@@ -162,10 +117,31 @@ static uint64_t csum_copy_sse2(uint8_t *d, const uint8_t *p, size_t n)
 		for (int k = 0; k < 4; k++)
 			total += (uint64_t)l[0][k] + l[1][k] + l[2][k] + l[3][k];
 		p += chunk;
-		d += chunk;
+		if (d)
+			d += chunk;
 		n -= chunk;
 	}
 	return total;
+}
+
+__attribute__((target("avx2"))) static uint64_t csum_words_avx2(const uint8_t *p, size_t n)
+{
+	return csum_avx2(NULL, p, n);
+}
+
+static uint64_t csum_words_sse2(const uint8_t *p, size_t n)
+{
+	return csum_sse2(NULL, p, n);
+}
+
+__attribute__((target("avx2"))) static uint64_t csum_copy_avx2(uint8_t *d, const uint8_t *p, size_t n)
+{
+	return csum_avx2(d, p, n);
+}
+
+static uint64_t csum_copy_sse2(uint8_t *d, const uint8_t *p, size_t n)
+{
+	return csum_sse2(d, p, n);
 }
 #endif
 
