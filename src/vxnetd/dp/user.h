@@ -327,12 +327,26 @@ void fwd_tx_event(struct uworker *w, int fd, uint32_t events);
 /* Forget what the worker still holds of a link that goes (workers parked). */
 void fwd_forget_link(struct uworker *w, struct ulink *ul);
 
-/* ---- user.c ---- */
+/* ---- user_sock.c: the sockets (workers parked for every change) ---- */
+/* The link of vni on s, NULL if none (any thread: read by the workers). */
 struct ulink *vsock_lookup(const struct vsock *s, uint32_t vni);
 struct vsock *vsock_find(struct dp_user *u, int family, uint16_t port);
+/* The receive group of (family, port), opened for the first link; *why
+ * says what failed. */
+int vsock_get(struct dp_user *u, int family, uint16_t port, struct vsock **out, const char **why);
+/* Close s once no link uses it (s->nlinks 0). */
+void vsock_put(struct dp_user *u, struct vsock *s);
+/* s's VNI table again from u's links, plus extra and without skip (either
+ * may be NULL); -ENOMEM leaves the old table. */
+int vsock_rebuild(struct dp_user *u, struct vsock *s, struct ulink *extra, struct ulink *skip);
+/* Join group g on ifindex for one more link / one link less. */
+int vsock_join(struct vsock *s, const struct vx_addr *g, uint32_t ifindex);
+void vsock_leave(struct vsock *s, const struct vx_addr *g, uint32_t ifindex);
 /* The worker's raw sending socket of family with or without DF, opened on
  * first use; -errno. */
 int uworker_tx_socket(struct uworker *w, int family, bool df);
+
+/* ---- user.c ---- */
 /* fdb_learn under the daemon-wide cap (dp_user.max_learned), the FDB
  * writers' lock held: at the cap a new MAC is not learned (FDB_LEARN_FULL,
  * counted US_RX_LEARN_CAPPED, a log line at most every 10 s); moves,
