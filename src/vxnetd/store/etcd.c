@@ -909,8 +909,14 @@ static void req_finished(struct req *r, CURLcode c)
 		} else if (c != CURLE_OK) {
 			snprintf(why, sizeof(why), "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(c));
 			set_error(e, member_name(e, r->member), why);
+			/* The watch resumes on the next member: a failover as
+			 * much as a unary request's retry is (a killed member
+			 * may break only the watches, the other requests having
+			 * gone elsewhere by then). */
 			if (e->cur == r->member)
 				e->cur = (r->member + 1) % e->n_members;
+			if (e->cur != r->member)
+				e->stats.failovers++;
 			watch_disconnected(w, curl_errno(c, r->errbuf), why);
 		} else {
 			/* An error status: the body is one error object. */

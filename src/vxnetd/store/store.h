@@ -88,7 +88,7 @@ const char *store_last_error(const struct store *s);
 struct store_stats {
 	uint64_t requests;	 /* HTTP requests sent (every attempt, including retries and watches) */
 	uint64_t keepalives;	 /* of which lease keepalives sent by the module itself */
-	uint64_t failovers;	 /* times a request moved to another member */
+	uint64_t failovers;	 /* times a request or a watch moved to another member */
 	uint64_t watch_events;	 /* PUT/DELETE events delivered */
 	uint64_t watch_restarts; /* watch streams re-created after a break */
 };
