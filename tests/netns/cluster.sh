@@ -170,3 +170,19 @@ expect_refused() {
 keys() {
 	etcdctl_ get --prefix --keys-only "$1" 2>/dev/null | grep -v '^$'
 }
+
+# three_hosts MEMBERS VNI: etcd with MEMBERS members, hosts 1-3 each running
+# vxnetd --store with a container beside it (H1..H3, C1..C3), and network
+# blue (VNI, 203.0.113.0/24, this run's datapath) created: the common start
+# of the failure scenarios.
+three_hosts() {
+	local n
+	etcd_setup "$1"
+	for n in 1 2 3; do
+		cluster_host "$n"
+		container "$n"
+	done
+	H1=$(hns 1) H2=$(hns 2) H3=$(hns 3)
+	C1=$(cns 1) C2=$(cns 2) C3=$(cns 3)
+	expect_ok "network create" vx "$H1" network create blue id "$2" subnet 203.0.113.0/24 datapath "$VXNET_DATAPATH"
+}

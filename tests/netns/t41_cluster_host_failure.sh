@@ -18,14 +18,7 @@ set -eu
 trap cleanup EXIT
 need_vxnet
 
-etcd_setup 1
-for n in 1 2 3; do
-	cluster_host "$n"
-	container "$n"
-done
-H1=$(hns 1) H2=$(hns 2) H3=$(hns 3)
-C1=$(cns 1) C2=$(cns 2) C3=$(cns 3)
-expect_ok "network create" vx "$H1" network create blue id 100 subnet 203.0.113.0/24 datapath "$VXNET_DATAPATH"
+three_hosts 1 100
 for n in 1 2 3; do
 	vx "$(hns "$n")" attach "$(cns "$n")" network blue ip "203.0.113.1$n/24" >/dev/null
 done

@@ -22,14 +22,7 @@ set -eu
 trap cleanup EXIT
 need_vxnet
 
-etcd_setup 1
-for n in 1 2 3; do
-	cluster_host "$n"
-	container "$n"
-done
-H1=$(hns 1) H2=$(hns 2) H3=$(hns 3)
-C1=$(cns 1) C2=$(cns 2) C3=$(cns 3)
-expect_ok "network create" vx "$H1" network create blue id 200 subnet 203.0.113.0/24 datapath "$VXNET_DATAPATH"
+three_hosts 1 200
 vx "$H1" attach "$C1" network blue ip 203.0.113.11/24 >/dev/null
 vx "$H2" attach "$C2" network blue ip 203.0.113.12/24 >/dev/null
 if wait_for 5 converged "$C1" 203.0.113.12; then ok "h1 and h2 converged"; else notok "h1 and h2 converged"; fi
