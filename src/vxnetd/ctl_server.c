@@ -1,6 +1,7 @@
 /* ctl_server: accepts `vxnet` clients on a UNIX SOCK_SEQPACKET socket,
- * decodes their requests, calls the core's change API and answers; monitor
- * clients are subscribers of the core's events. A request is checked
+ * reads their requests and sends the answers; ctl_handlers.c decodes the
+ * requests, calls the core's change API and produces the answers, dumps
+ * and monitor events. A request is checked
  * completely before anything changes; a refused request changes nothing
  * and says why in one line.
  *
@@ -17,6 +18,7 @@
  * of the loop for all the changes of that turn (ctl_idle), and a link del
  * is answered once the reaper has removed its device. */
 #include "ctl_server.h"
+#include "ctl_server_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,81 +40,10 @@
 #include "reaper.h"
 #include "vxnet/proto.h"
 
-/* A dump's next batch is produced when the queue is below this. */
-#define CTL_BATCH_BYTES (256u << 10)
 /* A full server gives the place of a client idle this long to a new one. */
 #define CTL_EVICT_IDLE_MS 1000
 
-struct qmsg {
-	struct qmsg *next;
-	size_t len;
-	uint8_t data[];
-};
-
-enum show_kind { SHOW_LINK, SHOW_FDB, SHOW_NEIGH };
-
-/* A dump in progress: which link, and how many of its objects went out. */
-struct dump {
-	enum show_kind kind;
-	bool one;	       /* the named link only, else every link */
-	char link[IFNAMSIZ];   /* the named link */
-	unsigned link_pos;     /* every link: the position of the one being dumped, oldest first */
-	uint64_t done_in_link; /* objects of that link already queued */
-	int err;
-};
-
-struct client {
-	struct loop_src src;
-	struct ctl_server *srv;
-	int fd;
-	struct events_sub sub; /* monitor clients only */
-	bool monitor;
-	bool dead;
-	bool pending;	 /* an asynchronous request (the cluster's) is being answered */
-	uint32_t events; /* what epoll watches for */
-	uint32_t seq;	 /* of the request being answered */
-	struct qmsg *head, *tail;
-	size_t queued; /* bytes in the queue */
-	struct dump *dump;
-	/* A change is answered once it is kept (ctl_idle writes the state
-	 * once for all the changes of a turn of the loop) and, for link del,
-	 * once the reaper has removed the device (its job number reap_seq), as
-	 * `ip link del` returns once the device is gone. */
-	bool commit_wait;
-	uint64_t reap_seq, wait_reaped;
-	int held_status;
-	const char *held_why;
-	uint64_t last_progress; /* ms: a request read, a message sent or read by the client */
-	int outq;		/* bytes sent it has not read yet, at the last timer tick */
-	struct client *next;
-};
-
-/* What log_limited says. */
-enum ctl_log { CTL_LOG_NOFD, CTL_LOG_FULL, CTL_LOG_EVICT, CTL_LOG_MAX };
-
-struct ctl_server {
-	struct loop *loop;
-	struct core *core;
-	struct ctl_server_limits lim;
-	struct loop_src listen;
-	bool listen_off; /* EPOLLIN off on the listener: out of fds */
-	uint64_t listen_off_at;
-	int reserve_fd; /* kept for refusing a client when out of fds */
-	char path[108];
-	struct client *clients;
-	unsigned n_clients;	 /* live ones */
-	unsigned n_dead;	 /* dropped, not freed yet */
-	unsigned n_commit;	 /* clients whose change waits for ctl_idle */
-	struct loop_timer timer; /* idle and stuck clients; reaping */
-	uint64_t last_log[CTL_LOG_MAX];
-	ctl_async_fn async_fn; /* the cluster's requests; NULL: refused */
-	void *async_arg;
-	uint8_t buf[CTL_MSG_MAX];
-};
-
-static void client_update_events(struct client *c);
-
-static void client_kill(struct ctl_server *s, struct client *c, const char *why)
+void ctl_client_kill(struct ctl_server *s, struct client *c, const char *why)
 {
 	if (c->dead)
 		return;
@@ -170,7 +101,7 @@ static int client_flush(struct ctl_server *s, struct client *c)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
 				return 0;
-			client_kill(s, c, NULL);
+			ctl_client_kill(s, c, NULL);
 			return -1;
 		}
 		c->head = m->next;
@@ -185,7 +116,7 @@ static int client_flush(struct ctl_server *s, struct client *c)
 
 /* Queue one finished message. false: the client went over its bound (and
  * was dropped) or memory ran out. */
-static bool client_queue(struct ctl_server *s, struct client *c, struct ctl_msg *m)
+bool ctl_client_queue(struct ctl_server *s, struct client *c, struct ctl_msg *m)
 {
 	if (c->dead)
 		return false;
@@ -194,12 +125,12 @@ static bool client_queue(struct ctl_server *s, struct client *c, struct ctl_msg 
 		char why[96];
 		snprintf(why, sizeof(why), "%s does not read (over %zu queued bytes)",
 			 c->monitor ? "monitor" : "client", s->lim.max_queue);
-		client_kill(s, c, why);
+		ctl_client_kill(s, c, why);
 		return false;
 	}
 	struct qmsg *q = malloc(sizeof(*q) + len);
 	if (!q) {
-		client_kill(s, c, "out of memory");
+		ctl_client_kill(s, c, "out of memory");
 		return false;
 	}
 	q->next = NULL;
@@ -214,439 +145,22 @@ static bool client_queue(struct ctl_server *s, struct client *c, struct ctl_msg 
 	return true;
 }
 
-static void msg_start(struct ctl_server *s, struct client *c, struct ctl_msg *m, uint16_t type)
+void ctl_client_msg(struct ctl_server *s, struct client *c, struct ctl_msg *m, uint16_t type)
 {
 	ctl_msg_init(m, s->buf, sizeof(s->buf), type, c->seq);
 }
 
-static void queue_done(struct ctl_server *s, struct client *c, int status, const char *why)
+void ctl_client_done(struct ctl_server *s, struct client *c, int status, const char *why)
 {
 	struct ctl_msg m;
-	msg_start(s, c, &m, CTL_MSG_DONE);
+	ctl_client_msg(s, c, &m, CTL_MSG_DONE);
 	ctl_msg_set_status(&m, status);
 	if (status < 0) {
 		if (!why)
 			why = strerror(-status);
 		ctl_put_str(&m, CTL_A_ERRMSG, why);
 	}
-	client_queue(s, c, &m);
-}
-
-/* ---- objects ---- */
-
-static void put_fdb(struct ctl_msg *m, const char *link, uint32_t vni, uint16_t dstport, const uint8_t mac[MAC_LEN],
-		    const struct fdb_remote *rem, enum fdb_state state, uint64_t age_ms)
-{
-	ctl_put_str(m, CTL_A_IFNAME, link);
-	ctl_put_u32(m, CTL_A_VNI, vni);
-	ctl_put_u16(m, CTL_A_DSTPORT, dstport);
-	ctl_put_mac(m, CTL_A_LLADDR, mac);
-	if (rem) {
-		ctl_put_addr(m, CTL_A_DST, &rem->ip);
-		ctl_put_u16(m, CTL_A_PORT, rem->port);
-		ctl_put_u32(m, CTL_A_RVNI, rem->vni);
-		ctl_put_u8(m, CTL_A_ORIGIN, rem->origin);
-	}
-	if (state)
-		ctl_put_u8(m, CTL_A_STATE, (uint8_t)state);
-	ctl_put_u64(m, CTL_A_AGE_MS, age_ms);
-}
-
-static void stat_cb(enum dp_stat_group g, const char *name, uint64_t v, void *arg)
-{
-	ctl_put_stat(arg, g == DP_STAT_SOCKET ? CTL_A_SOCKSTATS : CTL_A_STATS, name, v);
-}
-
-static void put_link(struct ctl_msg *m, struct core *core, struct core_link *l)
-{
-	const struct link_config *c = &l->cfg;
-	ctl_put_str(m, CTL_A_IFNAME, c->name);
-	ctl_put_u32(m, CTL_A_IFINDEX, (uint32_t)l->ifindex);
-	ctl_put_u32(m, CTL_A_VNI, c->vni);
-	ctl_put_u16(m, CTL_A_DSTPORT, c->dstport);
-	if (c->local.family)
-		ctl_put_addr(m, CTL_A_LOCAL, &c->local);
-	if (c->remote.family)
-		ctl_put_addr(m, CTL_A_REMOTE, &c->remote);
-	if (c->group.family)
-		ctl_put_addr(m, CTL_A_GROUP, &c->group);
-	if (c->set & LINK_P_DEV)
-		ctl_put_str(m, CTL_A_DEV, c->dev);
-	ctl_put_u8(m, CTL_A_LEARNING, c->learning);
-	ctl_put_u8(m, CTL_A_PROXY, c->proxy);
-	ctl_put_u32(m, CTL_A_AGEING, c->ageing);
-	ctl_put_u32(m, CTL_A_MAXADDR, c->maxaddress);
-	ctl_put_u8(m, CTL_A_TTL, c->ttl);
-	ctl_put_u8(m, CTL_A_TOS, c->tos);
-	ctl_put_u8(m, CTL_A_TOS_INHERIT, c->tos_inherit);
-	ctl_put_u16(m, CTL_A_SRCPORT_MIN, c->srcport_min);
-	ctl_put_u16(m, CTL_A_SRCPORT_MAX, c->srcport_max);
-	ctl_put_u32(m, CTL_A_MTU, l->mtu);
-	ctl_put_u32(m, CTL_A_OPER_MTU, core_oper_mtu(core, l));
-	ctl_put_mac(m, CTL_A_ADDRESS, c->address);
-	if (c->set & LINK_P_NETNS)
-		ctl_put_str(m, CTL_A_NETNS, c->netns);
-	ctl_put_u8(m, CTL_A_DATAPATH, c->datapath);
-	ctl_put_u8(m, CTL_A_DF, c->df);
-	ctl_put_u8(m, CTL_A_LOCALBYPASS, c->localbypass);
-	core_stats(core, l, stat_cb, m);
-}
-
-/* ---- events ---- */
-
-static void on_event(const struct vx_event *ev, void *arg)
-{
-	struct client *c = arg;
-	if (c->dead)
-		return;
-	struct ctl_server *s = c->srv;
-	uint8_t buf[512];
-	struct ctl_msg m;
-	ctl_msg_init(&m, buf, sizeof(buf), CTL_MSG_EVENT, 0);
-	ctl_put_u8(&m, CTL_A_EVENT, (uint8_t)ev->type);
-	switch (ev->type) {
-	case CTL_EVENT_LINK_ADDED:
-	case CTL_EVENT_LINK_DELETED:
-	case CTL_EVENT_LINK_RESTORED:
-	case CTL_EVENT_LINK_CHANGED:
-		ctl_put_str(&m, CTL_A_IFNAME, ev->link);
-		ctl_put_u32(&m, CTL_A_VNI, ev->vni);
-		break;
-	case CTL_EVENT_L2MISS:
-		ctl_put_str(&m, CTL_A_IFNAME, ev->link);
-		ctl_put_mac(&m, CTL_A_LLADDR, ev->mac);
-		break;
-	case CTL_EVENT_L3MISS:
-		ctl_put_str(&m, CTL_A_IFNAME, ev->link);
-		ctl_put_addr(&m, CTL_A_DST, &ev->ip);
-		break;
-	case CTL_EVENT_NEIGH_ADDED:
-	case CTL_EVENT_NEIGH_DELETED:
-	case CTL_EVENT_NEIGH_RESTORED:
-		ctl_put_str(&m, CTL_A_IFNAME, ev->link);
-		ctl_put_addr(&m, CTL_A_DST, &ev->ip);
-		if (ev->has_mac)
-			ctl_put_mac(&m, CTL_A_LLADDR, ev->mac);
-		ctl_put_u8(&m, CTL_A_ORIGIN, ev->origin);
-		break;
-	default:
-		put_fdb(&m, ev->link, ev->vni, ev->dstport, ev->mac, ev->has_remote ? &ev->remote : NULL, ev->state, 0);
-		break;
-	}
-	/* Straight out when nothing waits; else behind what waits. */
-	if (!c->head) {
-		size_t len = ctl_msg_finish(&m);
-		ssize_t n = send(c->fd, m.buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n == (ssize_t)len)
-			return;
-		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
-			client_kill(s, c, NULL);
-			return;
-		}
-	}
-	if (client_queue(s, c, &m))
-		client_update_events(c);
-}
-
-/* ---- dumps ---- */
-
-struct batch {
-	struct ctl_server *s;
-	struct client *c;
-	struct core_link *l;
-	uint64_t skip; /* objects of this link already sent */
-	uint64_t seen; /* objects visited in this pass */
-	uint64_t now;
-	bool full; /* the batch is complete: visit without queueing */
-};
-
-static bool batch_take(struct batch *b)
-{
-	if (b->full || b->c->dead)
-		return false;
-	if (b->seen++ < b->skip)
-		return false;
-	return true;
-}
-
-static void batch_queued(struct batch *b, struct ctl_msg *m)
-{
-	if (!client_queue(b->s, b->c, m)) {
-		b->full = true;
-		return;
-	}
-	b->skip = b->seen;
-	if (b->c->queued >= CTL_BATCH_BYTES)
-		b->full = true;
-}
-
-static void fdb_batch_cb(const struct fdb_entry *e, void *arg)
-{
-	struct batch *b = arg;
-	for (unsigned i = 0; i < e->n_remotes; i++) {
-		if (!batch_take(b))
-			continue;
-		struct ctl_msg m;
-		msg_start(b->s, b->c, &m, CTL_MSG_FDB);
-		put_fdb(&m, b->l->cfg.name, b->l->cfg.vni, b->l->cfg.dstport, e->mac, &e->remotes[i], e->state,
-			b->now > e->updated ? b->now - e->updated : 0);
-		batch_queued(b, &m);
-	}
-}
-
-static void neigh_batch_cb(const struct vx_addr *ip, const uint8_t mac[MAC_LEN], unsigned origin, void *arg)
-{
-	struct batch *b = arg;
-	if (!batch_take(b))
-		return;
-	struct ctl_msg m;
-	msg_start(b->s, b->c, &m, CTL_MSG_NEIGH);
-	ctl_put_str(&m, CTL_A_IFNAME, b->l->cfg.name);
-	ctl_put_addr(&m, CTL_A_DST, ip);
-	ctl_put_mac(&m, CTL_A_LLADDR, mac);
-	ctl_put_u8(&m, CTL_A_ORIGIN, (uint8_t)origin);
-	batch_queued(b, &m);
-}
-
-struct nth {
-	unsigned want, at;
-	struct core_link *found;
-};
-
-static void nth_cb(struct core_link *l, void *arg)
-{
-	struct nth *n = arg;
-	if (n->at++ == n->want)
-		n->found = l;
-}
-
-static void dump_finish(struct ctl_server *s, struct client *c, int rc, const char *why)
-{
-	free(c->dump);
-	c->dump = NULL;
-	queue_done(s, c, rc, why);
-}
-
-/* Queue the dump's next batches while the client keeps up; queue DONE
- * when it is complete. Objects added or removed meanwhile may be missed or
- * seen twice, as with a netlink dump; what is sent is never torn. */
-static void dump_pump(struct ctl_server *s, struct client *c)
-{
-	struct dump *d;
-	while ((d = c->dump) && !c->dead && c->queued < CTL_BATCH_BYTES) {
-		struct core_link *l;
-		if (d->one) {
-			l = core_link_find(s->core, d->link);
-		} else {
-			struct nth n = {d->link_pos, 0, NULL};
-			core_link_foreach(s->core, nth_cb, &n);
-			l = n.found;
-		}
-		if (!l) {
-			if (d->one)
-				dump_finish(s, c, -ENODEV, "link removed during the dump");
-			else
-				dump_finish(s, c, d->err, d->err ? "cannot read the datapath's table" : NULL);
-			return;
-		}
-		struct batch b = {s, c, l, d->done_in_link, 0, loop_now_ms(), false};
-		int rc = 0;
-		if (d->kind == SHOW_LINK) {
-			struct ctl_msg m;
-			msg_start(s, c, &m, CTL_MSG_LINK);
-			put_link(&m, s->core, l);
-			client_queue(s, c, &m);
-		} else if (d->kind == SHOW_FDB) {
-			rc = core_fdb_dump(s->core, l, fdb_batch_cb, &b);
-		} else {
-			rc = core_neigh_dump(s->core, l, neigh_batch_cb, &b);
-		}
-		if (c->dead)
-			return;
-		if (rc < 0 && !d->err)
-			d->err = rc;
-		if (b.full) {
-			d->done_in_link = b.skip; /* more of this link next time */
-			continue;
-		}
-		if (d->one) {
-			dump_finish(s, c, d->err, d->err ? "cannot read the datapath's table" : NULL);
-			return;
-		}
-		d->link_pos++;
-		d->done_in_link = 0;
-	}
-}
-
-static void start_show(struct ctl_server *s, struct client *c, const struct ctl_parsed *p, enum show_kind kind)
-{
-	const char *name = NULL;
-	struct dump *d = calloc(1, sizeof(*d));
-	if (!d) {
-		queue_done(s, c, -ENOMEM, NULL);
-		return;
-	}
-	d->kind = kind;
-	if (ctl_get_str(p, CTL_A_IFNAME, &name) == 0) {
-		if (!core_link_find(s->core, name)) {
-			free(d);
-			queue_done(s, c, -ENODEV, "no such link");
-			return;
-		}
-		d->one = true;
-		snprintf(d->link, sizeof(d->link), "%s", name);
-	}
-	c->dump = d;
-	dump_pump(s, c);
-}
-
-/* ---- requests ---- */
-
-static int do_fdb_change(struct ctl_server *s, uint16_t type, const struct ctl_parsed *p, const char **why)
-{
-	struct fdb_req req;
-	if (ctl_get_fdb_req(p, &req) < 0) {
-		*why = "bad fdb request";
-		return -EINVAL;
-	}
-	static const enum core_op ops[] = {[CTL_MSG_FDB_ADD - CTL_MSG_FDB_ADD] = CORE_ADD,
-					   [CTL_MSG_FDB_APPEND - CTL_MSG_FDB_ADD] = CORE_APPEND,
-					   [CTL_MSG_FDB_REPLACE - CTL_MSG_FDB_ADD] = CORE_REPLACE,
-					   [CTL_MSG_FDB_DEL - CTL_MSG_FDB_ADD] = CORE_DEL};
-	return core_fdb(s->core, ops[type - CTL_MSG_FDB_ADD], &req, FDB_ORIGIN_USER, why);
-}
-
-static int do_neigh_change(struct ctl_server *s, uint16_t type, const struct ctl_parsed *p, const char **why)
-{
-	struct neigh_req req;
-	if (ctl_get_neigh_req(p, &req) < 0) {
-		*why = "bad neigh request";
-		return -EINVAL;
-	}
-	enum core_op op = type == CTL_MSG_NEIGH_ADD	  ? CORE_ADD
-			  : type == CTL_MSG_NEIGH_REPLACE ? CORE_REPLACE
-							  : CORE_DEL;
-	return core_neigh(s->core, op, &req, FDB_ORIGIN_USER, why);
-}
-
-static const char *parse_error(int rc)
-{
-	switch (rc) {
-	case -EPROTO:
-		return "control protocol version mismatch (vxnet and vxnetd differ)";
-	case -EOPNOTSUPP:
-		return "request not supported by this vxnetd (older than vxnet?)";
-	case -ENOPROTOOPT:
-		return "request has an option this vxnetd does not know (older than vxnet?)";
-	default:
-		return "malformed request";
-	}
-}
-
-static void handle(struct ctl_server *s, struct client *c, const uint8_t *buf, size_t len)
-{
-	struct ctl_parsed p;
-	int rc = ctl_parse(buf, len, &p);
-	if (rc < 0) {
-		struct ctl_hdr h = {0};
-		if (len >= CTL_HDR_LEN)
-			memcpy(&h, buf, sizeof(h));
-		c->seq = h.seq;
-		queue_done(s, c, rc, parse_error(rc));
-		return;
-	}
-	c->seq = p.hdr.seq;
-	const char *why = NULL;
-	const char *name = NULL;
-	switch (p.hdr.type) {
-	case CTL_MSG_LINK_ADD: {
-		struct link_config cfg;
-		link_config_init(&cfg);
-		rc = ctl_get_link_config(&p, &cfg);
-		if (rc < 0)
-			why = "bad link request";
-		else
-			rc = core_link_add(s->core, &cfg, FDB_ORIGIN_USER, false, &why);
-		break;
-	}
-	case CTL_MSG_LINK_SET: {
-		struct link_config ch;
-		memset(&ch, 0, sizeof(ch));
-		rc = ctl_get_link_change(&p, &ch);
-		if (rc < 0) {
-			why = "bad link request";
-		} else if (ctl_has(&p, CTL_A_VNI) && core_link_find(s->core, ch.name) &&
-			   core_link_find(s->core, ch.name)->cfg.vni != ch.vni) {
-			rc = -EOPNOTSUPP;
-			why = "id cannot change on a live link (the kernel refuses it too)";
-		} else {
-			rc = core_link_set(s->core, &ch, FDB_ORIGIN_USER, &why);
-		}
-		break;
-	}
-	case CTL_MSG_LINK_DEL:
-		if (ctl_get_str(&p, CTL_A_IFNAME, &name) < 0) {
-			rc = -EINVAL;
-			why = "name is required";
-		} else {
-			rc = core_link_del(s->core, name, FDB_ORIGIN_USER, &why);
-		}
-		break;
-	case CTL_MSG_LINK_SHOW:
-		start_show(s, c, &p, SHOW_LINK);
-		return;
-	case CTL_MSG_FDB_SHOW:
-		start_show(s, c, &p, SHOW_FDB);
-		return;
-	case CTL_MSG_NEIGH_SHOW:
-		start_show(s, c, &p, SHOW_NEIGH);
-		return;
-	case CTL_MSG_FDB_ADD:
-	case CTL_MSG_FDB_APPEND:
-	case CTL_MSG_FDB_REPLACE:
-	case CTL_MSG_FDB_DEL:
-		rc = do_fdb_change(s, p.hdr.type, &p, &why);
-		break;
-	case CTL_MSG_NEIGH_ADD:
-	case CTL_MSG_NEIGH_REPLACE:
-	case CTL_MSG_NEIGH_DEL:
-		rc = do_neigh_change(s, p.hdr.type, &p, &why);
-		break;
-	case CTL_MSG_NETWORK_CREATE:
-	case CTL_MSG_NETWORK_DEL:
-	case CTL_MSG_NETWORK_SHOW:
-	case CTL_MSG_ATTACH:
-	case CTL_MSG_DETACH:
-		if (!s->async_fn) {
-			rc = -EOPNOTSUPP;
-			why = "this vxnetd runs without a cluster store (vxnetd --store)";
-			break;
-		}
-		c->pending = true;
-		s->async_fn(s->async_arg, (struct ctl_req *)c, &p);
-		return;
-	case CTL_MSG_MONITOR:
-		if (!c->monitor) {
-			c->monitor = true;
-			events_subscribe(core_events(s->core), &c->sub, on_event, c);
-		}
-		rc = 0;
-		break;
-	default:
-		rc = -EOPNOTSUPP;
-		why = "not a request";
-		break;
-	}
-	if (rc == 0 && p.hdr.type != CTL_MSG_MONITOR) {
-		/* The change is kept before it is confirmed: by ctl_idle, once
-		 * for every change of this turn of the loop (group commit). */
-		struct reaper *r = core_reaper(s->core);
-		c->commit_wait = true;
-		c->reap_seq = p.hdr.type == CTL_MSG_LINK_DEL && r ? reaper_last(r) : 0;
-		s->n_commit++;
-		return;
-	}
-	queue_done(s, c, rc, why);
+	ctl_client_queue(s, c, &m);
 }
 
 /* After every turn of the loop: write the state once for the changes of
@@ -671,9 +185,9 @@ static void ctl_idle(void *arg)
 			c->wait_reaped = c->reap_seq;
 			continue;
 		}
-		queue_done(s, c, c->held_status, c->held_why);
+		ctl_client_done(s, c, c->held_status, c->held_why);
 		if (client_flush(s, c) == 0)
-			client_update_events(c);
+			ctl_client_update_events(c);
 	}
 	if (s->n_dead)
 		clients_reap(s);
@@ -688,9 +202,9 @@ static void on_reaped(void *arg)
 		if (c->dead || !c->wait_reaped || c->wait_reaped > done)
 			continue;
 		c->wait_reaped = 0;
-		queue_done(s, c, c->held_status, c->held_why);
+		ctl_client_done(s, c, c->held_status, c->held_why);
 		if (client_flush(s, c) == 0)
-			client_update_events(c);
+			ctl_client_update_events(c);
 	}
 	if (s->n_dead)
 		clients_reap(s);
@@ -699,7 +213,7 @@ static void on_reaped(void *arg)
 /* A client is read from only when its previous answer is out: one request
  * at a time, so what it can make us hold is one answer. A monitor is read
  * from all the time, to notice when it goes. */
-static void client_update_events(struct client *c)
+void ctl_client_update_events(struct client *c)
 {
 	if (c->dead)
 		return;
@@ -719,48 +233,48 @@ static void client_io_one(struct ctl_server *s, struct client *c, uint32_t event
 		if (client_flush(s, c) < 0)
 			return;
 		if (c->dump && c->queued < CTL_BATCH_BYTES) {
-			dump_pump(s, c);
+			ctl_dump_pump(s, c);
 			if (c->dead || client_flush(s, c) < 0)
 				return;
 		}
 	}
 	bool readable = events & (EPOLLIN | EPOLLHUP | EPOLLERR);
 	if ((events & (EPOLLHUP | EPOLLERR)) && (c->commit_wait || c->wait_reaped || c->pending)) {
-		client_kill(s, c, NULL); /* gone before its answer */
+		ctl_client_kill(s, c, NULL); /* gone before its answer */
 		return;
 	}
 	if (readable && (c->monitor || !(c->head || c->dump || c->commit_wait || c->wait_reaped || c->pending))) {
 		ssize_t n = recv(c->fd, s->buf, sizeof(s->buf), MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
-				client_kill(s, c, NULL);
+				ctl_client_kill(s, c, NULL);
 			return;
 		}
 		if (n == 0) {
-			client_kill(s, c, NULL);
+			ctl_client_kill(s, c, NULL);
 			return;
 		}
 		c->last_progress = loop_now_ms();
 		if (c->monitor) {
 			/* A monitor has nothing more to ask. */
-			client_kill(s, c, "monitor client sent a request");
+			ctl_client_kill(s, c, "monitor client sent a request");
 			return;
 		}
 		if ((size_t)n > sizeof(s->buf)) {
 			struct ctl_hdr h;
 			memcpy(&h, s->buf, sizeof(h));
 			c->seq = h.seq;
-			queue_done(s, c, -EMSGSIZE, "request too long");
+			ctl_client_done(s, c, -EMSGSIZE, "request too long");
 		} else {
 			/* Replies reuse the buffer: the request is copied out. */
 			uint8_t req[CTL_MSG_MAX];
 			memcpy(req, s->buf, (size_t)n);
-			handle(s, c, req, (size_t)n);
+			ctl_handle(s, c, req, (size_t)n);
 		}
 		if (c->dead || client_flush(s, c) < 0)
 			return;
 	}
-	client_update_events(c);
+	ctl_client_update_events(c);
 }
 
 static void client_io(struct loop_src *src, uint32_t events)
@@ -812,7 +326,7 @@ static bool evict_idle(struct ctl_server *s)
 			old = c;
 	if (!old || now - old->last_progress < CTL_EVICT_IDLE_MS)
 		return false;
-	client_kill(s, old, NULL);
+	ctl_client_kill(s, old, NULL);
 	log_limited(s, CTL_LOG_EVICT, "all places taken: idle clients give theirs to new ones");
 	return true;
 }
@@ -897,10 +411,10 @@ static void on_timer(void *arg)
 		}
 		uint64_t quiet = now - c->last_progress;
 		if ((c->head || c->dump) && quiet > s->lim.stuck_ms)
-			client_kill(s, c, "client stopped reading");
+			ctl_client_kill(s, c, "client stopped reading");
 		else if (!c->monitor && !c->head && !c->dump && !c->commit_wait && !c->wait_reaped && !c->pending &&
 			 quiet > s->lim.idle_ms)
-			client_kill(s, c, "client idle");
+			ctl_client_kill(s, c, "client idle");
 	}
 	clients_reap(s);
 	/* Out of descriptors a while ago: the datapath may have given some
@@ -927,7 +441,7 @@ void ctl_req_msg(struct ctl_req *r, struct ctl_msg *m, void *buf, size_t cap, ui
 bool ctl_req_send(struct ctl_req *r, struct ctl_msg *m)
 {
 	struct client *c = (struct client *)r;
-	return client_queue(c->srv, c, m);
+	return ctl_client_queue(c->srv, c, m);
 }
 
 void ctl_req_done(struct ctl_req *r, int status, const char *why)
@@ -941,11 +455,11 @@ void ctl_req_done(struct ctl_req *r, int status, const char *why)
 		status = -EIO;
 		why = "applied, but the state file could not be written (see the daemon's log)";
 	}
-	queue_done(s, c, status, why);
+	ctl_client_done(s, c, status, why);
 	c->last_progress = loop_now_ms();
 	if (client_flush(s, c) < 0)
 		return;
-	client_update_events(c);
+	ctl_client_update_events(c);
 }
 
 void ctl_server_limits_default(struct ctl_server_limits *lim)
@@ -1051,7 +565,7 @@ void ctl_server_close(struct ctl_server *s)
 		reaper_set_notify(core_reaper(s->core), NULL, NULL);
 	loop_set_idle(s->loop, NULL, NULL);
 	for (struct client *c = s->clients; c; c = c->next)
-		client_kill(s, c, NULL);
+		ctl_client_kill(s, c, NULL);
 	clients_reap(s);
 	loop_timer_stop(s->loop, &s->timer);
 	if (s->listen.fd >= 0) {
