@@ -2,8 +2,8 @@
  * libcurl's multi interface driven by an internal epoll fd (curl's sockets
  * plus two timerfds: one for curl's timeouts, one for ours). Messages are
  * built and parsed by etcd_msg.c; this file is the plumbing: requests,
- * failover between members, the lease keeper and watch streams that resume
- * from the next revision after a break.
+ * failover between members and the lease keeper. The watch streams, which
+ * resume from the next revision after a break, are etcd_watch.c's.
  *
  * Failover: requests go to the current member; a transport failure (or
  * etcd's "unavailable") moves the current member to the next one and retries
@@ -22,27 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "etcd_int.h"
 #include "etcd_msg.h"
 #include "store.h"
-
-#define MAX_MEMBERS 16
-#define WATCH_BACKOFF_MIN_MS 100
-#define WATCH_BACKOFF_MAX_MS 2000
-#define KEEPALIVE_RETRY_MS 500
-#define ROUND_DELAY_MS 200 /* between rounds of members during an election */
-
-enum req_kind {
-	R_RANGE,
-	R_PUT,
-	R_DELETE,
-	R_TXN_PUT,
-	R_TXN_DEL,
-	R_TXN_DEL_NONE,
-	R_GRANT,
-	R_KEEPALIVE,
-	R_REVOKE,
-	R_WATCH,
-};
 
 static const char *const req_path[] = {
     [R_RANGE] = "/v3/kv/range",	       [R_PUT] = "/v3/kv/put",
@@ -52,96 +34,7 @@ static const char *const req_path[] = {
     [R_REVOKE] = "/v3/lease/revoke",   [R_WATCH] = "/v3/watch",
 };
 
-struct etcd;
-struct ewatch;
-
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-struct req {
-	struct etcd *e;
-	struct req *prev, *next; /* e->reqs: every request alive */
-	enum req_kind kind;
-	char *body;
-	CURL *h;	      /* NULL while not in curl */
-	unsigned member;      /* member of the current attempt */
-	unsigned tried;	      /* attempts so far */
-	int last_err;	      /* of the last failed attempt */
-	uint64_t started_ms;  /* when the request was first submitted */
-	uint64_t retry_ms;    /* waiting for another round of members (0: not waiting) */
-	bool saw_unavailable; /* a member answered "unavailable" (no leader, stopping) */
-	bool idempotent;
-	bool done; /* waiting in the deferred list for its callback */
-	int done_err;
-	struct buf resp;
-	struct etcd_stream stream; /* R_WATCH */
-	bool stream_err;	   /* the write callback refused data */
-	char errbuf[CURL_ERROR_SIZE];
-	union {
-		store_list_cb list;
-		store_done_cb done;
-		store_txn_cb txn;
-		store_lease_cb lease;
-	} cb;
-	void *arg;
-	int64_t lease_id;     /* keepalive/revoke */
-	bool keeper;	      /* keepalive sent by the lease keeper */
-	struct ewatch *watch; /* R_WATCH */
-	struct req *next_done;
-};
-
-struct lease {
-	struct lease *next;
-	int64_t id, ttl;
-	uint64_t due_ms;
-	bool inflight;
-};
-
-struct ewatch {
-	struct store_watch base;
-	struct etcd *e;
-	struct ewatch *next;
-	char *prefix;
-	size_t prefix_len;
-	int64_t next_rev; /* first revision still wanted (0: from now) */
-	uint64_t cluster_id;
-	store_watch_cb cb;
-	void *arg;
-	struct req *req;   /* current stream, NULL while waiting for retry_ms */
-	uint64_t retry_ms; /* when to re-create the stream (0: not waiting) */
-	unsigned backoff_ms;
-	bool live;	    /* created and not broken since */
-	bool was_created;   /* created at least once: the store's history is known */
-	bool down_reported; /* DISCONNECTED already said for this outage */
-	bool dead;	    /* canceled or ended: free when no longer in use */
-};
-
-struct etcd {
-	struct store base;
-	CURLM *multi;
-	int epfd, curl_tfd, tick_tfd;
-	struct curl_slist *headers;
-	char *members[MAX_MEMBERS]; /* "http(s)://HOST:PORT" */
-	unsigned n_members, cur;
-	char *cacert, *cert, *key;
-	unsigned req_timeout_ms, conn_timeout_ms;
-	store_state_cb on_state;
-	store_lease_lost_cb on_lease_lost;
-	void *arg;
-	bool up, up_known;
-	struct req *reqs;
-	struct req *done_head, **done_tail;
-	struct lease *leases;
-	struct ewatch *watches;
-	unsigned in_dispatch;
-	bool closing;
-	struct store_stats stats;
-	char last_error[512];
-};
-
-static uint64_t now_ms(void)
+uint64_t etcd_now_ms(void)
 {
 	struct timespec ts;
 
@@ -149,7 +42,7 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void set_error(struct etcd *e, const char *member, const char *what)
+void etcd_set_error(struct etcd *e, const char *member, const char *what)
 {
 	if (member)
 		snprintf(e->last_error, sizeof(e->last_error), "%s: %s", member, what);
@@ -158,16 +51,14 @@ static void set_error(struct etcd *e, const char *member, const char *what)
 }
 
 /* The member's name for messages: the URL without its scheme. */
-static const char *member_name(const struct etcd *e, unsigned i)
+const char *etcd_member_name(const struct etcd *e, unsigned i)
 {
 	const char *u = e->members[i], *p = strstr(u, "://");
 
 	return p ? p + 3 : u;
 }
 
-static void rearm(struct etcd *e);
-
-static void state_change(struct etcd *e, bool up, const char *detail)
+void etcd_state_change(struct etcd *e, bool up, const char *detail)
 {
 	if (e->up_known && e->up == up)
 		return;
@@ -177,14 +68,14 @@ static void state_change(struct etcd *e, bool up, const char *detail)
 	if (was_down) {
 		/* A member answers again: watches waiting out their backoff
 		 * go back now instead of up to WATCH_BACKOFF_MAX_MS later. */
-		uint64_t now = now_ms();
+		uint64_t now = etcd_now_ms();
 		for (struct ewatch *w = e->watches; w; w = w->next) {
 			if (!w->dead && !w->req && w->retry_ms > now) {
 				w->retry_ms = now;
 				w->backoff_ms = 0;
 			}
 		}
-		rearm(e);
+		etcd_rearm(e);
 	}
 	if (e->on_state && !e->closing)
 		e->on_state(e->arg, up, detail);
@@ -213,9 +104,9 @@ static void disarm(int tfd)
 
 /* Arm the tick timer for the earliest of: deferred callbacks (now), lease
  * keepalives, watch retries. */
-static void rearm(struct etcd *e)
+void etcd_rearm(struct etcd *e)
 {
-	uint64_t next = UINT64_MAX, now = now_ms();
+	uint64_t next = UINT64_MAX, now = etcd_now_ms();
 
 	if (e->done_head)
 		next = now;
@@ -303,7 +194,7 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
 
 /* ---- requests ---- */
 
-static void req_free(struct req *r)
+void etcd_req_free(struct req *r)
 {
 	struct etcd *e = r->e;
 
@@ -323,7 +214,7 @@ static void req_free(struct req *r)
 	free(r);
 }
 
-static struct req *req_new(struct etcd *e, enum req_kind kind, char *body, bool idempotent)
+struct req *etcd_req_new(struct etcd *e, enum req_kind kind, char *body, bool idempotent)
 {
 	struct req *r;
 
@@ -339,7 +230,7 @@ static struct req *req_new(struct etcd *e, enum req_kind kind, char *body, bool 
 	r->body = body;
 	r->idempotent = idempotent;
 	r->member = e->cur;
-	r->started_ms = now_ms();
+	r->started_ms = etcd_now_ms();
 	if (kind == R_WATCH)
 		etcd_stream_init(&r->stream, 0);
 	r->next = e->reqs;
@@ -350,7 +241,7 @@ static struct req *req_new(struct etcd *e, enum req_kind kind, char *body, bool 
 }
 
 /* Hand r to curl for an attempt on r->member. 0 or -errno. */
-static int req_start(struct req *r)
+int etcd_req_start(struct req *r)
 {
 	struct etcd *e = r->e;
 	char url[512];
@@ -429,7 +320,7 @@ static int req_start(struct req *r)
 }
 
 /* Queue r's callback with err (0: parse resp) for the deferred phase. */
-static void req_defer(struct req *r, int err)
+void etcd_req_defer(struct req *r, int err)
 {
 	struct etcd *e = r->e;
 
@@ -448,18 +339,18 @@ static void req_defer(struct req *r, int err)
 /* Submit a new request from an API call: nothing runs before it returns. */
 static int req_submit(struct req *r)
 {
-	int err = req_start(r);
+	int err = etcd_req_start(r);
 
 	if (err) {
-		req_free(r);
+		etcd_req_free(r);
 		return err;
 	}
-	rearm(r->e);
+	etcd_rearm(r->e);
 	return 0;
 }
 
 /* gRPC status of an etcd error -> errno. */
-static int grpc_errno(const struct etcd_error *er)
+int etcd_grpc_errno(const struct etcd_error *er)
 {
 	switch (er->code) {
 	case 1: /* Canceled */
@@ -487,7 +378,7 @@ static int grpc_errno(const struct etcd_error *er)
 	return -EPROTO;
 }
 
-static int curl_errno(CURLcode c, const char *errbuf)
+int etcd_curl_errno(CURLcode c, const char *errbuf)
 {
 	switch (c) {
 	case CURLE_OK:
@@ -518,8 +409,6 @@ static int curl_errno(CURLcode c, const char *errbuf)
 	}
 }
 
-static void watch_member_failed(struct etcd *e, unsigned member);
-
 /* The attempt on r->member failed with err. Retry on the next member if that
  * is allowed and someone is left, else defer the callback with err. */
 static void req_retry_or_fail(struct req *r, int err, bool maybe_sent, const char *why)
@@ -527,19 +416,19 @@ static void req_retry_or_fail(struct req *r, int err, bool maybe_sent, const cha
 	struct etcd *e = r->e;
 	unsigned failed = r->member;
 
-	set_error(e, member_name(e, failed), why);
+	etcd_set_error(e, etcd_member_name(e, failed), why);
 	r->last_err = err;
 	if (e->cur == failed)
 		e->cur = (failed + 1) % e->n_members;
-	watch_member_failed(e, failed);
+	ewatch_member_failed(e, failed);
 	if ((!maybe_sent || r->idempotent) && r->tried < e->n_members) {
 		r->member = (failed + 1) % e->n_members;
 		e->stats.failovers++;
-		if (req_start(r) == 0)
+		if (etcd_req_start(r) == 0)
 			return;
 		err = -ENOMEM;
 	} else if ((!maybe_sent || r->idempotent) && r->saw_unavailable && !r->keeper &&
-		   now_ms() + ROUND_DELAY_MS < r->started_ms + 2 * (uint64_t)e->req_timeout_ms) {
+		   etcd_now_ms() + ROUND_DELAY_MS < r->started_ms + 2 * (uint64_t)e->req_timeout_ms) {
 		/* Every member was tried and at least one is alive but has no
 		 * leader: an election is under way. Try the round again shortly
 		 * rather than failing a write that will work in a second. (The
@@ -551,12 +440,12 @@ static void req_retry_or_fail(struct req *r, int err, bool maybe_sent, const cha
 		}
 		r->tried = 0;
 		r->member = e->cur;
-		r->retry_ms = now_ms() + ROUND_DELAY_MS;
+		r->retry_ms = etcd_now_ms() + ROUND_DELAY_MS;
 		return;
 	}
 	if (err == -ECONNREFUSED || err == -ETIMEDOUT || err == -EIO || err == -EAGAIN)
-		state_change(e, false, e->last_error);
-	req_defer(r, err);
+		etcd_state_change(e, false, e->last_error);
+	etcd_req_defer(r, err);
 }
 
 /* ---- the lease keeper ---- */
@@ -592,15 +481,15 @@ static void keeper_tick(struct etcd *e, uint64_t now)
 
 		if (l->inflight || l->due_ms > now)
 			continue;
-		r = req_new(e, R_KEEPALIVE, etcd_msg_lease_id_req(l->id), true);
+		r = etcd_req_new(e, R_KEEPALIVE, etcd_msg_lease_id_req(l->id), true);
 		if (!r) {
 			l->due_ms = now + KEEPALIVE_RETRY_MS;
 			continue;
 		}
 		r->keeper = true;
 		r->lease_id = l->id;
-		if (req_start(r)) {
-			req_free(r);
+		if (etcd_req_start(r)) {
+			etcd_req_free(r);
 			l->due_ms = now + KEEPALIVE_RETRY_MS;
 			continue;
 		}
@@ -608,100 +497,7 @@ static void keeper_tick(struct etcd *e, uint64_t now)
 	}
 }
 
-/* ---- watches ---- */
-
-static void watch_event(struct ewatch *w, const struct store_watch_event *ev)
-{
-	if (!w->dead && !w->e->closing)
-		w->cb(w->arg, ev);
-}
-
-/* End w for good after a terminal event. */
-static void watch_end(struct ewatch *w, enum store_watch_type type, int64_t rev, int64_t compact, int err,
-		      const char *detail)
-{
-	struct store_watch_event ev = {
-	    .type = type, .revision = rev, .compact_revision = compact, .err = err, .detail = detail};
-
-	if (w->dead)
-		return;
-	if (w->req) {
-		/* A request cannot be freed while its completion is being handled
-		 * further up the stack; detach it and let it be freed there. */
-		w->req->watch = NULL;
-		if (!w->req->done)
-			req_defer(w->req, -ECANCELED);
-		w->req = NULL;
-	}
-	w->retry_ms = 0;
-	watch_event(w, &ev);
-	w->dead = true;
-}
-
-static int watch_start(struct ewatch *w)
-{
-	struct etcd *e = w->e;
-	struct req *r = req_new(e, R_WATCH, etcd_msg_watch_req(w->prefix, w->prefix_len, w->next_rev), true);
-	int err;
-
-	if (!r)
-		return -ENOMEM;
-	r->watch = w;
-	err = req_start(r);
-	if (err) {
-		req_free(r);
-		return err;
-	}
-	w->req = r;
-	w->retry_ms = 0;
-	return 0;
-}
-
-/* The stream broke (err, why): say so once per outage and schedule a new
- * stream on the current member. */
-static void watch_disconnected(struct ewatch *w, int err, const char *why)
-{
-	uint64_t now = now_ms();
-
-	if (w->req) {
-		w->req->watch = NULL;
-		if (!w->req->done)
-			req_defer(w->req, -ECANCELED);
-		w->req = NULL;
-	}
-	if (w->live)
-		w->e->stats.watch_restarts++;
-	w->live = false;
-	if (!w->down_reported) {
-		struct store_watch_event ev = {.type = STORE_WATCH_DISCONNECTED, .err = err, .detail = why};
-
-		w->down_reported = true;
-		/* The first retry is immediate: another member is usually there. */
-		w->backoff_ms = 0;
-		watch_event(w, &ev);
-	}
-	if (w->dead)
-		return;
-	w->retry_ms = now + w->backoff_ms;
-	w->backoff_ms = w->backoff_ms ? w->backoff_ms * 2 : WATCH_BACKOFF_MIN_MS;
-	if (w->backoff_ms > WATCH_BACKOFF_MAX_MS)
-		w->backoff_ms = WATCH_BACKOFF_MAX_MS;
-}
-
-/* A unary request found member dead or hung: a watch stream on it may be
- * silently stuck (a frozen member keeps its sockets open), so move it. */
-static void watch_member_failed(struct etcd *e, unsigned member)
-{
-	for (struct ewatch *w = e->watches; w; w = w->next)
-		if (!w->dead && w->req && !w->req->done && w->req->member == member) {
-			char why[300];
-
-			snprintf(why, sizeof(why), "member %s failed a request", member_name(e, member));
-			watch_disconnected(w, -EIO, why);
-		}
-}
-
-static void kv_to_store(const struct etcd_kv *k, struct store_kv *s)
+void etcd_kv_to_store(const struct etcd_kv *k, struct store_kv *s)
 {
 	s->key = k->key;
 	s->key_len = k->key_len;
@@ -713,159 +509,6 @@ static void kv_to_store(const struct etcd_kv *k, struct store_kv *s)
 	s->lease = k->lease;
 }
 
-/* Is an error of a watch stream worth a new stream (member trouble) rather
- * than a terminal BROKEN (etcd refuses this watch)? */
-static bool watch_error_retryable(int code, const char *msg)
-{
-	return code == 14 || code == 4 || code == 1 || code == 10 || strstr(msg, "no leader") ||
-	       strstr(msg, "stopped") || strstr(msg, "leader changed");
-}
-
-/* Handle one stream message. */
-static void watch_msg(struct ewatch *w, struct req *r, const struct etcd_watch_msg *m)
-{
-	struct etcd *e = w->e;
-	char why[400];
-
-	if (m->is_error) {
-		snprintf(why, sizeof(why), "etcd: %s (code %d)", m->err.message, m->err.code);
-		set_error(e, member_name(e, r->member), why);
-		if (watch_error_retryable(m->err.code, m->err.message))
-			watch_disconnected(w, grpc_errno(&m->err), why);
-		else
-			watch_end(w, STORE_WATCH_BROKEN, 0, 0, grpc_errno(&m->err), why);
-		return;
-	}
-	if (m->hdr.cluster_id) {
-		if (w->cluster_id && w->cluster_id != m->hdr.cluster_id) {
-			watch_end(w, STORE_WATCH_BROKEN, m->hdr.revision, 0, -ESTALE,
-				  "the store's cluster id changed: it is not the history we were watching");
-			return;
-		}
-		w->cluster_id = m->hdr.cluster_id;
-	}
-	if (m->created) {
-		struct store_watch_event ev = {.type = STORE_WATCH_CREATED, .revision = m->hdr.revision};
-
-		/* On a resume, the member must know every revision we delivered;
-		 * a first start_revision in the future is the caller's business. */
-		if (w->was_created && m->hdr.revision + 1 < w->next_rev) {
-			snprintf(why, sizeof(why), "the store's revision went back from %" PRId64 " to %" PRId64,
-				 w->next_rev - 1, m->hdr.revision);
-			watch_end(w, STORE_WATCH_BROKEN, m->hdr.revision, 0, -ESTALE, why);
-			return;
-		}
-		if (w->next_rev == 0)
-			w->next_rev = m->hdr.revision + 1;
-		w->live = true;
-		w->was_created = true;
-		w->down_reported = false;
-		w->backoff_ms = 0;
-		state_change(e, true, member_name(e, r->member));
-		watch_event(w, &ev);
-		if (w->dead)
-			return;
-	}
-	if (m->canceled) {
-		if (m->compact_revision > 0) {
-			watch_end(w, STORE_WATCH_COMPACTED, m->hdr.revision, m->compact_revision, -ERANGE,
-				  "the revisions to watch from are compacted");
-			return;
-		}
-		snprintf(why, sizeof(why), "etcd canceled the watch: %s",
-			 m->cancel_reason[0] ? m->cancel_reason : "no reason given");
-		if (watch_error_retryable(0, m->cancel_reason))
-			watch_disconnected(w, -EAGAIN, why);
-		else
-			watch_end(w, STORE_WATCH_BROKEN, m->hdr.revision, 0, -ECANCELED, why);
-		return;
-	}
-	for (size_t i = 0; i < m->n && !w->dead; i++) {
-		const struct etcd_event *ev = &m->events[i];
-		struct store_kv kv;
-		struct store_watch_event sev;
-
-		/* After a resume etcd starts at next_rev; anything older is a
-		 * duplicate of what we already delivered. */
-		if (ev->kv.mod_revision < w->next_rev)
-			continue;
-		kv_to_store(&ev->kv, &kv);
-		memset(&sev, 0, sizeof(sev));
-		sev.type = ev->type == ETCD_EVENT_DELETE ? STORE_WATCH_DELETE : STORE_WATCH_PUT;
-		sev.revision = m->hdr.revision;
-		sev.kv = &kv;
-		e->stats.watch_events++;
-		watch_event(w, &sev);
-		/* Events of one revision always come in one message, so the
-		 * revision is done once its last event is delivered. */
-		if (i + 1 == m->n || m->events[i + 1].kv.mod_revision != ev->kv.mod_revision)
-			w->next_rev = ev->kv.mod_revision + 1;
-	}
-	if (!w->dead && m->n == 0 && !m->created && m->hdr.revision >= w->next_rev)
-		w->next_rev = m->hdr.revision + 1; /* progress notification: nothing up to it for us */
-}
-
-/* Drain complete messages of w's stream. at_end: the transfer ended. */
-static void watch_drain(struct ewatch *w, bool at_end)
-{
-	struct req *r = w->req;
-
-	while (r && w->req == r && !w->dead) {
-		struct etcd_watch_msg m;
-		json_t *o;
-		int rc = etcd_stream_next(&r->stream, at_end, &o);
-
-		if (rc == 0)
-			return;
-		if (rc > 0) {
-			rc = etcd_msg_watch_from_json(o, &m);
-			json_decref(o);
-		}
-		if (rc < 0) {
-			watch_end(w, STORE_WATCH_BROKEN, 0, 0, rc == -ENOMEM ? -ENOMEM : -EPROTO,
-				  "malformed watch stream from etcd");
-			return;
-		}
-		watch_msg(w, r, &m);
-		etcd_msg_watch_free(&m);
-	}
-}
-
-static void watch_free(struct ewatch *w)
-{
-	free(w->prefix);
-	free(w);
-}
-
-/* Free watches that are dead and no longer referenced. */
-static void watch_reap(struct etcd *e)
-{
-	struct ewatch **pp = &e->watches;
-
-	while (*pp) {
-		struct ewatch *w = *pp;
-
-		if (w->dead && !w->req) {
-			*pp = w->next;
-			watch_free(w);
-		} else {
-			pp = &w->next;
-		}
-	}
-}
-
-static void watch_tick(struct etcd *e, uint64_t now)
-{
-	for (struct ewatch *w = e->watches; w; w = w->next) {
-		if (w->dead || w->req || !w->retry_ms || w->retry_ms > now)
-			continue;
-		if (watch_start(w)) {
-			w->retry_ms = now + WATCH_BACKOFF_MAX_MS;
-			continue;
-		}
-	}
-}
-
 /* Requests waiting for another round of members. */
 static void req_tick(struct etcd *e, uint64_t now)
 {
@@ -873,8 +516,8 @@ static void req_tick(struct etcd *e, uint64_t now)
 		if (!r->retry_ms || r->retry_ms > now)
 			continue;
 		r->retry_ms = 0;
-		if (req_start(r))
-			req_defer(r, -ENOMEM);
+		if (etcd_req_start(r))
+			etcd_req_defer(r, -ENOMEM);
 	}
 }
 
@@ -893,62 +536,23 @@ static void req_finished(struct req *r, CURLcode c)
 	curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(r->h, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
 	if (r->kind == R_WATCH) {
-		struct ewatch *w = r->watch;
-
-		if (!w) {
-			if (!r->done)
-				req_defer(r, -ECANCELED);
-			return;
-		}
-		if (c == CURLE_OK && status == 200) {
-			watch_drain(w, true);
-			if (w->req == r)
-				watch_disconnected(w, -EIO, "etcd ended the watch stream");
-		} else if (c == CURLE_WRITE_ERROR && r->stream_err) {
-			watch_end(w, STORE_WATCH_BROKEN, 0, 0, -EMSGSIZE, "watch message from etcd too long");
-		} else if (c != CURLE_OK) {
-			snprintf(why, sizeof(why), "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(c));
-			set_error(e, member_name(e, r->member), why);
-			/* The watch resumes on the next member: a failover as
-			 * much as a unary request's retry is (a killed member
-			 * may break only the watches, the other requests having
-			 * gone elsewhere by then). */
-			if (e->cur == r->member)
-				e->cur = (r->member + 1) % e->n_members;
-			if (e->cur != r->member)
-				e->stats.failovers++;
-			watch_disconnected(w, curl_errno(c, r->errbuf), why);
-		} else {
-			/* An error status: the body is one error object. */
-			watch_drain(w, true);
-			if (w->req == r &&
-			    etcd_msg_parse_error(r->stream.buf ? r->stream.buf : "", r->stream.len, &er) == 0) {
-				snprintf(why, sizeof(why), "etcd: %s (code %d)", er.message, er.code);
-				if (watch_error_retryable(er.code, er.message))
-					watch_disconnected(w, grpc_errno(&er), why);
-				else
-					watch_end(w, STORE_WATCH_BROKEN, 0, 0, grpc_errno(&er), why);
-			} else if (w->req == r) {
-				snprintf(why, sizeof(why), "HTTP status %ld", status);
-				watch_disconnected(w, -EPROTO, why);
-			}
-		}
+		ewatch_finished(r, c, status);
 		return;
 	}
 	if (c != CURLE_OK) {
-		err = curl_errno(c, r->errbuf);
+		err = etcd_curl_errno(c, r->errbuf);
 		snprintf(why, sizeof(why), "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(c));
 		req_retry_or_fail(r, err, pretransfer > 0 || err == -EACCES, why);
 		return;
 	}
 	if (status == 200) {
-		state_change(e, true, member_name(e, r->member));
-		req_defer(r, 0);
+		etcd_state_change(e, true, etcd_member_name(e, r->member));
+		etcd_req_defer(r, 0);
 		return;
 	}
 	if (r->resp.p && etcd_msg_parse_error(r->resp.p, r->resp.len, &er) == 0) {
 		snprintf(why, sizeof(why), "etcd: %s (code %d)", er.message, er.code);
-		err = grpc_errno(&er);
+		err = etcd_grpc_errno(&er);
 		if (er.code == 14) {
 			r->saw_unavailable = true;
 			/* Unavailable: this member cannot serve (no leader, stopping).
@@ -956,13 +560,13 @@ static void req_finished(struct req *r, CURLcode c)
 			req_retry_or_fail(r, err, !strstr(er.message, "no leader"), why);
 			return;
 		}
-		state_change(e, true, member_name(e, r->member));
+		etcd_state_change(e, true, etcd_member_name(e, r->member));
 	} else {
 		snprintf(why, sizeof(why), "HTTP status %ld", status);
 		err = -EPROTO;
 	}
-	set_error(e, member_name(e, r->member), why);
-	req_defer(r, err);
+	etcd_set_error(e, etcd_member_name(e, r->member), why);
+	etcd_req_defer(r, err);
 }
 
 /* Run r's callback (err, or the parsed response), then free r. */
@@ -985,13 +589,13 @@ static void req_complete(struct req *r)
 			err = -ENOMEM;
 		if (!err) {
 			for (size_t i = 0; i < kr.n; i++)
-				kv_to_store(&kr.kvs[i], &kvs[i]);
+				etcd_kv_to_store(&kr.kvs[i], &kvs[i]);
 			res.revision = kr.hdr.revision;
 			res.n = kr.n;
 			res.kvs = kvs;
 		}
 		if (err == -EPROTO)
-			set_error(e, member_name(e, r->member), "malformed range answer");
+			etcd_set_error(e, etcd_member_name(e, r->member), "malformed range answer");
 		r->cb.list(r->arg, err, err ? NULL : &res);
 		free(kvs);
 		etcd_msg_kv_resp_free(&kr);
@@ -1023,7 +627,7 @@ static void req_complete(struct req *r)
 			res.revision = kr.hdr.revision;
 			res.count = kr.count;
 			if (!kr.succeeded && kr.n > 0) {
-				kv_to_store(&kr.kvs[0], &kv);
+				etcd_kv_to_store(&kr.kvs[0], &kv);
 				res.existing = &kv;
 			}
 		}
@@ -1038,8 +642,8 @@ static void req_complete(struct req *r)
 		if (!err && etcd_msg_parse_lease(body, r->resp.len, &lr))
 			err = -EPROTO;
 		if (!err && (lr.error[0] || lr.id <= 0 || lr.ttl <= 0)) {
-			set_error(e, member_name(e, r->member),
-				  lr.error[0] ? lr.error : "grant answer without a lease");
+			etcd_set_error(e, etcd_member_name(e, r->member),
+				       lr.error[0] ? lr.error : "grant answer without a lease");
 			err = -EPROTO;
 		}
 		if (!err) {
@@ -1050,7 +654,7 @@ static void req_complete(struct req *r)
 			} else {
 				l->id = lr.id;
 				l->ttl = lr.ttl;
-				l->due_ms = now_ms() + (uint64_t)lr.ttl * 1000 / 3;
+				l->due_ms = etcd_now_ms() + (uint64_t)lr.ttl * 1000 / 3;
 				l->next = e->leases;
 				e->leases = l;
 			}
@@ -1068,8 +672,8 @@ static void req_complete(struct req *r)
 		if (!err) {
 			rc = etcd_msg_parse_keepalive(body, r->resp.len, &lr, &er);
 			if (rc == -EREMOTEIO) {
-				err = grpc_errno(&er);
-				set_error(e, member_name(e, r->member), er.message);
+				err = etcd_grpc_errno(&er);
+				etcd_set_error(e, etcd_member_name(e, r->member), er.message);
 			} else if (rc) {
 				err = -EPROTO;
 			} else if (lr.ttl <= 0) {
@@ -1086,8 +690,8 @@ static void req_complete(struct req *r)
 		} else if (l) {
 			uint64_t period = (uint64_t)l->ttl * 1000 / 3;
 
-			l->due_ms =
-			    now_ms() + (err ? (period < KEEPALIVE_RETRY_MS ? period : KEEPALIVE_RETRY_MS) : period);
+			l->due_ms = etcd_now_ms() +
+				    (err ? (period < KEEPALIVE_RETRY_MS ? period : KEEPALIVE_RETRY_MS) : period);
 		}
 		if (!r->keeper)
 			r->cb.lease(r->arg, err, r->lease_id, err ? 0 : lr.ttl);
@@ -1105,7 +709,7 @@ static void req_complete(struct req *r)
 	case R_WATCH:
 		break;
 	}
-	req_free(r);
+	etcd_req_free(r);
 }
 
 static void run_deferred(struct etcd *e)
@@ -1136,22 +740,15 @@ static void check_multi(struct etcd *e)
 	}
 }
 
-static void drain_watches(struct etcd *e)
-{
-	for (struct ewatch *w = e->watches; w; w = w->next)
-		if (!w->dead && w->req && !w->req->done)
-			watch_drain(w, false);
-}
-
 static void etcd_free(struct etcd *e)
 {
 	while (e->reqs)
-		req_free(e->reqs);
+		etcd_req_free(e->reqs);
 	while (e->watches) {
 		struct ewatch *w = e->watches;
 
 		e->watches = w->next;
-		watch_free(w);
+		ewatch_free(w);
 	}
 	while (e->leases)
 		lease_drop(e, e->leases->id);
@@ -1207,15 +804,15 @@ static int etcd_dispatch(struct store *s)
 		}
 	}
 	if (!e->closing) {
-		uint64_t now = now_ms();
+		uint64_t now = etcd_now_ms();
 
-		drain_watches(e);
+		ewatch_drain_all(e);
 		check_multi(e);
 		keeper_tick(e, now);
-		watch_tick(e, now);
+		ewatch_tick(e, now);
 		req_tick(e, now);
 		run_deferred(e);
-		watch_reap(e);
+		ewatch_reap(e);
 	}
 	e->in_dispatch--;
 	if (e->closing) {
@@ -1223,7 +820,7 @@ static int etcd_dispatch(struct store *s)
 			etcd_free(e);
 		return err;
 	}
-	rearm(e);
+	etcd_rearm(e);
 	return err;
 }
 
@@ -1259,7 +856,7 @@ static void etcd_close(struct store *s)
 static int etcd_range(struct store *s, const char *key, bool prefix, store_list_cb cb, void *arg)
 {
 	struct etcd *e = (struct etcd *)s;
-	struct req *r = req_new(e, R_RANGE, etcd_msg_range_req(key, strlen(key), prefix), true);
+	struct req *r = etcd_req_new(e, R_RANGE, etcd_msg_range_req(key, strlen(key), prefix), true);
 
 	if (!r)
 		return -ENOMEM;
@@ -1272,7 +869,7 @@ static int etcd_put(struct store *s, const char *key, const void *value, size_t 
 		    void *arg)
 {
 	struct etcd *e = (struct etcd *)s;
-	struct req *r = req_new(e, R_PUT, etcd_msg_put_req(key, strlen(key), value, len, lease), true);
+	struct req *r = etcd_req_new(e, R_PUT, etcd_msg_put_req(key, strlen(key), value, len, lease), true);
 
 	if (!r)
 		return -ENOMEM;
@@ -1284,7 +881,7 @@ static int etcd_put(struct store *s, const char *key, const void *value, size_t 
 static int etcd_del(struct store *s, const char *key, bool prefix, store_done_cb cb, void *arg)
 {
 	struct etcd *e = (struct etcd *)s;
-	struct req *r = req_new(e, R_DELETE, etcd_msg_delete_req(key, strlen(key), prefix), true);
+	struct req *r = etcd_req_new(e, R_DELETE, etcd_msg_delete_req(key, strlen(key), prefix), true);
 
 	if (!r)
 		return -ENOMEM;
@@ -1297,7 +894,8 @@ static int etcd_put_if_absent(struct store *s, const char *key, const void *valu
 			      store_txn_cb cb, void *arg)
 {
 	struct etcd *e = (struct etcd *)s;
-	struct req *r = req_new(e, R_TXN_PUT, etcd_msg_put_if_absent_req(key, strlen(key), value, len, lease), false);
+	struct req *r =
+	    etcd_req_new(e, R_TXN_PUT, etcd_msg_put_if_absent_req(key, strlen(key), value, len, lease), false);
 
 	if (!r)
 		return -ENOMEM;
@@ -1311,7 +909,7 @@ static int etcd_delete_if(struct store *s, const char *key, int64_t mod_revision
 	struct etcd *e = (struct etcd *)s;
 	/* Repeating it is harmless: a second try finds the revision changed
 	 * (or the key gone) and does nothing. */
-	struct req *r = req_new(e, R_TXN_DEL, etcd_msg_delete_if_req(key, strlen(key), mod_revision), true);
+	struct req *r = etcd_req_new(e, R_TXN_DEL, etcd_msg_delete_if_req(key, strlen(key), mod_revision), true);
 
 	if (!r)
 		return -ENOMEM;
@@ -1325,7 +923,7 @@ static int etcd_delete_if_none(struct store *s, const char *key, const char *gua
 	struct etcd *e = (struct etcd *)s;
 	/* Harmless to repeat: a second try deletes nothing or counts again. */
 	struct req *r =
-	    req_new(e, R_TXN_DEL_NONE, etcd_msg_delete_if_none_req(key, strlen(key), guard, strlen(guard)), true);
+	    etcd_req_new(e, R_TXN_DEL_NONE, etcd_msg_delete_if_none_req(key, strlen(key), guard, strlen(guard)), true);
 
 	if (!r)
 		return -ENOMEM;
@@ -1338,7 +936,7 @@ static int etcd_lease_grant(struct store *s, int64_t ttl, store_lease_cb cb, voi
 {
 	struct etcd *e = (struct etcd *)s;
 	/* A repeated grant leaks at most one lease, which dies by its TTL. */
-	struct req *r = req_new(e, R_GRANT, etcd_msg_lease_grant_req(ttl), true);
+	struct req *r = etcd_req_new(e, R_GRANT, etcd_msg_lease_grant_req(ttl), true);
 
 	if (!r)
 		return -ENOMEM;
@@ -1350,7 +948,7 @@ static int etcd_lease_grant(struct store *s, int64_t ttl, store_lease_cb cb, voi
 static int etcd_lease_keepalive(struct store *s, int64_t lease, store_lease_cb cb, void *arg)
 {
 	struct etcd *e = (struct etcd *)s;
-	struct req *r = req_new(e, R_KEEPALIVE, etcd_msg_lease_id_req(lease), true);
+	struct req *r = etcd_req_new(e, R_KEEPALIVE, etcd_msg_lease_id_req(lease), true);
 
 	if (!r)
 		return -ENOMEM;
@@ -1363,7 +961,7 @@ static int etcd_lease_keepalive(struct store *s, int64_t lease, store_lease_cb c
 static int etcd_lease_revoke(struct store *s, int64_t lease, store_lease_cb cb, void *arg)
 {
 	struct etcd *e = (struct etcd *)s;
-	struct req *r = req_new(e, R_REVOKE, etcd_msg_lease_id_req(lease), true);
+	struct req *r = etcd_req_new(e, R_REVOKE, etcd_msg_lease_id_req(lease), true);
 
 	if (!r)
 		return -ENOMEM;
@@ -1391,73 +989,11 @@ static int etcd_lease_keep(struct store *s, int64_t lease, int64_t ttl)
 		return -ENOMEM;
 	l->id = lease;
 	l->ttl = ttl;
-	l->due_ms = now_ms() + (uint64_t)ttl * 1000 / 3;
+	l->due_ms = etcd_now_ms() + (uint64_t)ttl * 1000 / 3;
 	l->next = e->leases;
 	e->leases = l;
-	rearm(e);
+	etcd_rearm(e);
 	return 0;
-}
-
-static int etcd_watch(struct store *s, const char *prefix, int64_t start_revision, store_watch_cb cb, void *arg,
-		      struct store_watch **out)
-{
-	struct etcd *e = (struct etcd *)s;
-	struct ewatch *w = calloc(1, sizeof(*w));
-	int err;
-
-	if (!w)
-		return -ENOMEM;
-	w->base.store = s;
-	w->e = e;
-	w->prefix = strdup(prefix);
-	w->prefix_len = strlen(prefix);
-	w->next_rev = start_revision;
-	w->cb = cb;
-	w->arg = arg;
-	if (!w->prefix) {
-		free(w);
-		return -ENOMEM;
-	}
-	err = watch_start(w);
-	if (err) {
-		watch_free(w);
-		return err;
-	}
-	w->next = e->watches;
-	e->watches = w;
-	rearm(e);
-	*out = &w->base;
-	return 0;
-}
-
-static void etcd_watch_cancel(struct store_watch *sw)
-{
-	struct ewatch *w = (struct ewatch *)sw, **pp;
-	struct etcd *e = w->e;
-
-	if (w->dead)
-		return;
-	w->dead = true;
-	if (e->in_dispatch) {
-		/* Something up the stack may hold w or its request: detach and
-		 * let the end of dispatch free them. */
-		if (w->req) {
-			w->req->watch = NULL;
-			if (!w->req->done)
-				req_defer(w->req, -ECANCELED);
-			w->req = NULL;
-		}
-		return;
-	}
-	if (w->req)
-		req_free(w->req);
-	for (pp = &e->watches; *pp; pp = &(*pp)->next)
-		if (*pp == w) {
-			*pp = w->next;
-			break;
-		}
-	watch_free(w);
-	rearm(e);
 }
 
 /* Parse "etcd://HOST:PORT[,HOST:PORT...]" into base URLs. */
@@ -1654,6 +1190,6 @@ const struct store_ops store_etcd_ops = {
     .lease_revoke = etcd_lease_revoke,
     .lease_forget = etcd_lease_forget,
     .lease_keep = etcd_lease_keep,
-    .watch = etcd_watch,
-    .watch_cancel = etcd_watch_cancel,
+    .watch = ewatch_open,
+    .watch_cancel = ewatch_cancel,
 };
