@@ -1,6 +1,7 @@
 /* vxnetd: the vxnet VTEP daemon. Parses its options, builds the loop, the
  * core and the control server, restores the saved state, and runs. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stddef.h>
@@ -48,6 +49,31 @@ static void usage(FILE *f)
 		   "  --store-cacert F --store-cert F --store-key F   TLS to etcd\n"
 		   "  -v                   verbose (debug) logging\n"
 		   "  -h                   this help; -V version\n");
+}
+
+/* Start from a clean descriptor table. Whatever the parent left open
+ * beyond stdin, stdout and stderr (a shell's pipes, a CI runner's, a test
+ * harness's) would otherwise stay open in the daemon for its whole life:
+ * the other end never sees EOF, and the descriptors count against the
+ * daemon's limit, which its pools are sized from. vxnetd takes no
+ * descriptors from its parent (no socket activation). And 0-2 must be
+ * open, or the first socket would become "stderr" and the log go into it. */
+static void fds_sanitize(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int n = open("/dev/null", O_RDWR);
+			if (n >= 0 && n != fd) {
+				dup2(n, fd);
+				close(n);
+			}
+		}
+	if (close_range(3, ~0u, 0) < 0) {
+		/* Kernels before 5.9 (an inherited descriptor may lie above
+		 * the limit: go to 65536 whatever the limit). */
+		for (int fd = 3; fd < 65536; fd++)
+			close(fd);
+	}
 }
 
 /* Tell systemd (Type=notify) we are ready. The protocol is one datagram,
@@ -149,6 +175,7 @@ static int setup_signals(struct daemon *d)
 
 int main(int argc, char **argv)
 {
+	fds_sanitize();
 	const char *path = getenv("VXNET_SOCKET");
 	const char *state_dir = NULL;
 	enum link_datapath def = LINK_DP_USER;
