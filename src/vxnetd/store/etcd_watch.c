@@ -20,6 +20,19 @@ static void watch_event(struct ewatch *w, const struct store_watch_event *ev)
 		w->cb(w->arg, ev);
 }
 
+/* Let go of w's stream request. It cannot be freed here: its completion
+ * may be being handled further up the stack. Detach it, end it if it is
+ * still running, and let the dispatch free it. */
+static void watch_detach(struct ewatch *w)
+{
+	if (!w->req)
+		return;
+	w->req->watch = NULL;
+	if (!w->req->done)
+		etcd_req_defer(w->req, -ECANCELED);
+	w->req = NULL;
+}
+
 /* End w for good after a terminal event. */
 static void watch_end(struct ewatch *w, enum store_watch_type type, int64_t rev, int64_t compact, int err,
 		      const char *detail)
@@ -29,14 +42,7 @@ static void watch_end(struct ewatch *w, enum store_watch_type type, int64_t rev,
 
 	if (w->dead)
 		return;
-	if (w->req) {
-		/* A request cannot be freed while its completion is being handled
-		 * further up the stack; detach it and let it be freed there. */
-		w->req->watch = NULL;
-		if (!w->req->done)
-			etcd_req_defer(w->req, -ECANCELED);
-		w->req = NULL;
-	}
+	watch_detach(w);
 	w->retry_ms = 0;
 	watch_event(w, &ev);
 	w->dead = true;
@@ -67,12 +73,7 @@ static void watch_disconnected(struct ewatch *w, int err, const char *why)
 {
 	uint64_t now = etcd_now_ms();
 
-	if (w->req) {
-		w->req->watch = NULL;
-		if (!w->req->done)
-			etcd_req_defer(w->req, -ECANCELED);
-		w->req = NULL;
-	}
+	watch_detach(w);
 	if (w->live)
 		w->e->stats.watch_restarts++;
 	w->live = false;
@@ -356,12 +357,7 @@ void ewatch_cancel(struct store_watch *sw)
 	if (e->in_dispatch) {
 		/* Something up the stack may hold w or its request: detach and
 		 * let the end of dispatch free them. */
-		if (w->req) {
-			w->req->watch = NULL;
-			if (!w->req->done)
-				etcd_req_defer(w->req, -ECANCELED);
-			w->req = NULL;
-		}
+		watch_detach(w);
 		return;
 	}
 	if (w->req)
