@@ -16,10 +16,20 @@
 #include "log.h"
 #include "vxnet/statefile.h"
 
+/* The file in the state directory (state.h says where the directory is). */
+#define STATE_NAME "state.json"
+
 struct state {
 	char dir[256];
 	char file[300];
 	int lock_fd;
+	/* The state directory, open for the daemon's life: the write, its
+	 * rename and the directory's fsync take no new descriptor. */
+	int dir_fd;
+	/* Kept to be given up for the temporary file when the daemon is out of
+	 * descriptors (a flood of clients): the change that was just accepted
+	 * is still saved. */
+	int reserve_fd;
 	struct statefile carry; /* saved links that could not be made: kept */
 };
 
@@ -48,7 +58,7 @@ struct state *state_open(const char *dir, const char *sock_path, int *rc)
 		*rc = -ENOMEM;
 		return NULL;
 	}
-	st->lock_fd = -1;
+	st->lock_fd = st->dir_fd = st->reserve_fd = -1;
 	if (dir) {
 		snprintf(st->dir, sizeof(st->dir), "%s", dir);
 	} else if (!strcmp(sock_path, CTL_DEFAULT_SOCKET)) {
@@ -64,7 +74,7 @@ struct state *state_open(const char *dir, const char *sock_path, int *rc)
 		esc[j] = 0;
 		snprintf(st->dir, sizeof(st->dir), "%s/%s", STATE_DEFAULT_DIR, esc);
 	}
-	snprintf(st->file, sizeof(st->file), "%s/state.json", st->dir);
+	snprintf(st->file, sizeof(st->file), "%s/" STATE_NAME, st->dir);
 	*rc = make_dirs(st->dir);
 	if (*rc < 0) {
 		log_err("state: cannot create %s: %s", st->dir, strerror(-*rc));
@@ -83,6 +93,14 @@ struct state *state_open(const char *dir, const char *sock_path, int *rc)
 		free(st);
 		return NULL;
 	}
+	st->dir_fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	st->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (st->dir_fd < 0 || st->reserve_fd < 0) {
+		*rc = -errno;
+		log_err("state: cannot open %s: %s", st->dir, strerror(errno));
+		state_close(st);
+		return NULL;
+	}
 	return st;
 }
 
@@ -92,6 +110,10 @@ void state_close(struct state *st)
 		return;
 	statefile_free(&st->carry);
 	close(st->lock_fd);
+	if (st->dir_fd >= 0)
+		close(st->dir_fd);
+	if (st->reserve_fd >= 0)
+		close(st->reserve_fd);
 	free(st);
 }
 
@@ -165,15 +187,30 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+#define STATE_TMP STATE_NAME ".tmp"
+
+/* Open the temporary file in the state directory; out of descriptors, give
+ * up the reserve for it (and take the reserve again on the next save). */
+static int open_tmp(struct state *st)
+{
+	if (st->reserve_fd < 0)
+		st->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int fd = openat(st->dir_fd, STATE_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && st->reserve_fd >= 0) {
+		close(st->reserve_fd);
+		st->reserve_fd = -1;
+		fd = openat(st->dir_fd, STATE_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
 /* Write text as the state file: a crash leaves the old file or the new
  * one, never a mix. */
 static int write_atomic(struct state *st, const char *text)
 {
-	char tmp[320];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", st->file);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = open_tmp(st);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	int rc = write_all(fd, text, strlen(text));
 	if (rc == 0)
 		rc = write_all(fd, "\n", 1);
@@ -181,17 +218,15 @@ static int write_atomic(struct state *st, const char *text)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
-	if (rc == 0 && rename(tmp, st->file) < 0)
+	if (rc == 0 && renameat(st->dir_fd, STATE_TMP, st->dir_fd, STATE_NAME) < 0)
 		rc = -errno;
 	if (rc < 0) {
-		unlink(tmp);
+		unlinkat(st->dir_fd, STATE_TMP, 0);
 		return rc;
 	}
-	int dfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	fsync(st->dir_fd);
+	if (st->reserve_fd < 0)
+		st->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	return 0;
 }
 

@@ -11,7 +11,8 @@
 #    to say so), the listener pauses instead of spinning, and `link show` is
 #    still answered within 2 s; once the clients leave, vxnetd is back to the
 #    fds it had before (none leaked, the reserve taken again). It keeps no
-#    descriptor its parent left open.
+#    descriptor its parent left open. A change made while it is out of
+#    descriptors is applied and saved in its state file.
 #
 #     vx-a-$$: vxnetd (ulimit -n 1024), then vxnetd (ulimit -n 128, --max-clients 500)
 set -eu
@@ -143,6 +144,14 @@ expect_match "vxnetd logs it" "$(cat "$TMP/vxnetd-$A.log")" \
 	".*control socket: out of file descriptors: refusing clients until one closes"
 expect_idle "out of fds, vxnetd does not spin" "$PA"
 answered "out of fds, an operator's link show is answered within 2 s"
+# A change accepted while out of descriptors is saved too (the state
+# directory is held open and a reserve descriptor is given up for the file).
+out=$(timeout 2 "$VXNET" -S "$SA" fdb add 02:00:5e:00:53:07 dev vxlan0 dst 198.18.0.7 2>&1 || echo "no answer within 2 s")
+expect_eq "out of fds, an operator's fdb add is applied and saved (no complaint)" "$out" ""
+expect_match "the state file has the entry added while out of fds" "$(cat "$TMP/state-$A/state.json")" \
+	".*02:00:5e:00:53:07.*"
+expect_eq "vxnetd never failed to write its state file" \
+	"$(grep -c 'state: cannot write' "$TMP/vxnetd-$A.log")" 0
 touch "$TMP/release"
 bg_stop flood2
 answered "after the clients left, link show is answered"
