@@ -80,6 +80,14 @@ veth() {
 	ip -n "$3" link set "$4" up
 }
 
+# underlay A B [MTU]: the underlay of a two-host scenario: A's ul0 -- B's ul0
+# (a veth), A 198.18.0.1/24, B 198.18.0.2/24.
+underlay() {
+	veth "$1" ul0 "$2" ul0 ${3:+"$3"}
+	ip -n "$1" addr add 198.18.0.1/24 dev ul0
+	ip -n "$2" addr add 198.18.0.2/24 dev ul0
+}
+
 # add_switch NS: a namespace holding bridge sw0 (the underlay "switch");
 # multicast snooping off so that groups are flooded like on a plain hub.
 add_switch() {

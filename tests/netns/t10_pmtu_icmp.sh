@@ -29,9 +29,7 @@ need_vxnet
 A=vx-a-$$ B=vx-b-$$
 add_ns "$A" ipv6
 add_ns "$B" ipv6
-veth "$A" ul0 "$B" ul0 1500
-ip -n "$A" addr add 198.18.0.1/24 dev ul0
-ip -n "$B" addr add 198.18.0.2/24 dev ul0
+underlay "$A" "$B" 1500
 start_vxnetd "$A"
 start_vxnetd "$B"
 vx "$A" link add vxlan0 id 42 local 198.18.0.1 remote 198.18.0.2 dstport 4789 dev ul0 mtu 1500

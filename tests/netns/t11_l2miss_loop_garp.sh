@@ -26,9 +26,7 @@ A=vx-a-$$ B=vx-b-$$
 UNKNOWN=02:00:5e:00:53:77
 add_ns "$A"
 add_ns "$B"
-veth "$A" ul0 "$B" ul0
-ip -n "$A" addr add 198.18.0.1/24 dev ul0
-ip -n "$B" addr add 198.18.0.2/24 dev ul0
+underlay "$A" "$B"
 start_vxnetd "$A"
 start_vxnetd "$B"
 vx "$A" link add vxlan1 id 7 local 198.18.0.1 dstport 4789

@@ -21,9 +21,7 @@ A=vx-a-$$ B=vx-b-$$
 CA1=vx-ca1-$$ CA2=vx-ca2-$$ CB1=vx-cb1-$$ CB2=vx-cb2-$$
 MAC_A=02:00:5e:00:53:0a MAC_B=02:00:5e:00:53:0b
 for ns in $A $B $CA1 $CA2 $CB1 $CB2; do add_ns "$ns"; done
-veth "$A" ul0 "$B" ul0
-ip -n "$A" addr add 198.18.0.1/24 dev ul0
-ip -n "$B" addr add 198.18.0.2/24 dev ul0
+underlay "$A" "$B"
 start_vxnetd "$A"
 start_vxnetd "$B"
 # host H, its address, the peer's, the MAC, containers for VNI 100 and 200, the overlay IP

@@ -29,9 +29,7 @@ A=vx-a-$$ B=vx-b-$$
 PERM=02:00:5e:00:53:e0
 add_ns "$A"
 add_ns "$B"
-veth "$A" ul0 "$B" ul0
-ip -n "$A" addr add 198.18.0.1/24 dev ul0
-ip -n "$B" addr add 198.18.0.2/24 dev ul0
+underlay "$A" "$B"
 expect_eq "IPv6 is disabled in B before vxnetd starts" \
 	"$(ip netns exec "$B" sysctl -n net.ipv6.conf.all.disable_ipv6)" 1
 start_vxnetd "$A"

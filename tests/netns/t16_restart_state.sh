@@ -24,9 +24,7 @@ need_vxnet
 CA=vx-ca-$$ A=vx-a-$$ B=vx-b-$$ CB=vx-cb-$$
 MAC_A=02:42:c0:a8:00:02 MAC_B=02:42:c0:a8:00:03
 for ns in $CA $A $B $CB; do add_ns "$ns"; done
-veth "$A" ul0 "$B" ul0
-ip -n "$A" addr add 198.18.0.1/24 dev ul0
-ip -n "$B" addr add 198.18.0.2/24 dev ul0
+underlay "$A" "$B"
 
 make_host() {
 	local h=$1 ct=$2 local=$3 mac=$4 ip=$5

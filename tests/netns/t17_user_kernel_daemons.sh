@@ -26,9 +26,7 @@ round() {
 	local CA=vx-ca-$s A=vx-a-$s B=vx-b-$s CB=vx-cb-$s
 	local MAC_A=02:42:c0:a8:00:02 MAC_B=02:42:c0:a8:00:03
 	for ns in $CA $A $B $CB; do add_ns "$ns"; done
-	veth "$A" ul0 "$B" ul0
-	ip -n "$A" addr add 198.18.0.1/24 dev ul0
-	ip -n "$B" addr add 198.18.0.2/24 dev ul0
+	underlay "$A" "$B"
 	host() {
 		local h=$1 ct=$2 local=$3 mac=$4 ip=$5 dp=$6
 		start_vxnetd "$h"

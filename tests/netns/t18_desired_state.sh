@@ -23,9 +23,7 @@ need_vxnet
 CA=vx-ca-$$ A=vx-a-$$ B=vx-b-$$
 MAC_C=02:42:c0:a8:00:02
 for ns in $CA $A $B; do add_ns "$ns"; done
-veth "$A" ul0 "$B" ul0
-ip -n "$A" addr add 198.18.0.1/24 dev ul0
-ip -n "$B" addr add 198.18.0.2/24 dev ul0
+underlay "$A" "$B"
 start_vxnetd "$A"
 start_vxnetd "$B"
 vx "$A" link add vxlan1 id 42 proxy nolearning dstport 4789 local 198.18.0.1

@@ -17,9 +17,7 @@ CA=vx-ca-$$ OA=vx-oa-$$ OB=vx-ob-$$ CB=vx-cb-$$
 MAC_A=02:42:c0:a8:00:02 MAC_B=02:42:c0:a8:00:03
 for ns in $CA $OA $OB $CB; do add_ns "$ns"; done
 
-veth "$OA" ul0 "$OB" ul0
-ip -n "$OA" addr add 198.18.0.1/24 dev ul0
-ip -n "$OB" addr add 198.18.0.2/24 dev ul0
+underlay "$OA" "$OB"
 
 # host OV (its ul0 address LOCAL), container CT (its MAC and overlay address)
 make_host() {

@@ -24,9 +24,7 @@ need_scapy
 A=vx-a-$$ B=vx-b-$$
 add_ns "$A" ipv6
 add_ns "$B" ipv6
-veth "$A" ul0 "$B" ul0
-ip -n "$A" addr add 198.18.0.1/24 dev ul0
-ip -n "$B" addr add 198.18.0.2/24 dev ul0
+underlay "$A" "$B"
 ip -n "$A" addr add 2001:db8::1/64 dev ul0 nodad
 ip -n "$B" addr add 2001:db8::2/64 dev ul0 nodad
 start_vxnetd "$B"

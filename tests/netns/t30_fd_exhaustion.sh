@@ -27,9 +27,7 @@ A=vx-a-$$ B=vx-b-$$
 FLOWS=${T19_FLOWS:-1500}
 add_ns "$A"
 add_ns "$B"
-veth "$A" ul0 "$B" ul0
-ip -n "$A" addr add 198.18.0.1/24 dev ul0
-ip -n "$B" addr add 198.18.0.2/24 dev ul0
+underlay "$A" "$B"
 VXNETD_NOFILE=1024 start_vxnetd "$A"
 start_vxnetd "$B"
 PA=${DAEMON_OF[$A]}

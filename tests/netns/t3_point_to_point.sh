@@ -16,9 +16,7 @@ need_vxnet
 A=vx-a-$$ B=vx-b-$$
 add_ns "$A"
 add_ns "$B"
-veth "$A" ul0 "$B" ul0
-ip -n "$A" addr add 198.18.0.1/24 dev ul0
-ip -n "$B" addr add 198.18.0.2/24 dev ul0
+underlay "$A" "$B"
 for pair in "$A 1 2" "$B 2 1"; do
 	set -- $pair
 	start_vxnetd "$1"

@@ -19,9 +19,7 @@ need_vxnet
 A=vx-a-$$ B=vx-b-$$
 add_ns "$A"
 add_ns "$B"
-veth "$A" ul0 "$B" ul0
-ip -n "$A" addr add 198.18.0.1/24 dev ul0
-ip -n "$B" addr add 198.18.0.2/24 dev ul0
+underlay "$A" "$B"
 start_vxnetd "$A"
 start_vxnetd "$B"
 vx "$A" link add vxlan0 id 42 local 198.18.0.1 remote 198.18.0.2 dstport 4789 dev ul0

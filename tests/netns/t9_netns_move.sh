@@ -14,9 +14,7 @@ need_vxnet
 
 CA=vx-ca-$$ OA=vx-oa-$$ B=vx-b-$$
 for ns in $CA $OA $B; do add_ns "$ns"; done
-veth "$OA" ul0 "$B" ul0
-ip -n "$OA" addr add 198.18.0.1/24 dev ul0
-ip -n "$B" addr add 198.18.0.2/24 dev ul0
+underlay "$OA" "$B"
 start_vxnetd "$OA"
 start_vxnetd "$B"
 
