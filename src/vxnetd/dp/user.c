@@ -1,7 +1,7 @@
 /* user: the userspace datapath provider, its control side: each link is a
- * persistent multi-queue TAP whose frames vxnetd's engine (user_fwd.c, on
- * the workers of worker.c) carries over UDP sockets shared per (family,
- * dstport) (user_sock.c). A link is made all-or-nothing: every step that can fail runs
+ * persistent multi-queue TAP whose frames vxnetd's engine (user_fwd.c,
+ * user_tx.c, user_rx.c, on the workers of worker.c) carries over UDP
+ * sockets shared per (family, dstport) (user_sock.c). A link is made all-or-nothing: every step that can fail runs
  * before the link becomes visible, and a failure undoes what was done. What
  * the workers read changes only while they are parked (user_pause). */
 #include "user.h"

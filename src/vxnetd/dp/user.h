@@ -1,7 +1,8 @@
 /* user: internals of the userspace datapath provider, shared by its control
  * side (user.c: devices, sockets, the dp_ops), its workers (worker.c:
  * threads, the pause handshake, the queue of upcalls) and its packet path
- * (user_fwd.c). Nothing outside dp/user*.c and dp/worker.c includes this.
+ * (user_fwd.c, user_tx.c, user_rx.c; what they alone share is in
+ * user_fwd_priv.h). Nothing outside dp/user*.c and dp/worker.c includes this.
  *
  * Threads. The core's thread (the daemon's event loop) owns the model: it
  * alone creates, changes and frees links, sockets and tables, and it is the
@@ -316,11 +317,11 @@ static inline void ufdb_unlock(struct dp_user *u)
 		pthread_mutex_unlock(&u->fdb_lock);
 }
 
-/* ---- user_fwd.c: the packet path ---- */
+/* ---- user_fwd.c, user_tx.c, user_rx.c: the packet path ---- */
 struct dp_fwd *fwd_new(void);
 void fwd_free(struct dp_fwd *f);
-void fwd_tap_input(struct uworker *w, struct ulink_q *q);
-void fwd_udp_input(struct uworker *w, struct vsock_q *sq);
+void fwd_tap_input(struct uworker *w, struct ulink_q *q);  /* user_tx.c */
+void fwd_udp_input(struct uworker *w, struct vsock_q *sq); /* user_rx.c */
 /* A sending socket of the worker's said a path is smaller (EPOLLERR), or
  * has room again (EPOLLOUT, after it blocked). */
 void fwd_tx_event(struct uworker *w, int fd, uint32_t events);
