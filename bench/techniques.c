@@ -7,6 +7,12 @@
  *                                  MODE plain (sendmsg, vxnetd's way), zerocopy
  *                                  (MSG_ZEROCOPY, completions read from the error queue),
  *                                  mmsg (sendmmsg of 8 bursts per call)
+ *   udp-tx-xdp IFNAME DSTMAC DST PORT SECS
+ *                                  send the same payload as 1460-byte UDP datagrams built in
+ *                                  an AF_XDP UMEM and sent from its TX ring (copy mode: veth
+ *                                  has no zero-copy AF_XDP), one sendto(2) kick per batch
+ *   udp-rxm PORT SECS              receive datagrams with recvmmsg, 64 per call (the
+ *                                  receiver of udp-tx-xdp: no GSO, so no 64 KB reads)
  *   udp-flood DST PORT SECS LEN    send LEN-byte datagrams as fast as one socket can
  *   tap-read NAME SECS MODE        read frames from a TAP (a flood is sent into it by the
  *                                  script): MODE read (one read(2) per frame, vxnetd's way)
@@ -21,6 +27,9 @@
 #include <liburing.h>
 #include <linux/errqueue.h>
 #include <linux/if_tun.h>
+#include <linux/if_xdp.h>
+#include <netinet/ip.h>
+#include <sys/mman.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -45,6 +54,13 @@
 #endif
 #ifndef UDP_GRO
 #define UDP_GRO 104
+#endif
+
+#ifndef AF_XDP
+#define AF_XDP 44
+#endif
+#ifndef SOL_XDP
+#define SOL_XDP 283
 #endif
 
 #define SEG 1460
@@ -251,6 +267,191 @@ static int tap_read(const char *name, double secs, const char *mode)
 	return 0;
 }
 
+/* recvmmsg of up to 64 datagrams per call (no GSO on the way: each is one
+ * segment), for the AF_XDP sender. */
+static int udp_rxm(int port, double secs)
+{
+	(void)secs; /* as udp-rx: it ends after 1 s without data */
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), big = 32 << 20;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror("bind");
+		return 1;
+	}
+	struct timeval tv = {1, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	enum { N = 64 };
+	static char bufs[N][2048];
+	struct mmsghdr m[N];
+	struct iovec iov[N];
+	double t0 = 0, c0 = 0;
+	unsigned long long bytes = 0, calls = 0;
+	for (;;) {
+		for (int i = 0; i < N; i++) {
+			iov[i] = (struct iovec){bufs[i], sizeof(bufs[i])};
+			m[i].msg_hdr = (struct msghdr){.msg_iov = &iov[i], .msg_iovlen = 1};
+		}
+		int n = recvmmsg(fd, m, N, MSG_WAITFORONE, NULL);
+		if (n <= 0) {
+			if (t0)
+				break;
+			continue;
+		}
+		if (!t0) {
+			t0 = now();
+			c0 = cpu();
+		}
+		calls++;
+		for (int i = 0; i < n; i++)
+			bytes += m[i].msg_len;
+	}
+	double dt = now() - t0 - 1.0; /* the last second was the timeout */
+	printf("rx_bytes %llu rx_secs %.2f rx_gbps %.2f rx_cpu_s %.2f rx_calls %llu\n", bytes, dt, bytes * 8 / dt / 1e9,
+	       cpu() - c0, calls);
+	return 0;
+}
+
+static uint16_t ip_csum(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint32_t s = 0;
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(b[i] << 8 | b[i + 1]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* The AF_XDP transmit path vxnetd would use on the underlay: whole frames
+ * (Ethernet, IPv4, UDP, 1460 bytes of payload; UDP checksum 0, as RFC 7348
+ * allows over IPv4) written once into a UMEM, their descriptors put on the
+ * TX ring, and the kernel kicked with sendto(2). */
+static int udp_tx_xdp(const char *ifname, const char *dstmac, const char *dst, int port, double secs)
+{
+	enum { NFRAMES = 4096, FSIZE = 2048, RING = 2048, BATCH = 64 };
+	const size_t flen = 14 + 20 + 8 + SEG;
+	int xsk = socket(AF_XDP, SOCK_RAW, 0);
+	if (xsk < 0) {
+		perror("socket(AF_XDP)");
+		return 1;
+	}
+	uint8_t *umem = mmap(NULL, (size_t)NFRAMES * FSIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (umem == MAP_FAILED) {
+		perror("mmap umem");
+		return 1;
+	}
+	struct xdp_umem_reg mr = {.addr = (uintptr_t)umem, .len = (uint64_t)NFRAMES * FSIZE, .chunk_size = FSIZE};
+	int ring = RING;
+	if (setsockopt(xsk, SOL_XDP, XDP_UMEM_REG, &mr, sizeof(mr)) < 0 ||
+	    setsockopt(xsk, SOL_XDP, XDP_UMEM_FILL_RING, &ring, sizeof(ring)) < 0 ||
+	    setsockopt(xsk, SOL_XDP, XDP_UMEM_COMPLETION_RING, &ring, sizeof(ring)) < 0 ||
+	    setsockopt(xsk, SOL_XDP, XDP_TX_RING, &ring, sizeof(ring)) < 0) {
+		perror("AF_XDP rings");
+		return 1;
+	}
+	struct xdp_mmap_offsets off;
+	socklen_t ol = sizeof(off);
+	if (getsockopt(xsk, SOL_XDP, XDP_MMAP_OFFSETS, &off, &ol) < 0) {
+		perror("XDP_MMAP_OFFSETS");
+		return 1;
+	}
+	uint8_t *txm = mmap(NULL, off.tx.desc + RING * sizeof(struct xdp_desc), PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_POPULATE, xsk, XDP_PGOFF_TX_RING);
+	uint8_t *cqm = mmap(NULL, off.cr.desc + RING * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_POPULATE, xsk, XDP_UMEM_PGOFF_COMPLETION_RING);
+	if (txm == MAP_FAILED || cqm == MAP_FAILED) {
+		perror("mmap rings");
+		return 1;
+	}
+	uint32_t *tx_prod = (uint32_t *)(txm + off.tx.producer), *tx_cons = (uint32_t *)(txm + off.tx.consumer);
+	struct xdp_desc *txd = (struct xdp_desc *)(txm + off.tx.desc);
+	uint32_t *cq_prod = (uint32_t *)(cqm + off.cr.producer), *cq_cons = (uint32_t *)(cqm + off.cr.consumer);
+	struct sockaddr_xdp sx = {.sxdp_family = AF_XDP, .sxdp_ifindex = if_nametoindex(ifname), .sxdp_flags = XDP_COPY};
+	if (!sx.sxdp_ifindex || bind(xsk, (struct sockaddr *)&sx, sizeof(sx)) < 0) {
+		perror("bind AF_XDP");
+		return 1;
+	}
+	/* One frame, copied to every UMEM chunk once: the loop only moves descriptors. */
+	uint8_t f[14 + 20 + 8 + SEG];
+	memset(f, 0x5a, sizeof(f));
+	unsigned mac[6];
+	if (sscanf(dstmac, "%x:%x:%x:%x:%x:%x", &mac[0], &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]) != 6) {
+		fprintf(stderr, "bad MAC %s\n", dstmac);
+		return 2;
+	}
+	for (int i = 0; i < 6; i++)
+		f[i] = (uint8_t)mac[i];
+	/* The source MAC and address: the interface's own. */
+	struct ifreq ifm = {0}, ifa = {0};
+	snprintf(ifm.ifr_name, sizeof(ifm.ifr_name), "%s", ifname);
+	snprintf(ifa.ifr_name, sizeof(ifa.ifr_name), "%s", ifname);
+	int sfd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (ioctl(sfd, SIOCGIFHWADDR, &ifm) < 0 || ioctl(sfd, SIOCGIFADDR, &ifa) < 0) {
+		perror("SIOCGIFHWADDR/SIOCGIFADDR");
+		return 1;
+	}
+	close(sfd);
+	memcpy(f + 6, ifm.ifr_hwaddr.sa_data, 6);
+	struct in_addr src = ((struct sockaddr_in *)&ifa.ifr_addr)->sin_addr, dsta;
+	if (inet_pton(AF_INET, dst, &dsta) != 1)
+		return 2;
+	f[12] = 0x08;
+	f[13] = 0x00;
+	struct iphdr *ip = (struct iphdr *)(f + 14);
+	memset(ip, 0, sizeof(*ip));
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	ip->tot_len = htons((uint16_t)(20 + 8 + SEG));
+	ip->saddr = src.s_addr;
+	ip->daddr = dsta.s_addr;
+	ip->check = htons(ip_csum(ip, 20));
+	uint8_t *udp = f + 34;
+	udp[0] = 0xc0; /* source port 49152 */
+	udp[1] = 0x00;
+	udp[2] = (uint8_t)(port >> 8);
+	udp[3] = (uint8_t)port;
+	udp[4] = (uint8_t)((8 + SEG) >> 8);
+	udp[5] = (uint8_t)(8 + SEG);
+	udp[6] = udp[7] = 0;
+	for (int i = 0; i < NFRAMES; i++)
+		memcpy(umem + (size_t)i * FSIZE, f, flen);
+
+	double t0 = now(), c0 = cpu();
+	unsigned long long calls = 0;
+	uint32_t prod = 0, done = 0, next = 0;
+	while (now() - t0 < secs) {
+		uint32_t cp = __atomic_load_n(cq_prod, __ATOMIC_ACQUIRE);
+		if (cp != done) {
+			done = cp;
+			__atomic_store_n(cq_cons, done, __ATOMIC_RELEASE);
+		}
+		uint32_t cons = __atomic_load_n(tx_cons, __ATOMIC_ACQUIRE);
+		/* A chunk is reused only once completed: at most NFRAMES in flight. */
+		for (unsigned n = 0; n < BATCH && prod - cons < RING && prod - done < NFRAMES; n++, prod++) {
+			struct xdp_desc *d = &txd[prod & (RING - 1)];
+			d->addr = (uint64_t)(next++ % NFRAMES) * FSIZE;
+			d->len = (uint32_t)flen;
+			d->options = 0;
+		}
+		__atomic_store_n(tx_prod, prod, __ATOMIC_RELEASE);
+		if (sendto(xsk, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN && errno != EBUSY &&
+		    errno != ENOBUFS) {
+			perror("sendto AF_XDP");
+			return 1;
+		}
+		calls++;
+	}
+	/* What the kernel sent: the completions. */
+	unsigned long long sent = (unsigned long long)__atomic_load_n(cq_prod, __ATOMIC_ACQUIRE) * SEG;
+	double dt = now() - t0;
+	printf("tx_mode afxdp tx_gbps %.2f tx_calls_per_s %.0f tx_cpu_s %.2f tx_secs %.2f\n", sent * 8 / dt / 1e9,
+	       calls / dt, cpu() - c0, dt);
+	return 0;
+}
+
 static int udp_flood(const char *dst, int port, double secs, int len)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -279,9 +480,14 @@ int main(int argc, char **argv)
 		return udp_rx(atoi(argv[2]), atof(argv[3]));
 	if (argc == 6 && !strcmp(argv[1], "udp-tx"))
 		return udp_tx(argv[2], atoi(argv[3]), atof(argv[4]), argv[5]);
+	if (argc == 4 && !strcmp(argv[1], "udp-rxm"))
+		return udp_rxm(atoi(argv[2]), atof(argv[3]));
+	if (argc == 7 && !strcmp(argv[1], "udp-tx-xdp"))
+		return udp_tx_xdp(argv[2], argv[3], argv[4], atoi(argv[5]), atof(argv[6]));
 	if (argc == 5 && !strcmp(argv[1], "tap-read"))
 		return tap_read(argv[2], atof(argv[3]), argv[4]);
 	fprintf(stderr, "usage: techniques udp-rx PORT SECS | udp-tx DST PORT SECS plain|zerocopy|mmsg |"
-			" udp-flood DST PORT SECS LEN | tap-read NAME SECS read|uring\n");
+			" udp-flood DST PORT SECS LEN | tap-read NAME SECS read|uring | udp-rxm PORT SECS |"
+			" udp-tx-xdp IFNAME DSTMAC DST PORT SECS\n");
 	return 2;
 }

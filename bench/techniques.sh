@@ -4,7 +4,9 @@
 #
 #  1. UDP GSO send of 64 KB bursts over a veth (vxnetd's TSO path): plain sendmsg (vxnetd),
 #     MSG_ZEROCOPY, and sendmmsg of 8 bursts per call ("larger batches"); a UDP GRO receiver
-#     on the other end. Gbit/s and CPU seconds of both ends.
+#     on the other end. Gbit/s and CPU seconds of both ends. And the same payload as
+#     1460-byte frames from an AF_XDP TX ring (afxdp; copy mode, veth has no zero-copy),
+#     received with recvmmsg (no GSO on that path, so no 64 KB reads).
 #  2. Reading 64-byte frames from a TAP (vxnetd's transmit path for small packets): one read(2)
 #     per frame (vxnetd) against io_uring with 32 reads in flight.
 #
@@ -53,14 +55,23 @@ ip -n "$A" addr add 192.0.2.1/24 dev veth0
 ip -n "$B" addr add 192.0.2.2/24 dev veth0
 ip -n "$A" link set veth0 up
 ip -n "$B" link set veth0 up
+MAC_B=$(ip -n "$B" -br link show veth0 | awk '{print $3}')
 
 echo "techniques: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg); $secs s each, best of $runs"
 for run in $(seq "$runs"); do
-	for mode in plain zerocopy mmsg; do
-		ip netns exec "$B" "$BIN" udp-rx 9000 "$secs" >"$OUT/rx" &
+	for mode in plain zerocopy mmsg afxdp; do
+		if [ "$mode" = afxdp ]; then
+			ip netns exec "$B" "$BIN" udp-rxm 9000 "$secs" >"$OUT/rx" &
+		else
+			ip netns exec "$B" "$BIN" udp-rx 9000 "$secs" >"$OUT/rx" &
+		fi
 		rxp=$!
 		sleep 0.3
-		tx=$(ip netns exec "$A" "$BIN" udp-tx 192.0.2.2 9000 "$secs" "$mode")
+		if [ "$mode" = afxdp ]; then
+			tx=$(ip netns exec "$A" "$BIN" udp-tx-xdp veth0 "$MAC_B" 192.0.2.2 9000 "$secs")
+		else
+			tx=$(ip netns exec "$A" "$BIN" udp-tx 192.0.2.2 9000 "$secs" "$mode")
+		fi
 		wait $rxp || true
 		echo "gso $run $mode $tx $(cat "$OUT/rx")" >>"$OUT/results"
 	done
@@ -87,7 +98,7 @@ for line in open(sys.argv[1]):
 print("UDP GSO sends of 64 KB bursts over veth (best of %d by Gbit/s received):" % len(g["plain"]))
 print("  %-9s %10s %14s %12s %12s %14s" % ("mode", "Gbit/s rx", "calls/s", "tx CPU s", "rx CPU s", "CPU s per GB"))
 base = None
-for m in ("plain", "zerocopy", "mmsg"):
+for m in ("plain", "zerocopy", "mmsg", "afxdp"):
     if not g[m]:
         continue
     b = max(g[m], key=lambda kv: float(kv.get("rx_gbps", 0)))
