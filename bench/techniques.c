@@ -14,6 +14,8 @@
  *   udp-rxm PORT SECS              receive datagrams with recvmmsg, 64 per call (the
  *                                  receiver of udp-tx-xdp: no GSO, so no 64 KB reads)
  *   udp-flood DST PORT SECS LEN    send LEN-byte datagrams as fast as one socket can
+ *   wake CPU N                     N times, 10 ms apart: wake a thread on CPU CPU sleeping in
+ *                                  epoll_wait (an eventfd), from CPU 0; p50/p90 latency
  *   tap-read NAME SECS MODE        read frames from a TAP (a flood is sent into it by the
  *                                  script): MODE read (one read(2) per frame, vxnetd's way)
  *                                  or uring (io_uring, 32 reads in flight, one
@@ -23,6 +25,8 @@
  * (user + system, RUSAGE_SELF: the softirq work done in its context too). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <liburing.h>
 #include <linux/errqueue.h>
@@ -36,6 +40,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -472,6 +478,70 @@ static int udp_flood(const char *dst, int port, double secs, int len)
 	return 0;
 }
 
+/* Wake-up latency: a thread sleeping in epoll_wait on an eventfd, woken by
+ * this thread every 10 ms (so the CPUs go idle between, as between pings);
+ * the time from the write to the wakee's first instruction. Pinned: wakee
+ * on CPU cpu, waker on CPU 0. */
+static int wk_efd, wk_back, wk_cpu;
+
+static void pin_cpu(int c)
+{
+	cpu_set_t s;
+	CPU_ZERO(&s);
+	CPU_SET(c, &s);
+	pthread_setaffinity_np(pthread_self(), sizeof(s), &s);
+}
+
+static void *wakee(void *arg)
+{
+	(void)arg;
+	pin_cpu(wk_cpu);
+	int ep = epoll_create1(0);
+	struct epoll_event e = {.events = EPOLLIN};
+	epoll_ctl(ep, EPOLL_CTL_ADD, wk_efd, &e);
+	for (;;) {
+		uint64_t v;
+		if (epoll_wait(ep, &e, 1, -1) < 1 || read(wk_efd, &v, sizeof(v)) != sizeof(v))
+			continue;
+		double t = now();
+		if (write(wk_back, &t, sizeof(t)) != sizeof(t))
+			break;
+	}
+	return NULL;
+}
+
+static int dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int wake(int cpu_no, int n)
+{
+	int p[2];
+	if (pipe(p) < 0 || (wk_efd = eventfd(0, 0)) < 0)
+		return 1;
+	wk_back = p[1];
+	wk_cpu = cpu_no;
+	pin_cpu(0);
+	pthread_t t;
+	if (pthread_create(&t, NULL, wakee, NULL))
+		return 1;
+	usleep(100000);
+	double *d = calloc((size_t)n, sizeof(*d));
+	for (int i = 0; i < n; i++) {
+		usleep(10000);
+		uint64_t one = 1;
+		double t0 = now(), t1;
+		if (write(wk_efd, &one, sizeof(one)) != sizeof(one) || read(p[0], &t1, sizeof(t1)) != sizeof(t1))
+			return 1;
+		d[i] = (t1 - t0) * 1e6;
+	}
+	qsort(d, (size_t)n, sizeof(*d), dcmp);
+	printf("wake_cpu %d wake_p50_us %.1f wake_p90_us %.1f\n", cpu_no, d[n / 2], d[n * 9 / 10]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 6 && !strcmp(argv[1], "udp-flood"))
@@ -480,6 +550,8 @@ int main(int argc, char **argv)
 		return udp_rx(atoi(argv[2]), atof(argv[3]));
 	if (argc == 6 && !strcmp(argv[1], "udp-tx"))
 		return udp_tx(argv[2], atoi(argv[3]), atof(argv[4]), argv[5]);
+	if (argc == 4 && !strcmp(argv[1], "wake"))
+		return wake(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "udp-rxm"))
 		return udp_rxm(atoi(argv[2]), atof(argv[3]));
 	if (argc == 7 && !strcmp(argv[1], "udp-tx-xdp"))
@@ -488,6 +560,6 @@ int main(int argc, char **argv)
 		return tap_read(argv[2], atof(argv[3]), argv[4]);
 	fprintf(stderr, "usage: techniques udp-rx PORT SECS | udp-tx DST PORT SECS plain|zerocopy|mmsg |"
 			" udp-flood DST PORT SECS LEN | tap-read NAME SECS read|uring | udp-rxm PORT SECS |"
-			" udp-tx-xdp IFNAME DSTMAC DST PORT SECS\n");
+			" udp-tx-xdp IFNAME DSTMAC DST PORT SECS | wake CPU N\n");
 	return 2;
 }

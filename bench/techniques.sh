@@ -9,6 +9,8 @@
 #     received with recvmmsg (no GSO on that path, so no 64 KB reads).
 #  2. Reading 64-byte frames from a TAP (vxnetd's transmit path for small packets): one read(2)
 #     per frame (vxnetd) against io_uring with 32 reads in flight.
+#  3. What waking a sleeping worker costs (each packet of a ping wakes vxnetd four times): a
+#     thread on the waker's CPU against one on the other, idle CPU.
 #
 #   bench/techniques.sh [-t SECS] [-n RUNS]     (default 5 s, best of 3)
 #
@@ -24,7 +26,7 @@ while getopts "t:n:h" o; do
 	t) secs=$OPTARG ;;
 	n) runs=$OPTARG ;;
 	*)
-		sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+		sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
 		exit 2
 		;;
 	esac
@@ -87,13 +89,20 @@ for run in $(seq "$runs"); do
 		echo "tap $run $mode $(grep tap_mode "$OUT/tap") $(cat "$OUT/flood")" >>"$OUT/results"
 	done
 done
+for c in 0 1; do
+	[ "$c" -lt "$(nproc)" ] || continue
+	echo "wake $c $c $("$BIN" wake "$c" 200)" >>"$OUT/results"
+done
 python3 - "$OUT/results" <<'EOF'
 import sys
 from collections import defaultdict
-g, t = defaultdict(list), defaultdict(list)
+g, t, wk = defaultdict(list), defaultdict(list), []
 for line in open(sys.argv[1]):
     w = line.split()
     kv = dict(zip(w[3::2], w[4::2]))
+    if w[0] == "wake":
+        wk.append(kv)
+        continue
     (g if w[0] == "gso" else t)[w[2]].append(kv)
 print("UDP GSO sends of 64 KB bursts over veth (best of %d by Gbit/s received):" % len(g["plain"]))
 print("  %-9s %10s %14s %12s %12s %14s" % ("mode", "Gbit/s rx", "calls/s", "tx CPU s", "rx CPU s", "CPU s per GB"))
@@ -112,4 +121,9 @@ for m in ("read", "uring"):
         continue
     b = max(t[m], key=lambda kv: float(kv["frames_per_s"]))
     print("  %-9s %12s %20s %18s" % (m, b["frames_per_s"], b["syscalls_per_frame"], b["cpu_us_per_frame"]))
+if wk:
+    print("Waking a thread asleep in epoll_wait (eventfd), 200 times 10 ms apart, from CPU 0:")
+    for kv in wk:
+        where = "the same CPU" if kv["wake_cpu"] == "0" else "CPU %s (idle)" % kv["wake_cpu"]
+        print("  on %-15s p50 %7s us   p90 %7s us" % (where, kv["wake_p50_us"], kv["wake_p90_us"]))
 EOF
