@@ -22,6 +22,8 @@
 # (daemons, iperf3s, and the softirqs they run: this kernel has no IRQ time accounting, so
 # softirq time is charged to the task it interrupts) plus the ksoftirqd threads, during tcp1,
 # per GB received. The machine is shared: figures move between runs; compare ratios of one run.
+# Each mode's run also records the hypervisor's steal time (% of all CPU time, /proc/stat): on
+# a VM, what other guests took; a run with much of it is noise.
 #
 # Each measurement builds fresh namespaces:
 #
@@ -369,8 +371,23 @@ teardown() {
 	H1='' H2='' C1='' C2=''
 }
 
+# cpu_ticks: "steal total" clock ticks of all CPUs so far (/proc/stat). On a VM, steal is the
+# time the hypervisor gave this VM's CPUs to someone else: the noise of a shared host.
+cpu_ticks() {
+	awk '/^cpu /{t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t; exit}' /proc/stat
+}
+
 # one MODE RUN: every shape for MODE, IPv4 then IPv6 underlay.
 one() {
+	local mode=$1 run=$2 rc=0 v4=0 st0 tt0 st1 tt1
+	read -r st0 tt0 <<<"$(cpu_ticks)"
+	one_shapes "$mode" "$run" || rc=1
+	read -r st1 tt1 <<<"$(cpu_ticks)"
+	[ "$tt1" -gt "$tt0" ] && record "$mode" "$run" steal_pct "$(awk -v s=$((st1 - st0)) -v t=$((tt1 - tt0)) 'BEGIN {printf "%.1f", 100 * s / t}')"
+	return $rc
+}
+
+one_shapes() {
 	local mode=$1 run=$2 rc=0 v4=0
 	for s in ping tcp1 tcp4 udp64; do [[ " $shapes " == *" $s "* ]] && v4=1; done
 	[ "$mode" = lowlat ] && [[ " $shapes " != *" ping "* ]] && return 0
@@ -439,6 +456,7 @@ metrics = [
     ("cpu_s_per_gb", "CPU s per GB (1 stream)", False, None),
     ("daemon_cpu_s_per_gb", "  of which vxnetd s per GB", False, None),
     ("tcp1_gbps_retr", "1 stream retransmits", False, None),
+    ("steal_pct", "hypervisor steal, % of CPU", False, None),
 ]
 def best(xs, hi):
     return max(xs) if hi else min(xs)
@@ -464,7 +482,7 @@ for k, label, hi, floor in metrics:
     if floor is not None and not (xs_v and xs_k):
         ok = False
         row += "n/a (a run failed: floor not met)"
-    if xs_v and xs_k and best(xs_k, hi) > 0:
+    if xs_v and xs_k and best(xs_k, hi) > 0 and k != "steal_pct":
         ratio = best(xs_v, hi) / best(xs_k, hi)
         row += "%.2f" % ratio
         if floor is not None and k != "ping_p50_ms":
@@ -476,7 +494,7 @@ for k, label, hi, floor in metrics:
             row += "  (floor <= %.1fx: %s)" % (floor, "met" if good else "NOT met")
             ok = ok and good
     xs_a = v.get(("alt", k))
-    if xs_a and xs_k and best(xs_k, hi) > 0:
+    if xs_a and xs_k and best(xs_k, hi) > 0 and k != "steal_pct":
         row += "  alt %.2f" % (best(xs_a, hi) / best(xs_k, hi))
     print(row)
 xs_l, xs_k = v.get(("lowlat", "ping_p50_ms")), v.get(("kernel", "ping_p50_ms"))
@@ -487,6 +505,10 @@ if xs_l and xs_k:
     ratio = min(xs_l) / min(xs_k)
     print("low-latency mode (--busy-poll) ping p50 / kernel: %.2f  (floor <= 1.3x: %s)" % (ratio, "met" if ratio <= 1.3 else "NOT met"))
     ok = ok and ratio <= 1.3
+steal = [x for (m, k), xs in v.items() if k == "steal_pct" for x in xs]
+if steal and max(steal) >= 5:
+    print("note: in some run the hypervisor took %.0f%% of the CPU time (steal): that run measured the"
+          " host's other load as much as vxnet; compare ratios of quiet runs" % max(steal))
 print("floors: %s" % ("all met" if ok else "not all met"))
 EOF
 exit $status
