@@ -25,24 +25,24 @@
  * (user + system, RUSAGE_SELF: the softirq work done in its context too). */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <fcntl.h>
 #include <liburing.h>
 #include <linux/errqueue.h>
 #include <linux/if_tun.h>
 #include <linux/if_xdp.h>
-#include <netinet/ip.h>
-#include <sys/mman.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <netinet/udp.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -87,18 +87,30 @@ static double cpu(void)
 	       ru.ru_stime.tv_usec / 1e6;
 }
 
-static int udp_rx(int port, double secs)
+/* A UDP socket bound to port with a 32 MB receive buffer (UDP GRO on if
+ * gro) that gives up after 1 s without data; -1 if it cannot bind. */
+static int rx_socket(int port, int gro)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM, 0), one = 1, big = 32 << 20;
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
-	setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one));
+	if (gro)
+		setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		perror("bind");
-		return 1;
+		close(fd);
+		return -1;
 	}
 	struct timeval tv = {1, 0};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+static int udp_rx(int port, double secs)
+{
+	int fd = rx_socket(port, 1);
+	if (fd < 0)
+		return 1;
 	static char buf[65536];
 	double t0 = 0, c0 = 0;
 	unsigned long long bytes = 0;
@@ -278,15 +290,9 @@ static int tap_read(const char *name, double secs, const char *mode)
 static int udp_rxm(int port, double secs)
 {
 	(void)secs; /* as udp-rx: it ends after 1 s without data */
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), big = 32 << 20;
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		perror("bind");
+	int fd = rx_socket(port, 0);
+	if (fd < 0)
 		return 1;
-	}
-	struct timeval tv = {1, 0};
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	enum { N = 64 };
 	static char bufs[N][2048];
 	struct mmsghdr m[N];
@@ -373,7 +379,8 @@ static int udp_tx_xdp(const char *ifname, const char *dstmac, const char *dst, i
 	uint32_t *tx_prod = (uint32_t *)(txm + off.tx.producer), *tx_cons = (uint32_t *)(txm + off.tx.consumer);
 	struct xdp_desc *txd = (struct xdp_desc *)(txm + off.tx.desc);
 	uint32_t *cq_prod = (uint32_t *)(cqm + off.cr.producer), *cq_cons = (uint32_t *)(cqm + off.cr.consumer);
-	struct sockaddr_xdp sx = {.sxdp_family = AF_XDP, .sxdp_ifindex = if_nametoindex(ifname), .sxdp_flags = XDP_COPY};
+	struct sockaddr_xdp sx = {
+	    .sxdp_family = AF_XDP, .sxdp_ifindex = if_nametoindex(ifname), .sxdp_flags = XDP_COPY};
 	if (!sx.sxdp_ifindex || bind(xsk, (struct sockaddr *)&sx, sizeof(sx)) < 0) {
 		perror("bind AF_XDP");
 		return 1;
