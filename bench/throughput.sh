@@ -236,7 +236,8 @@ setup_vxnetd() {
 		sock=$DIR/$h.sock
 		addrs "$h" "$v6"
 		# shellcheck disable=SC2086
-		incg "$h" "$bin" -S "$sock" ${VXNETD_ARGS:-} "$@" >"$DIR/vxnetd-$h.log" 2>&1 &
+		# The state in the run's directory: nothing is left in /var/lib/vxnet.
+		incg "$h" "$bin" -S "$sock" --state "$DIR/state-$h" ${VXNETD_ARGS:-} "$@" >"$DIR/vxnetd-$h.log" 2>&1 &
 		echo $! >>"$DIR/pids"
 		echo $! >>"$DIR/daemons"
 		if ! wait_for 5 test -S "$sock"; then

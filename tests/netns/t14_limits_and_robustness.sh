@@ -193,7 +193,8 @@ fi
 
 # --- a second daemon on the same socket.
 rc=0
-timeout 5 ip netns exec "$B" "$VXNETD" -S "$(sock_of "$B")" >"$TMP/second.log" 2>&1 || rc=$?
+# Its own state directory (in $TMP): the socket is what it must trip over.
+timeout 5 ip netns exec "$B" "$VXNETD" -S "$(sock_of "$B")" --state "$TMP/state-second" >"$TMP/second.log" 2>&1 || rc=$?
 if [ "$rc" != 0 ] && [ "$rc" != 124 ]; then
 	ok "a second vxnetd on the same socket exits non-zero ($rc): $(head -n 1 "$TMP/second.log")"
 else
