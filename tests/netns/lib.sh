@@ -394,6 +394,15 @@ cleanup() {
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null
 	done
+	# A daemon started without --state keeps its state in /var/lib/vxnet
+	# (named after its socket, under $TMP): a scenario must not leave that.
+	local left
+	left=$(find /var/lib/vxnet -maxdepth 1 -name "tmp_$(basename "$TMP")_*" 2>/dev/null)
+	if [ -n "$left" ]; then
+		echo "not ok - $(basename "$0") left state in /var/lib/vxnet (a vxnetd without --state):" $left
+		rm -rf $left
+		[ "$rc" = 0 ] && rc=1
+	fi
 	if [ -n "${KEEP_TMP:-}" ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
 	exit "$rc"
 }
