@@ -255,6 +255,8 @@ else
 		passed=$((passed + $(echo "$summary" | awk '{print $2}')))
 		nf=$(echo "$summary" | awk '{print $4}')
 		failed=$((failed + nf))
+		# The failed checks first (the tail alone may be another group's).
+		[ "$nf" -gt 0 ] && grep -E '^ *not ok|^ *# (put|hook|watch)' "$log" | head -n 40 | sed 's/^/    | /'
 		[ "$nf" -gt 0 ] && tail -n 40 "$log" | sed 's/^/    | /'
 	fi
 fi
