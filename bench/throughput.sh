@@ -372,10 +372,11 @@ teardown() {
 	H1='' H2='' C1='' C2=''
 }
 
-# cpu_ticks: "steal total" clock ticks of all CPUs so far (/proc/stat). On a VM, steal is the
-# time the hypervisor gave this VM's CPUs to someone else: the noise of a shared host.
+# cpu_ticks: "steal total" clock ticks of all CPUs so far (/proc/stat, user to steal; guest
+# time is already in user). On a VM, steal is the time the hypervisor gave this VM's CPUs to
+# someone else: the noise of a shared host.
 cpu_ticks() {
-	awk '/^cpu /{t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t; exit}' /proc/stat
+	awk '/^cpu /{t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t; exit}' /proc/stat
 }
 
 # one MODE RUN: every shape for MODE, IPv4 then IPv6 underlay.
