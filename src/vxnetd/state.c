@@ -51,6 +51,13 @@ static int make_dirs(const char *path)
 	return 0;
 }
 
+/* Hold the reserve descriptor again if it was given up (or never got). */
+static void reserve_take(struct state *st)
+{
+	if (st->reserve_fd < 0)
+		st->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 struct state *state_open(const char *dir, const char *sock_path, int *rc)
 {
 	struct state *st = calloc(1, sizeof(*st));
@@ -94,7 +101,7 @@ struct state *state_open(const char *dir, const char *sock_path, int *rc)
 		return NULL;
 	}
 	st->dir_fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	st->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	reserve_take(st);
 	if (st->dir_fd < 0 || st->reserve_fd < 0) {
 		*rc = -errno;
 		log_err("state: cannot open %s: %s", st->dir, strerror(errno));
@@ -193,8 +200,7 @@ static int write_all(int fd, const char *p, size_t n)
  * up the reserve for it (and take the reserve again on the next save). */
 static int open_tmp(struct state *st)
 {
-	if (st->reserve_fd < 0)
-		st->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	reserve_take(st);
 	int fd = openat(st->dir_fd, STATE_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && st->reserve_fd >= 0) {
 		close(st->reserve_fd);
@@ -225,8 +231,7 @@ static int write_atomic(struct state *st, const char *text)
 		return rc;
 	}
 	fsync(st->dir_fd);
-	if (st->reserve_fd < 0)
-		st->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	reserve_take(st);
 	return 0;
 }
 
